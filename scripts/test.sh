@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: lint, types, generated-file freshness, then pytest.
+# Builds (once) the FerretDB binary the MongoDB-adapter tests run against, unless TURMS_TEST_MONGO_URI is set.
+# Extra arguments go to pytest, e.g. `scripts/test.sh tests/unit -x`. Long fault runs: `scripts/test.sh -m fault`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh test
+if [ -z "${TURMS_TEST_MONGO_URI:-}" ]; then
+  scripts/ensure_ferretdb.sh >/dev/null
+fi
+echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== mypy"; .venv/bin/mypy
+echo "== generated files"
+.venv/bin/python scripts/gen_proto.py --check
+.venv/bin/turms config docs --check
+echo "== pytest"
+exec .venv/bin/python -m pytest "$@"

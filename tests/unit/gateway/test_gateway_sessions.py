@@ -1,0 +1,260 @@
+"""The gateway's session logic on a fake clock and fake connections: no sockets, no sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import pytest
+
+from turms.errors import ProtocolError
+from turms.gateway import ClientSession, Gateway
+from turms.gateway.connection import WS_GOING_AWAY
+from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
+from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+from turms.settings import gateway as gw
+from turms.settings import load_settings
+
+pytestmark = pytest.mark.timeout(10)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeConnection:
+    transport_name = "fake"
+    remote = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.closed_with: int | None = None
+        self.aborted = False
+
+    def send(self, payload: bytes) -> bool:
+        if self.closed_with is not None:
+            return False
+        self.sent.append(payload)
+        return True
+
+    def close(self, ws_code: int = 1000) -> None:
+        self.closed_with = ws_code
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def notifications(self) -> list[Any]:
+        out = []
+        for payload in self.sent:
+            if payload:
+                n = turms_notification_pb2.TurmsNotification()
+                n.ParseFromString(payload)
+                out.append(n)
+        return out
+
+
+class EchoHandler:
+    """Answers every request with OK after an optional wait on ``gate``."""
+
+    def __init__(self) -> None:
+        self.gate: asyncio.Event | None = None
+
+    async def handle(self, session: ClientSession, request: Any) -> bytes | None:
+        if self.gate is not None:
+            await self.gate.wait()
+        n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=1000)
+        return bytes(n.SerializeToString())
+
+
+def make(**overrides: str) -> tuple[Gateway, FakeClock, EchoHandler]:
+    flags = [
+        ("gateway.session.login_timeout_s", "10"),
+        ("gateway.session.heartbeat_timeout_s", "30"),
+        *overrides.items(),
+    ]
+    settings = load_settings(None, env={}, flags=flags)
+    clock = FakeClock()
+    handler = EchoHandler()
+    return Gateway(settings, handler, clock=clock, rng=random.Random(1), pid=4242), clock, handler
+
+
+def request(request_id: int = 1, kind: str = "query_conversations_request") -> bytes:
+    r = turms_request_pb2.TurmsRequest(request_id=request_id)
+    getattr(r, kind).SetInParent()
+    return bytes(r.SerializeToString())
+
+
+def open_conn(g: Gateway) -> tuple[ClientSession, FakeConnection]:
+    conn = FakeConnection()
+    return g.connection_made(conn), conn
+
+
+def test_heartbeat_is_answered_with_an_empty_frame() -> None:
+    g, _, _ = make()
+    s, conn = open_conn(g)
+    g.frame_received(s, b"")
+    g.frame_received(s, b"")
+    assert conn.sent == [b"", b""]
+    assert conn.closed_with is None
+
+
+def test_login_timeout_closes_with_111_and_nothing_earlier() -> None:
+    g, clock, _ = make()
+    s, conn = open_conn(g)
+    clock.now += 9.9
+    g.frame_received(s, b"")  # heartbeats do not count as login
+    assert g.sweep() == 0
+    clock.now += 0.2
+    assert g.sweep() == 1
+    (n,) = conn.notifications()
+    assert n.close_status == SessionCloseStatus.LOGIN_TIMEOUT
+    assert conn.closed_with is not None
+    assert g.sweep() == 0  # closed once
+
+
+def test_heartbeat_timeout_closes_idle_sessions_only() -> None:
+    g, clock, _ = make()
+    a, conn_a = open_conn(g)
+    b, conn_b = open_conn(g)
+    g.session_logged_in(a, 1)
+    g.session_logged_in(b, 2)
+    for _ in range(5):
+        clock.now += 10
+        g.frame_received(b, b"")
+        g.sweep()
+    assert [n.close_status for n in conn_a.notifications()] == [SessionCloseStatus.HEARTBEAT_TIMEOUT]
+    assert conn_b.closed_with is None and all(p == b"" for p in conn_b.sent)
+
+
+def test_timeouts_are_read_live() -> None:
+    g, clock, _ = make()
+    _, conn = open_conn(g)
+    g.settings.apply_live({"gateway.session.login_timeout_s": 1.0})
+    clock.now += 1.5
+    assert g.sweep() == 1
+    assert conn.notifications()[0].close_status == SessionCloseStatus.LOGIN_TIMEOUT
+
+
+def test_sweep_cost_is_the_number_it_closes() -> None:
+    g, clock, _ = make()
+    conns = [open_conn(g) for _ in range(1000)]
+    clock.now += 5
+    late = [open_conn(g) for _ in range(10)]
+    clock.now += 5.5
+    assert g.sweep() == 1000
+    assert all(c.closed_with is None for _, c in late)
+    assert all(c.closed_with is not None for _, c in conns)
+
+
+async def test_request_before_login_is_refused_without_closing() -> None:
+    g, _, _ = make(**{"gateway.debug.expose_worker_pid": "true"})
+    s, conn = open_conn(g)
+    g.frame_received(s, request(5))
+    (n,) = conn.notifications()
+    assert n.request_id == 5
+    assert n.code == ResponseStatusCode.SEND_REQUEST_FROM_NONEXISTENT_SESSION
+    assert "[worker 4242]" in n.reason
+    assert conn.closed_with is None
+
+
+async def test_login_request_goes_to_the_handler() -> None:
+    g, _, _ = make()
+    g.start()
+    s, conn = open_conn(g)
+    g.frame_received(s, request(3, "create_session_request"))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    (n,) = conn.notifications()
+    assert (n.request_id, n.code) == (3, 1000)
+    g.stop()
+
+
+@pytest.mark.parametrize(
+    ("payload", "request_id"),
+    [(b"\xff\xff\xff", -1), (request(0), 0), (request(-5), -5)],
+)
+def test_invalid_requests_are_answered_invalid_request_and_the_connection_stays(
+    payload: bytes, request_id: int
+) -> None:
+    g, _, _ = make()
+    s, conn = open_conn(g)
+    g.frame_received(s, payload)
+    (n,) = conn.notifications()
+    assert (n.request_id, n.code) == (request_id, ResponseStatusCode.INVALID_REQUEST)
+    assert conn.closed_with is None
+    g.frame_received(s, b"")
+    assert conn.sent[-1] == b""
+
+
+def test_framing_errors_close_with_illegal_request() -> None:
+    g, _, _ = make()
+    s, conn = open_conn(g)
+    g.protocol_error(s, ProtocolError("bad varint"))
+    assert conn.notifications()[0].close_status == SessionCloseStatus.ILLEGAL_REQUEST
+    assert conn.closed_with is not None
+    g.frame_received(s, b"")  # ignored once closing
+    assert len(conn.sent) == 1
+
+
+async def test_drain_finishes_requests_then_tells_everyone_server_closed() -> None:
+    g, _, handler = make(**{"gateway.session.close_reconnect_jitter_ms": "5000"})
+    g.start()
+    handler.gate = asyncio.Event()
+    sessions = [open_conn(g) for _ in range(3)]
+    for s, _ in sessions:
+        g.session_logged_in(s, s.id)
+    first, first_conn = sessions[0]
+    g.frame_received(first, request(8))
+    await asyncio.sleep(0)
+    drain = asyncio.create_task(g.drain())
+    await asyncio.sleep(0.01)
+    assert not drain.done()  # waiting for the request in flight
+    assert first_conn.closed_with is None
+    handler.gate.set()
+    await asyncio.sleep(0.01)
+    for s, _ in sessions:  # the transports report the connections gone
+        g.connection_lost(s)
+    await asyncio.wait_for(drain, 1)
+    codes = [n.request_id for n in first_conn.notifications() if n.HasField("request_id")]
+    assert codes == [8]  # the response came before the close
+    for _, conn in sessions:
+        close = conn.notifications()[-1]
+        assert close.close_status == SessionCloseStatus.SERVER_CLOSED
+        assert "reconnect after" in close.reason
+        assert conn.closed_with == WS_GOING_AWAY
+
+
+async def test_drain_cancels_slow_requests_and_resets_connections_that_do_not_close() -> None:
+    g, _, handler = make(**{"gateway.drain.requests_timeout_s": "0.05", "gateway.drain.flush_timeout_s": "0.05"})
+    g.start()
+    handler.gate = asyncio.Event()  # never set
+    s, conn = open_conn(g)
+    g.session_logged_in(s, 1)
+    g.frame_received(s, request(9))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(g.drain(), 2)
+    assert conn.notifications()[-1].close_status == SessionCloseStatus.SERVER_CLOSED
+    assert conn.aborted
+    assert g.in_flight == 0
+
+
+def test_connection_made_while_draining_is_told_to_go_away() -> None:
+    g, _, _ = make()
+    g.draining = True
+    _, conn = open_conn(g)
+    assert conn.notifications()[0].close_status == SessionCloseStatus.SERVER_CLOSED
+    assert conn.closed_with == WS_GOING_AWAY
+
+
+def test_table_forgets_closed_connections() -> None:
+    g, _, _ = make()
+    s, _ = open_conn(g)
+    assert len(g) == 1
+    g.connection_lost(s)
+    assert len(g) == 0
+    assert g.settings.get(gw.MAX_FRAME_BYTES) > 0

@@ -1,0 +1,105 @@
+"""The TCP protocol against a fake asyncio transport: framing, write coalescing, slow consumers, close."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from turms.gateway import Gateway, UnavailableHandler
+from turms.protocol.framing import FrameDecoder, encode_frame
+from turms.protocol.pb import turms_notification_pb2
+from turms.protocol.status import SessionCloseStatus
+from turms.settings import load_settings
+from turms.transport.tcp import TcpConnection
+
+pytestmark = pytest.mark.timeout(10)
+
+
+class FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.buffered = 0
+        self.eof = False
+        self.aborted = False
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 5555) if name == "peername" else default
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
+
+def make(max_outbound: int = 1 << 20) -> tuple[TcpConnection, FakeTransport, Gateway]:
+    loop = asyncio.get_running_loop()
+    settings = load_settings(None, env={})
+    gateway = Gateway(settings, UnavailableHandler())
+    conn = TcpConnection(gateway, loop, max_frame_bytes=1024, max_outbound_bytes=max_outbound)
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    return conn, transport, gateway
+
+
+def frames(writes: list[bytes]) -> list[bytes]:
+    return FrameDecoder(1 << 20).feed(b"".join(writes))
+
+
+async def test_heartbeats_in_one_chunk_get_one_write() -> None:
+    conn, transport, _ = make()
+    conn.data_received(b"\x00\x00\x00")
+    assert transport.writes == []  # nothing is written inside the callback
+    await asyncio.sleep(0)
+    assert transport.writes == [b"\x00\x00\x00"]  # three replies, one write
+
+
+async def test_many_sends_in_one_tick_are_coalesced() -> None:
+    conn, transport, _ = make()
+    for i in range(10):
+        conn.send(bytes([i]) * 3)
+    await asyncio.sleep(0)
+    assert len(transport.writes) == 1
+    assert frames(transport.writes) == [bytes([i]) * 3 for i in range(10)]
+
+
+async def test_oversized_frame_closes_with_illegal_request_then_half_closes() -> None:
+    conn, transport, gateway = make()
+    conn.data_received(encode_frame(b"x" * 2000)[:10])
+    (payload,) = frames(transport.writes)
+    n = turms_notification_pb2.TurmsNotification()
+    n.ParseFromString(payload)
+    assert n.close_status == SessionCloseStatus.ILLEGAL_REQUEST
+    assert transport.eof and not transport.aborted
+    conn.data_received(b"\x00")  # input after the close is discarded
+    await asyncio.sleep(0)
+    assert len(frames(transport.writes)) == 1
+    conn.connection_lost(None)
+    assert len(gateway) == 0
+
+
+async def test_slow_consumer_is_disconnected() -> None:
+    conn, transport, _ = make(max_outbound=4096)
+    transport.buffered = 4000
+    assert conn.send(b"y" * 50) is True
+    assert conn.send(b"y" * 100) is False
+    assert transport.aborted

@@ -1,0 +1,124 @@
+"""The ``turms`` command: serve, config show/check/docs, version.
+
+Exit codes: 0 success; 1 a check failed (stale document); 2 bad usage or configuration; others are the
+supervisor's (see ``turms.supervisor``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import turms
+from turms.settings import SettingsError, load_settings, parse_flag
+from turms.settings.render import render_markdown, render_toml
+
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+
+DOCS_PATH = Path("docs/configuration.md")
+TOML_PATH = Path("conf/turms.toml")
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", "-c", metavar="PATH", help="TOML configuration file (or TURMS_CONFIG)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set gateway.tcp.port=11511 (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="turms", description="turms-server: an instant-messaging engine")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (supervisor and workers)")
+    _add_config_args(serve)
+    serve.add_argument("--workers", type=int, metavar="N", help="worker processes (0: one per CPU)")
+    serve.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
+
+    sub.add_parser("version", help="print the version")
+
+    config = sub.add_parser("config", help="inspect the configuration")
+    csub = config.add_subparsers(dest="config_command", required=True)
+    show = csub.add_parser("show", help="print the effective settings (secrets redacted) and their sources")
+    _add_config_args(show)
+    check = csub.add_parser("check", help="validate the configuration; non-zero exit on any problem")
+    _add_config_args(check)
+    docs = csub.add_parser("docs", help="print docs/configuration.md (or conf/turms.toml with --toml)")
+    docs.add_argument("--toml", action="store_true", help="print the default configuration file instead")
+    docs.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the committed docs/configuration.md and conf/turms.toml; exit 1 if stale",
+    )
+    docs.add_argument(
+        "--write", action="store_true", help="write docs/configuration.md and conf/turms.toml in place"
+    )
+    return parser
+
+
+def _flags(args: argparse.Namespace) -> list[tuple[str, str]]:
+    flags = [parse_flag(s) for s in args.sets]
+    if getattr(args, "workers", None) is not None:
+        flags.append(("server.workers", str(args.workers)))
+    if getattr(args, "data_dir", None):
+        flags.append(("server.data_dir", args.data_dir))
+    return flags
+
+
+def _config_docs(args: argparse.Namespace) -> int:
+    generated = {DOCS_PATH: render_markdown(), TOML_PATH: render_toml()}
+    if args.check:
+        stale = [str(p) for p, text in generated.items() if not p.exists() or p.read_text() != text]
+        if stale:
+            print(f"stale: {', '.join(stale)}; regenerate with `turms config docs --write`", file=sys.stderr)
+            return EXIT_CHECK_FAILED
+        print("docs/configuration.md and conf/turms.toml are current")
+        return 0
+    if args.write:
+        for path, text in generated.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path}")
+        return 0
+    sys.stdout.write(generated[TOML_PATH] if args.toml else generated[DOCS_PATH])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "version":
+            print(f"turms-server {turms.__version__}")
+            return 0
+        if args.command == "config":
+            if args.config_command == "docs":
+                return _config_docs(args)
+            settings = load_settings(args.config, flags=_flags(args))
+            if args.config_command == "check":
+                print("configuration is valid")
+                return 0
+            for key, value in settings.as_dict().items():
+                print(f"{key} = {value!r}  # {settings.source(key)}")
+            return 0
+        if args.command == "serve":
+            flags = _flags(args)
+            load_settings(args.config, flags=flags)  # fail fast on a bad configuration
+            from turms.supervisor import serve
+
+            return serve(args.config, flags)
+    except SettingsError as e:
+        print(f"turms: configuration error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

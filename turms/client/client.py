@@ -1,0 +1,361 @@
+"""``TurmsClient``: one logical client session over TCP or WebSocket, with reconnects.
+
+Requests are correlated with responses by ``request_id``; anything the server pushes without a request id
+(messages, kicks, relayed requests) goes to the notification queue and the registered callbacks. When the
+connection drops, or the server closes it with a status that allows it, the client reconnects with jittered
+exponential backoff, logs in again with the same credentials, and runs its ``on_reconnected`` hooks (the
+message service uses one to pull what was missed). Close statuses that mean "you are not wanted here"
+(another device took over, an admin kicked you, you were blocked or deleted) stop reconnecting unless
+``reconnect_after_kick`` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from turms.client.errors import ConnectionClosedError, ResponseError
+from turms.client.transport import ClientTransport, TcpTransport, TransportClosed, WebSocketTransport
+from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
+from turms.protocol.requests import to_enum
+from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+
+log = logging.getLogger("turms.client")
+
+TurmsRequest = turms_request_pb2.TurmsRequest
+TurmsNotification = turms_notification_pb2.TurmsNotification
+
+#: After these close statuses the client does not reconnect on its own.
+NO_RECONNECT_STATUSES = frozenset(
+    {
+        SessionCloseStatus.DISCONNECTED_BY_OTHER_DEVICE,
+        SessionCloseStatus.DISCONNECTED_BY_ADMIN,
+        SessionCloseStatus.USER_IS_DELETED_OR_INACTIVATED,
+        SessionCloseStatus.USER_IS_BLOCKED,
+    }
+)
+SUCCESS_CODES = frozenset(
+    {ResponseStatusCode.OK, ResponseStatusCode.NO_CONTENT, ResponseStatusCode.ALREADY_UP_TO_DATE}
+)
+
+NotificationCallback = Callable[[Any], None]
+ReconnectHook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Credentials:
+    user_id: int
+    password: str | None
+    device_type: int
+    user_status: int | None
+    device_details: dict[str, str] = field(default_factory=dict)
+
+
+class TurmsClient:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 11510,
+        *,
+        url: str | None = None,
+        request_timeout_s: float = 30.0,
+        heartbeat_interval_s: float = 60.0,
+        reconnect: bool = True,
+        reconnect_after_kick: bool = False,
+        reconnect_base_delay_s: float = 0.2,
+        reconnect_max_delay_s: float = 10.0,
+        max_frame_bytes: int = 1 << 24,
+        local_addr: str | None = None,
+    ) -> None:
+        """Connect to ``host:port`` over TCP, or to a WebSocket ``url`` (``ws://host:10510``) when given."""
+        self.host = host
+        self.port = port
+        self.url = url
+        self.request_timeout_s = request_timeout_s
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.reconnect = reconnect
+        self.reconnect_after_kick = reconnect_after_kick
+        self.reconnect_base_delay_s = reconnect_base_delay_s
+        self.reconnect_max_delay_s = reconnect_max_delay_s
+        self.max_frame_bytes = max_frame_bytes
+        self.local_addr = local_addr
+        self._transport: ClientTransport | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._heartbeat_waiters: list[asyncio.Future[None]] = []
+        self._ids = itertools.count(1)
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._callbacks: list[NotificationCallback] = []
+        self._reconnect_hooks: list[ReconnectHook] = []
+        self._credentials: Credentials | None = None
+        self._closed_by_user = False
+        self._connected = asyncio.Event()
+        self._reconnecting: asyncio.Task[None] | None = None
+        #: The close status of the last server-initiated close, if any.
+        self.close_status: int | None = None
+        self.close_reason: str | None = None
+        #: The session id and server id the server announced after login (``UserSession``), if any.
+        self.session_id: str | None = None
+        self.server_id: str | None = None
+        self.reconnects = 0
+        #: Set when the client gave up (a kick, or ``close()``): no more reconnects.
+        self.closed = asyncio.Event()
+
+    # Connection --------------------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def connect(self) -> None:
+        self._closed_by_user = False
+        self.closed.clear()
+        await self._open()
+
+    async def _open(self) -> None:
+        if self.url:
+            self._transport = await WebSocketTransport.open(self.url, max_frame_bytes=self.max_frame_bytes)
+        else:
+            self._transport = await TcpTransport.open(
+                self.host, self.port, max_frame_bytes=self.max_frame_bytes, local_addr=self.local_addr
+            )
+        self.close_status = None
+        self._connected.set()
+        self._reader = asyncio.create_task(self._read_loop(self._transport), name="turms-client-reader")
+        if self.heartbeat_interval_s > 0:
+            self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="turms-client-heartbeat")
+
+    async def close(self) -> None:
+        """Close for good (no reconnect)."""
+        self._closed_by_user = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            await asyncio.gather(self._reconnecting, return_exceptions=True)
+        await self._teardown(ConnectionClosedError("client closed"))
+        self.closed.set()
+
+    async def __aenter__(self) -> TurmsClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _teardown(self, error: Exception) -> None:
+        self._connected.clear()
+        current = asyncio.current_task()
+        for task in (self._heartbeat, self._reader):
+            if task is not None and task is not current:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._heartbeat = self._reader = None
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                await transport.close()
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(error)
+        self._pending.clear()
+        for waiter in self._heartbeat_waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
+        self._heartbeat_waiters.clear()
+
+    # Reading -----------------------------------------------------------------------------------------
+
+    async def _read_loop(self, transport: ClientTransport) -> None:
+        try:
+            while True:
+                payload = await transport.recv()
+                if not payload:
+                    for waiter in self._heartbeat_waiters:
+                        if not waiter.done():
+                            waiter.set_result(None)
+                    self._heartbeat_waiters.clear()
+                    continue
+                self._on_notification(TurmsNotification.FromString(payload))
+        except asyncio.CancelledError:
+            raise
+        except (TransportClosed, OSError) as e:
+            log.debug("connection lost: %s", e)
+        except Exception:
+            log.exception("malformed data from the server; dropping the connection")
+        await self._connection_lost()
+
+    def _on_notification(self, n: Any) -> None:
+        if n.HasField("close_status"):
+            self.close_status = n.close_status
+            self.close_reason = n.reason if n.HasField("reason") else None
+        if n.HasField("request_id") and n.request_id in self._pending:
+            fut = self._pending.pop(n.request_id)
+            if not fut.done():
+                fut.set_result(n)
+            return
+        if n.HasField("data") and n.data.HasField("user_session"):
+            self.session_id = n.data.user_session.session_id
+            self.server_id = n.data.user_session.server_id
+        self._queue.put_nowait(n)
+        for cb in self._callbacks:
+            try:
+                cb(n)
+            except Exception:
+                log.exception("notification callback failed")
+
+    async def _connection_lost(self) -> None:
+        status = self.close_status
+        await self._teardown(
+            ConnectionClosedError("connection closed", close_status=status, reason=self.close_reason)
+        )
+        if self._closed_by_user:
+            return
+        wanted = status not in NO_RECONNECT_STATUSES or self.reconnect_after_kick
+        if self.reconnect and wanted:
+            self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="turms-client-reconnect")
+        else:
+            self.closed.set()
+
+    async def _reconnect_loop(self) -> None:
+        delay = self.reconnect_base_delay_s
+        while not self._closed_by_user:
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            try:
+                await self._open()
+                if self._credentials is not None:
+                    await self._login(self._credentials)
+            except asyncio.CancelledError:
+                raise
+            except (OSError, TransportClosed, ConnectionClosedError, ResponseError, TimeoutError) as e:
+                log.info("reconnect failed (%s); retrying", e)
+                await self._teardown(ConnectionClosedError("reconnect failed"))
+                delay = min(delay * 2, self.reconnect_max_delay_s)
+                continue
+            self.reconnects += 1
+            for hook in self._reconnect_hooks:
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("reconnect hook failed")
+            return
+
+    async def wait_connected(self, timeout_s: float | None = None) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout_s)
+
+    # Requests ----------------------------------------------------------------------------------------
+
+    async def send_raw(self, request: Any) -> Any:
+        """Send a ``TurmsRequest`` (its ``request_id`` is assigned here) and return the raw response."""
+        if self._transport is None:
+            raise ConnectionClosedError("not connected", close_status=self.close_status)
+        request.request_id = next(self._ids)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request.request_id] = fut
+        try:
+            await self._transport.send(request.SerializeToString())
+            return await asyncio.wait_for(fut, self.request_timeout_s)
+        except TransportClosed as e:
+            raise ConnectionClosedError(str(e), close_status=self.close_status) from None
+        finally:
+            self._pending.pop(request.request_id, None)
+
+    async def request(self, kind: str, message: Any, *, custom_attributes: list[Any] | None = None) -> Any:
+        """Send one request of ``kind`` (the oneof field name, e.g. ``"query_user_profiles_request"``).
+
+        Returns the response notification; raises :class:`ResponseError` for a non-success code.
+        """
+        request = TurmsRequest()
+        getattr(request, kind).CopyFrom(message)
+        if custom_attributes:
+            request.custom_attributes.extend(custom_attributes)
+        response = await self.send_raw(request)
+        if response.code not in SUCCESS_CODES:
+            raise ResponseError(response.code, response.reason if response.HasField("reason") else None)
+        return response
+
+    async def heartbeat(self) -> None:
+        """Send one heartbeat and wait for the server's empty answer."""
+        if self._transport is None:
+            raise ConnectionClosedError("not connected", close_status=self.close_status)
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._heartbeat_waiters.append(fut)
+        await self._transport.send(b"")
+        await asyncio.wait_for(fut, self.request_timeout_s)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval_s)
+            transport = self._transport
+            if transport is None:
+                return
+            with contextlib.suppress(TransportClosed, OSError):
+                await transport.send(b"")
+
+    # Session -----------------------------------------------------------------------------------------
+
+    async def login(
+        self,
+        user_id: int,
+        password: str | None = None,
+        *,
+        device_type: int = 0,
+        user_status: int | None = None,
+        device_details: dict[str, str] | None = None,
+    ) -> Any:
+        """Log in (``CreateSessionRequest``, version 1). ``password`` may be a JWT when the server uses JWT."""
+        creds = Credentials(user_id, password, device_type, user_status, dict(device_details or {}))
+        response = await self._login(creds)
+        self._credentials = creds
+        return response
+
+    async def _login(self, creds: Credentials) -> Any:
+        from turms.protocol.pb import constant_pb2, request_session_pb2
+
+        req = request_session_pb2.CreateSessionRequest(version=1, user_id=creds.user_id)
+        req.device_type = to_enum(constant_pb2.DeviceType, creds.device_type, strict=False)
+        if creds.password is not None:
+            req.password = creds.password
+        if creds.user_status is not None:
+            req.user_status = to_enum(constant_pb2.UserStatus, creds.user_status, strict=False)
+        req.device_details.update(creds.device_details)
+        return await self.request("create_session_request", req)
+
+    async def logout(self) -> None:
+        """End the session (``DeleteSessionRequest``); the server closes the connection."""
+        from turms.protocol.pb import request_session_pb2
+
+        self._credentials = None
+        self._closed_by_user = True
+        with contextlib.suppress(ConnectionClosedError, TimeoutError):
+            await self.request("delete_session_request", request_session_pb2.DeleteSessionRequest())
+        await self.close()
+
+    # Notifications -----------------------------------------------------------------------------------
+
+    def on_notification(self, callback: NotificationCallback) -> None:
+        self._callbacks.append(callback)
+
+    def on_reconnected(self, hook: ReconnectHook) -> None:
+        self._reconnect_hooks.append(hook)
+
+    async def next_notification(self, timeout_s: float | None = None) -> Any:
+        return await asyncio.wait_for(self._queue.get(), timeout_s)
+
+    async def notifications(self) -> AsyncIterator[Any]:
+        """Every pushed notification, in arrival order, until the client is closed for good."""
+        while not (self.closed.is_set() and self._queue.empty()):
+            getter = asyncio.ensure_future(self._queue.get())
+            closer = asyncio.ensure_future(self.closed.wait())
+            done, _ = await asyncio.wait({getter, closer}, return_when=asyncio.FIRST_COMPLETED)
+            closer.cancel()
+            if getter in done:
+                yield getter.result()
+            else:
+                getter.cancel()

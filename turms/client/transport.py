@@ -1,0 +1,112 @@
+"""Client-side transports: TCP (varint32 frames) and WebSocket (one binary message per frame)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Protocol
+
+from turms.protocol.framing import FrameDecoder, encode_frame
+
+if TYPE_CHECKING:
+    import aiohttp
+
+
+class TransportClosed(ConnectionError):
+    pass
+
+
+class ClientTransport(Protocol):
+    async def send(self, payload: bytes) -> None: ...
+
+    async def recv(self) -> bytes:
+        """The next payload (``b""`` is a heartbeat); raises :class:`TransportClosed` at the end."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class TcpTransport:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_frame_bytes: int
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._decoder = FrameDecoder(max_frame_bytes)
+        self._pending: list[bytes] = []
+
+    @classmethod
+    async def open(
+        cls, host: str, port: int, *, max_frame_bytes: int = 1 << 24, local_addr: str | None = None
+    ) -> TcpTransport:
+        reader, writer = await asyncio.open_connection(
+            host, port, local_addr=(local_addr, 0) if local_addr else None
+        )
+        return cls(reader, writer, max_frame_bytes)
+
+    async def send(self, payload: bytes) -> None:
+        if self._writer.is_closing():
+            raise TransportClosed("connection closed")
+        self._writer.write(encode_frame(payload))
+        await self._writer.drain()
+
+    async def recv(self) -> bytes:
+        while not self._pending:
+            data = await self._reader.read(65536)
+            if not data:
+                raise TransportClosed("connection closed by the server")
+            self._pending.extend(self._decoder.feed(data))
+        return self._pending.pop(0)
+
+    async def close(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            await self._writer.wait_closed()
+
+
+class WebSocketTransport:
+    def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._session = session
+        self._ws = ws
+        #: The WebSocket close code the server sent, once closed.
+        self.close_code: int | None = None
+
+    @classmethod
+    async def open(cls, url: str, *, max_frame_bytes: int = 1 << 24) -> WebSocketTransport:
+        import aiohttp  # only WebSocket users need aiohttp
+
+        session = aiohttp.ClientSession()
+        try:
+            ws = await session.ws_connect(url, max_msg_size=max_frame_bytes, autoping=True, compress=0)
+        except BaseException:
+            await session.close()
+            raise
+        return cls(session, ws)
+
+    async def send(self, payload: bytes) -> None:
+        if self._ws.closed:
+            raise TransportClosed("connection closed")
+        try:
+            await self._ws.send_bytes(payload)
+        except (ConnectionError, RuntimeError) as e:
+            raise TransportClosed(str(e)) from None
+
+    async def recv(self) -> bytes:
+        import aiohttp
+
+        while True:
+            msg = await self._ws.receive()
+            if msg.type == aiohttp.WSMsgType.BINARY:
+                data: bytes = msg.data
+                return data
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                self.close_code = self._ws.close_code
+                raise TransportClosed(f"closed by the server (code {self._ws.close_code})")
+            if msg.type == aiohttp.WSMsgType.ERROR:
+                raise TransportClosed(f"WebSocket error: {self._ws.exception()}")
+            # Text frames are not part of the protocol; ignore them.
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._ws.close()
+        await self._session.close()

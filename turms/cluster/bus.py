@@ -1,0 +1,188 @@
+"""The routing bus: notifications and commands between worker instances over Redis pub/sub.
+
+Each worker instance subscribes to its own channel and to the broadcast channel. ``deliver`` resolves the
+recipients' live sessions through the session registry, groups them by the instance that holds them, and
+publishes one message per target instance (pipelined) carrying the notification bytes serialized once;
+recipients held by this instance are served directly, without Redis. Pub/sub is at-most-once: a lost
+message is repaired by clients pulling, and when the subscription is re-established after a Redis outage,
+every local session is told to resync.
+
+Wire format of a bus message: one type byte, then a JSON header, then (for notifications) a newline and the
+raw ``TurmsNotification`` bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+import orjson
+import redis.asyncio as aioredis
+
+from turms.cluster.keys import Keys
+from turms.cluster.sessions import SessionEntry, SessionRegistry
+
+log = logging.getLogger("turms.cluster.bus")
+
+NOTIFY = b"N"
+KICK = b"K"
+EVENT = b"E"
+
+
+class LocalSessions(Protocol):
+    """What the bus needs from the worker's local session table."""
+
+    def deliver_local(
+        self, user_ids: Sequence[int], payload: bytes, exclude_session: str | None, trace_id: str | None
+    ) -> int:
+        """Write ``payload`` to every local session of ``user_ids`` except ``exclude_session``."""
+        ...
+
+    def close_local(self, session_ids: Sequence[str], close_status: int, reason: str | None) -> int:
+        """Close these local sessions with a close notification."""
+        ...
+
+    def resync_all(self) -> None:
+        """Tell every local session that pushes may have been lost, so clients pull."""
+        ...
+
+
+EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class RoutingBus:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        subscriber: aioredis.Redis,
+        keys: Keys,
+        instance_id: str,
+        registry: SessionRegistry,
+        local: LocalSessions,
+    ) -> None:
+        self.redis = redis
+        self.subscriber = subscriber
+        self.keys = keys
+        self.instance_id = instance_id
+        self.registry = registry
+        self.local = local
+        self.channel = keys.worker_channel(instance_id)
+        self._handlers: dict[str, EventHandler] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        #: Incremented each time the subscription is (re-)established; tests and metrics read it.
+        self.subscriptions = 0
+
+    # Sending -------------------------------------------------------------------------------------------
+
+    async def deliver(
+        self,
+        user_ids: Iterable[int],
+        payload: bytes,
+        *,
+        exclude_session: str | None = None,
+        trace_id: str | None = None,
+    ) -> int:
+        """Send ``payload`` (serialized notification bytes) to every live session of ``user_ids``.
+
+        Returns the number of worker instances targeted (this one included).
+        """
+        by_instance: dict[str, list[int]] = defaultdict(list)
+        for uid, entries in (await self.registry.sessions_of(set(user_ids))).items():
+            for instance in {e.instance_id for e in entries}:
+                by_instance[instance].append(uid)
+        local = by_instance.pop(self.instance_id, None)
+        if local:
+            self.local.deliver_local(local, payload, exclude_session, trace_id)
+        if by_instance:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for instance, uids in by_instance.items():
+                    header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id})
+                    pipe.publish(self.keys.worker_channel(instance), NOTIFY + header + b"\n" + payload)
+                await pipe.execute()
+        return len(by_instance) + (1 if local else 0)
+
+    async def kick(
+        self, entries: Iterable[SessionEntry], close_status: int, reason: str | None = None
+    ) -> None:
+        """Close these sessions wherever they are held."""
+        by_instance: dict[str, list[str]] = defaultdict(list)
+        for e in entries:
+            by_instance[e.instance_id].append(e.session_id)
+        local = by_instance.pop(self.instance_id, None)
+        if local:
+            self.local.close_local(local, close_status, reason)
+        for instance, sids in by_instance.items():
+            body = orjson.dumps({"s": sids, "c": close_status, "r": reason})
+            await self.redis.publish(self.keys.worker_channel(instance), KICK + body)
+
+    async def broadcast(self, kind: str, body: dict[str, Any]) -> None:
+        """Send a cluster-wide event to every worker instance (this one included, through Redis)."""
+        await self.redis.publish(self.keys.broadcast_channel, EVENT + orjson.dumps({"k": kind, **body}))
+
+    def on_event(self, kind: str, handler: EventHandler) -> None:
+        self._handlers[kind] = handler
+
+    # Receiving -----------------------------------------------------------------------------------------
+
+    async def start(self, timeout_s: float = 10.0) -> None:
+        self._task = asyncio.create_task(self._run(), name="routing-bus")
+        await asyncio.wait_for(self._subscribed.wait(), timeout_s)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.05
+        while True:
+            pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel, self.keys.broadcast_channel)
+                self.subscriptions += 1
+                if self.subscriptions > 1:
+                    log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
+                    self.local.resync_all()
+                self._subscribed.set()
+                delay = 0.05
+                while True:
+                    message = await pubsub.get_message(timeout=None)
+                    if message is not None:
+                        await self._dispatch(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except (aioredis.RedisError, OSError) as e:
+                log.warning("Redis subscription lost (%s); reconnecting in %.2f s", e, delay)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 2.0)
+
+    async def _dispatch(self, data: bytes) -> None:
+        kind = data[:1]
+        try:
+            if kind == NOTIFY:
+                header, _, payload = data[1:].partition(b"\n")
+                h = orjson.loads(header)
+                self.local.deliver_local(h["u"], payload, h.get("x"), h.get("t"))
+            elif kind == KICK:
+                h = orjson.loads(data[1:])
+                self.local.close_local(h["s"], h["c"], h.get("r"))
+            elif kind == EVENT:
+                h = orjson.loads(data[1:])
+                handler = self._handlers.get(h.get("k", ""))
+                if handler is not None:
+                    await handler(h)
+            else:
+                log.warning("unknown bus message type %r", kind)
+        except Exception:
+            # One bad message must not stop the subscription.
+            log.exception("failed to handle a bus message of type %r", kind)

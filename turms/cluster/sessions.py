@@ -1,0 +1,152 @@
+"""The cluster-wide session registry: who is online, on which device types, held by which worker instance.
+
+One Redis hash per user (see :meth:`Keys.session`). Registration and conflict resolution run in one Lua
+script, so two logins racing on two hosts cannot both win. Entries held by a dead worker instance (no
+heartbeat within the liveness window) are treated as absent and removed when next touched; the hash itself
+has a TTL that live workers refresh in batches, so a user whose every worker died disappears on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from turms.cluster.keys import Keys
+from turms.cluster.membership import Membership
+from turms.cluster.scripts import Script
+from turms.gateway.login_policy import DeviceType, LoginPolicy
+
+_REGISTER = Script("register_session.lua")
+_UNREGISTER = Script("unregister_session.lua")
+_SET_STATUS = Script("set_status.lua")
+STATUS_FIELD = "$"
+REFRESH_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    device: DeviceType
+    instance_id: str
+    session_id: str
+    login_ms: int
+
+    def encode(self) -> str:
+        return f"{self.instance_id}|{self.session_id}|{self.login_ms}"
+
+    @classmethod
+    def decode(cls, device: int | str | bytes, raw: str | bytes) -> SessionEntry:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        instance_id, session_id, login_ms = text.split("|")
+        return cls(DeviceType(int(device)), instance_id, session_id, int(login_ms))
+
+
+@dataclass(frozen=True)
+class Registration:
+    accepted: bool
+    #: Live sessions that conflict with the login: displaced when accepted, the reason when refused.
+    conflicts: tuple[SessionEntry, ...]
+
+
+class SessionRegistry:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, membership: Membership, ttl_s: int = 60) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.membership = membership
+        self.ttl_s = ttl_s
+
+    async def register(
+        self, user_id: int, entry: SessionEntry, status: int, policy: LoginPolicy
+    ) -> Registration:
+        conflicting = sorted(int(d) for d in policy.conflicts_with(entry.device))
+        raw: list[bytes | int] = await _REGISTER(
+            self.redis,
+            keys=[self.keys.session(user_id), self.keys.workers],
+            args=[
+                int(entry.device),
+                entry.encode(),
+                "1" if policy.reject_new_login else "0",
+                self.ttl_s,
+                self.membership.liveness_window_ms,
+                status,
+                *conflicting,
+            ],
+        )
+        accepted = raw[0] == 1
+        pairs = raw[1:]
+        conflicts = tuple(
+            SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2)
+        )
+        return Registration(accepted, conflicts)
+
+    async def unregister(self, user_id: int, entry: SessionEntry) -> tuple[bool, bool]:
+        """Remove ``entry`` if it is still registered. Returns (removed, user now offline)."""
+        removed, offline = await _UNREGISTER(
+            self.redis, keys=[self.keys.session(user_id)], args=[int(entry.device), entry.encode()]
+        )
+        return bool(removed), bool(offline)
+
+    async def sessions(self, user_id: int) -> list[SessionEntry]:
+        return (await self.sessions_of([user_id]))[user_id]
+
+    async def sessions_of(self, user_ids: Iterable[int]) -> dict[int, list[SessionEntry]]:
+        """Live sessions of each user, in one pipelined round trip."""
+        ids = list(user_ids)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in ids:
+                pipe.hgetall(self.keys.session(uid))
+            hashes: list[dict[bytes, bytes]] = await pipe.execute()
+        live = await self.membership.live_instances()
+        out: dict[int, list[SessionEntry]] = {}
+        for uid, h in zip(ids, hashes, strict=True):
+            entries = [SessionEntry.decode(k, v) for k, v in h.items() if k != STATUS_FIELD.encode()]
+            out[uid] = [e for e in entries if e.instance_id in live]
+        return out
+
+    async def status_of(self, user_ids: Iterable[int]) -> dict[int, tuple[int | None, list[SessionEntry]]]:
+        """(status, live sessions) per user; status is None when the user has no live session."""
+        ids = list(user_ids)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in ids:
+                pipe.hgetall(self.keys.session(uid))
+            hashes: list[dict[bytes, bytes]] = await pipe.execute()
+        live = await self.membership.live_instances()
+        out: dict[int, tuple[int | None, list[SessionEntry]]] = {}
+        for uid, h in zip(ids, hashes, strict=True):
+            status = h.get(STATUS_FIELD.encode())
+            entries = [
+                e
+                for k, v in h.items()
+                if k != STATUS_FIELD.encode() and (e := SessionEntry.decode(k, v)).instance_id in live
+            ]
+            out[uid] = (int(status) if entries and status is not None else None, entries)
+        return out
+
+    async def set_status(self, user_id: int, status: int) -> bool:
+        """Set the status of an online user; False when the user has no session hash."""
+        done = await _SET_STATUS(self.redis, keys=[self.keys.session(user_id)], args=[status, self.ttl_s])
+        return bool(done)
+
+    async def refresh(self, user_ids: Iterable[int]) -> None:
+        """Push back the TTL of users held here, in pipelined batches."""
+        batch: list[int] = []
+        for uid in user_ids:
+            batch.append(uid)
+            if len(batch) >= REFRESH_BATCH:
+                await self._expire(batch)
+                batch = []
+        if batch:
+            await self._expire(batch)
+
+    async def _expire(self, user_ids: list[int]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid in user_ids:
+                pipe.expire(self.keys.session(uid), self.ttl_s)
+            await pipe.execute()
+
+
+def _text(v: bytes | int | str) -> str:
+    if isinstance(v, bytes):
+        return v.decode()
+    return str(v)

@@ -1,0 +1,35 @@
+"""The pluggable request handler: what the gateway calls for every request that passed its checks."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from turms.gateway.connection import ClientSession
+from turms.gateway.notifications import response
+from turms.protocol.pb.turms_request_pb2 import TurmsRequest
+from turms.protocol.status import ResponseStatusCode
+
+
+class RequestHandler(Protocol):
+    """Handles one parsed ``TurmsRequest`` for ``session`` and returns the serialized response
+    notification, or ``None`` when nothing is to be sent.
+
+    The gateway has already answered heartbeats, checked framing, decoded and validated the envelope
+    (:func:`turms.protocol.requests.parse_request`), and refused requests other than
+    ``CreateSessionRequest`` from connections without a session. An exception becomes a
+    ``SERVER_INTERNAL_ERROR`` response; it never closes the connection.
+    """
+
+    async def handle(self, session: ClientSession, request: TurmsRequest) -> bytes | None: ...
+
+
+class UnavailableHandler:
+    """The placeholder until login and the services exist (issue 5): every request, login included, is
+    answered with ``SERVER_UNAVAILABLE`` so clients fail fast and retry later instead of waiting."""
+
+    async def handle(self, session: ClientSession, request: TurmsRequest) -> bytes | None:
+        return response(
+            request.request_id,
+            ResponseStatusCode.SERVER_UNAVAILABLE,
+            "this server does not handle requests yet",
+        )

@@ -1,0 +1,30 @@
+"""Settings: one declarative registry of every setting, and its loader.
+
+Each section module (``server``, ``gateway``, ``storage`` …) declares its settings at import time; importing
+this package imports them all, so the registry is complete. May import only the standard library and
+``turms.settings.*``.
+"""
+
+from __future__ import annotations
+
+from turms.settings import admin, auth, gateway, log, redis, server, storage
+from turms.settings.loader import Settings, load_settings, parse_flag
+from turms.settings.registry import REGISTRY, Setting, SettingsError, list_setting, setting
+
+__all__ = [
+    "REGISTRY",
+    "Setting",
+    "Settings",
+    "SettingsError",
+    "admin",
+    "auth",
+    "gateway",
+    "list_setting",
+    "load_settings",
+    "log",
+    "parse_flag",
+    "redis",
+    "server",
+    "setting",
+    "storage",
+]

@@ -1,0 +1,50 @@
+"""Settings of the process tree: workers, data directory, supervision and drain."""
+
+from __future__ import annotations
+
+from turms.settings.registry import at_least, between, setting
+
+NODE_ID = setting(
+    "server.node_id",
+    str,
+    "",
+    "This host's node id in the cluster. Empty: derived from the host name and the client TCP port.",
+)
+WORKERS = setting(
+    "server.workers",
+    int,
+    0,
+    "Number of worker processes. 0 means one per CPU.",
+    validator=between(0, 1024),
+)
+DATA_DIR = setting(
+    "server.data_dir",
+    str,
+    "./data",
+    "Directory for the embedded SQLite store, the embedded Redis socket, generated secrets and run state.",
+)
+PID_FILE = setting("server.pid_file", str, "", "Write the supervisor's pid to this file. Empty: no pid file.")
+DRAIN_TIMEOUT_S = setting(
+    "server.drain_timeout_s",
+    float,
+    20.0,
+    "How long a graceful stop (SIGTERM) or the drain of one worker during a reload may take before the "
+    "remaining workers are killed.",
+    validator=at_least(0.1),
+)
+WORKER_HEARTBEAT_TIMEOUT_S = setting(
+    "server.worker_heartbeat_timeout_s",
+    float,
+    10.0,
+    "A worker that has not reported over its heartbeat pipe for this long is considered hung: it gets "
+    "SIGABRT, then SIGKILL, and is replaced.",
+    validator=at_least(0.5),
+)
+WORKER_BOOT_TIMEOUT_S = setting(
+    "server.worker_boot_timeout_s",
+    float,
+    30.0,
+    "How long a worker may take to bind its listeners and reach Redis and the store before its start "
+    "counts as a boot failure.",
+    validator=at_least(0.5),
+)

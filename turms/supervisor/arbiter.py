@@ -1,0 +1,544 @@
+"""The supervisor loop: keep ``server.workers`` workers serving, and stop, reload or halt on demand.
+
+Signal handlers only enqueue (``SimpleQueue.put_nowait`` is re-entrant) and the wake-up fd interrupts the
+``select``; everything else, logging included, happens in :meth:`Arbiter.run`'s loop, which on every turn
+dispatches queued signals to ``handle_<name>``, reads the workers' control pipes, reaps exited workers,
+kills hung ones and spawns what is missing.
+
+Signals: ``TERM``/``INT`` graceful stop (a second one kills the stragglers), ``QUIT`` immediate stop,
+``HUP`` rolling reload, ``TTIN``/``TTOU`` one worker more/fewer.
+
+A worker that dies before reporting READY is a *boot failure*. During the first start, or after
+``workers`` boot failures in a row, the supervisor halts with :data:`EXIT_BOOT_FAILURE` and the worker's own
+account of the cause (e.g. the port that was taken) instead of respawning forever. During a reload, it
+aborts the reload and keeps the workers it has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from queue import Empty, SimpleQueue
+from types import FrameType
+
+from turms.settings import Settings, SettingsError, load_settings, redis, server
+from turms.supervisor import sdnotify
+from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from turms.supervisor.worker_process import SUPERVISOR_SIGNALS, WorkerHandle, describe_status, spawn
+from turms.worker import control
+
+log = logging.getLogger("turms.supervisor")
+
+EXIT_OK = 0
+#: A worker could not boot (port taken, store unreachable, bad configuration): the server halts.
+EXIT_BOOT_FAILURE = control.EXIT_BOOT_FAILURE
+#: The embedded redis-server could not be started.
+EXIT_REDIS_FAILURE = 4
+#: The supervisor could not start (pid file, data directory lock).
+EXIT_START_FAILURE = 5
+
+#: First restart delay after a crash; doubles with each consecutive crash up to the maximum.
+RESTART_BACKOFF_INITIAL_S = 0.1
+RESTART_BACKOFF_MAX_S = 30.0
+#: A worker that ran this long before dying resets the crash streak.
+STABLE_AFTER_S = 30.0
+#: After SIGABRT, how long a hung worker gets to die before SIGKILL.
+ABORT_GRACE_S = 1.0
+#: Upper bound of one wait in the loop; timers (backoff, heartbeats, drain deadline) are checked each turn.
+TICK_S = 0.05
+
+Clock = Callable[[], float]
+
+
+def worker_count(settings: Settings) -> int:
+    n = settings.get(server.WORKERS)
+    if n > 0:
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Arbiter:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        config_file: str | None = None,
+        flags: list[tuple[str, str]] | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.config_file = config_file
+        self.flags = list(flags or [])
+        self.clock = clock
+        self.workers: dict[int, WorkerHandle] = {}
+        self.target = worker_count(settings)
+        self.generation = 0
+        self.redis_url = settings.get(redis.URL)
+        self.embedded_redis: EmbeddedRedis | None = None
+
+        self._signals: SimpleQueue[int] = SimpleQueue()
+        self._wakeup_r = -1
+        self._wakeup_w = -1
+        self._exit_code: int | None = None
+        self._stopping = False
+        self._stop_deadline = 0.0
+        self._stragglers_killed = False
+        self._reloading = False
+        self._previous_settings: Settings | None = None
+        self._ever_ready = False
+        self._announced_ready = False
+        self._crash_streak = 0
+        self._boot_failure_streak = 0
+        self._spawn_not_before = 0.0
+        self._next_index = 0
+        self._redis_restart_at = 0.0
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Start everything, supervise until stopped or halted, clean up; return the exit code."""
+        self._install_signals()
+        try:
+            if not self._start_redis():
+                return EXIT_REDIS_FAILURE
+            log.info(
+                "supervisor pid %d starting %d workers (generation %d)",
+                os.getpid(),
+                self.target,
+                self.generation,
+            )
+            sdnotify.status(f"starting {self.target} workers")
+            while self._exit_code is None:
+                self._wait()
+                self._dispatch_signals()
+                self._read_pipes()
+                self._reap()
+                self._murder()
+                self._check_redis()
+                self._manage()
+            return self._exit_code
+        finally:
+            self._kill_all(signal.SIGKILL)
+            self._wait_all(2.0)
+            self._stop_redis()
+            self._restore_signals()
+
+    # -- signals ----------------------------------------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        self._wakeup_r, self._wakeup_w = os.pipe()
+        for fd in (self._wakeup_r, self._wakeup_w):
+            os.set_blocking(fd, False)
+            os.set_inheritable(fd, False)
+        signal.set_wakeup_fd(self._wakeup_w, warn_on_full_buffer=False)
+        for sig in SUPERVISOR_SIGNALS:
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # No logging here: the loop does it. put_nowait on a SimpleQueue is re-entrant.
+        self._signals.put_nowait(signum)
+
+    def _restore_signals(self) -> None:
+        signal.set_wakeup_fd(-1)
+        for sig in SUPERVISOR_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        for fd in (self._wakeup_r, self._wakeup_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _dispatch_signals(self) -> None:
+        while True:
+            try:
+                signum = self._signals.get_nowait()
+            except Empty:
+                return
+            name = signal.Signals(signum).name.lower()
+            handler: Callable[[], None] | None = getattr(self, f"handle_{name[3:]}", None)
+            if handler is not None:
+                handler()
+
+    def handle_chld(self) -> None:
+        pass  # reaping happens on every turn of the loop
+
+    def handle_term(self) -> None:
+        self._begin_stop("SIGTERM")
+
+    def handle_int(self) -> None:
+        self._begin_stop("SIGINT")
+
+    def handle_quit(self) -> None:
+        log.warning("SIGQUIT: stopping immediately")
+        sdnotify.stopping("stopping immediately")
+        self._stopping = True
+        self._kill_all(signal.SIGKILL)
+        self._stragglers_killed = True
+
+    def handle_hup(self) -> None:
+        self.reload()
+
+    def handle_ttin(self) -> None:
+        self.target += 1
+        log.info("SIGTTIN: %d workers wanted", self.target)
+
+    def handle_ttou(self) -> None:
+        if self.target > 1:
+            self.target -= 1
+        log.info("SIGTTOU: %d workers wanted", self.target)
+
+    def _begin_stop(self, cause: str) -> None:
+        if self._stopping:
+            if not self._stragglers_killed:
+                log.warning("%s again: killing %d remaining workers", cause, len(self.workers))
+                self._kill_all(signal.SIGKILL)
+                self._stragglers_killed = True
+            return
+        timeout = self.settings.get(server.DRAIN_TIMEOUT_S)
+        log.info("%s: draining %d workers (timeout %.1f s)", cause, len(self.workers), timeout)
+        sdnotify.stopping("draining")
+        self._stopping = True
+        self._stop_deadline = self.clock() + timeout
+        for h in self.workers.values():
+            h.draining = True
+            h.drain_started_at = self.clock()
+            h.signal(signal.SIGTERM)
+
+    # -- reload -----------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Reread the configuration; replace workers one at a time (a new one ready, then an old one out)."""
+        if self._stopping:
+            return
+        sdnotify.reloading("reloading configuration")
+        try:
+            new = load_settings(self.config_file, flags=self.flags)
+        except SettingsError as e:
+            log.error("reload: configuration error, keeping the running configuration: %s", e)
+            sdnotify.ready("reload failed: configuration error")
+            return
+        for s in (server.DATA_DIR, server.PID_FILE, redis.URL):
+            if new.get(s) != self.settings.get(s):
+                log.warning("reload: %s changed; it takes effect only after a restart", s.key)
+        self._previous_settings = self.settings
+        # Keep the start-only settings as they were so workers and the supervisor agree.
+        self.settings = new.with_overrides(
+            {s.key: self.settings.get(s) for s in (server.DATA_DIR, server.PID_FILE, redis.URL)}
+        )
+        self.generation += 1
+        self.target = worker_count(self.settings)
+        self._reloading = True
+        log.info(
+            "reload: replacing workers one at a time (generation %d, %d workers)",
+            self.generation,
+            self.target,
+        )
+
+    def _abort_reload(self, cause: str) -> None:
+        log.error("reload aborted, keeping the running workers: %s", cause)
+        if self._previous_settings is not None:
+            self.settings = self._previous_settings
+            self.target = worker_count(self.settings)
+        self.generation -= 1
+        self._reloading = False
+        sdnotify.ready("reload aborted")
+
+    # -- the loop's steps -------------------------------------------------------------------------------
+
+    def _wait(self) -> None:
+        fds = [self._wakeup_r, *(h.fd for h in self.workers.values() if h.fd_open)]
+        try:
+            readable, _, _ = select.select(fds, [], [], TICK_S)
+        except InterruptedError:  # pragma: no cover - PEP 475 retries, kept for clarity
+            return
+        if self._wakeup_r in readable:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self._wakeup_r, 512):
+                    pass
+
+    def _read_pipes(self) -> None:
+        now = self.clock()
+        for h in list(self.workers.values()):
+            self._read_pipe(h, now)
+
+    def _read_pipe(self, h: WorkerHandle, now: float) -> None:
+        while h.fd_open:
+            try:
+                data = os.read(h.fd, 4096)
+            except BlockingIOError:
+                return
+            except OSError:
+                h.close_fd()
+                return
+            if not data:
+                h.close_fd()
+                return
+            h.last_heartbeat = now
+            for msg in h.reader.feed(data):
+                if msg.kind == control.READY and not h.ready:
+                    self._on_ready(h, now)
+                elif msg.kind == control.FAIL:
+                    h.boot_failure = msg.text
+
+    def _on_ready(self, h: WorkerHandle, now: float) -> None:
+        h.ready = True
+        h.ready_at = now
+        self._ever_ready = True
+        self._boot_failure_streak = 0
+        log.info("worker %d (pid %d, generation %d) is ready", h.index, h.pid, h.generation)
+        if not self._announced_ready and sum(1 for w in self.workers.values() if w.ready) >= self.target:
+            self._announced_ready = True
+            log.info("all %d workers are ready", self.target)
+            sdnotify.ready(f"serving with {self.target} workers")
+
+    def _reap(self) -> None:
+        for pid, h in list(self.workers.items()):
+            if pid not in self.workers or self._exit_code is not None:
+                continue  # a halt while handling an earlier exit has already reaped everything
+            try:
+                wpid, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                wpid, status = pid, 0
+            if wpid == 0:
+                continue
+            self._read_pipe(h, self.clock())  # a FAIL message may still be in the pipe
+            h.close_fd()
+            del self.workers[pid]
+            self._on_exit(h, status)
+
+    def _on_exit(self, h: WorkerHandle, status: int) -> None:
+        now = self.clock()
+        text, code, sig = describe_status(status)
+        if h.draining or self._stopping:
+            log.info("worker %d (pid %d) exited after draining: %s", h.index, h.pid, text)
+            return
+        if not h.ready:
+            cause = h.boot_failure or f"it exited before it was ready ({text})"
+            self._on_boot_failure(h, cause)
+            return
+        lived = now - h.started_at
+        if lived >= STABLE_AFTER_S:
+            self._crash_streak = 0
+        delay = min(RESTART_BACKOFF_INITIAL_S * (2**self._crash_streak), RESTART_BACKOFF_MAX_S)
+        self._crash_streak += 1
+        self._spawn_not_before = max(self._spawn_not_before, now + delay)
+        hint = ""
+        if sig == signal.SIGKILL and not h.killed:
+            hint = " (SIGKILL from outside: the kernel's OOM killer, or an operator)"
+        elif h.killed:
+            hint = " (killed by the supervisor: it stopped sending heartbeats)"
+        log.error(
+            "worker %d (pid %d) died after %.1f s: %s%s; restarting in %.2f s",
+            h.index,
+            h.pid,
+            lived,
+            text,
+            hint,
+            delay,
+        )
+        if code == 0:
+            log.error(
+                "worker %d (pid %d) exited on its own; was the supervisor's pid reused?", h.index, h.pid
+            )
+
+    def _on_boot_failure(self, h: WorkerHandle, cause: str) -> None:
+        if not self._ever_ready:
+            self._halt(f"worker {h.index} (pid {h.pid}) failed to boot: {cause}")
+            return
+        if self._reloading and h.generation == self.generation:
+            self._abort_reload(f"the replacement worker (pid {h.pid}) failed to boot: {cause}")
+            return
+        self._boot_failure_streak += 1
+        if self._boot_failure_streak >= self.target:
+            streak = self._boot_failure_streak
+            self._halt(f"{streak} workers in a row failed to boot; the last (pid {h.pid}): {cause}")
+            return
+        delay = min(RESTART_BACKOFF_INITIAL_S * (2**self._boot_failure_streak), RESTART_BACKOFF_MAX_S)
+        self._spawn_not_before = max(self._spawn_not_before, self.clock() + delay)
+        log.error("worker %d (pid %d) failed to boot: %s; retrying in %.2f s", h.index, h.pid, cause, delay)
+
+    def _halt(self, message: str) -> None:
+        log.critical("%s; halting (exit code %d)", message, EXIT_BOOT_FAILURE)
+        sdnotify.notify("STOPPING=1", f"STATUS=halted: {message}"[:400])
+        self._stopping = True
+        self._kill_all(signal.SIGTERM)
+        self._wait_all(1.0)
+        self._exit_code = EXIT_BOOT_FAILURE
+
+    def _murder(self) -> None:
+        """Kill workers that stopped reporting: booting too long, silent too long, or draining too long."""
+        now = self.clock()
+        boot_timeout = self.settings.get(server.WORKER_BOOT_TIMEOUT_S)
+        hb_timeout = self.settings.get(server.WORKER_HEARTBEAT_TIMEOUT_S)
+        drain_timeout = self.settings.get(server.DRAIN_TIMEOUT_S)
+        for h in list(self.workers.values()):
+            if h.killed:
+                continue
+            if not h.ready and not h.draining and now - h.started_at > boot_timeout:
+                h.boot_failure = h.boot_failure or f"it did not become ready within {boot_timeout:g} s"
+                log.error("worker %d (pid %d) %s; killing it", h.index, h.pid, h.boot_failure)
+                h.killed = h.signal(signal.SIGKILL)
+            elif h.draining and h.drain_started_at is not None and now - h.drain_started_at > drain_timeout:
+                log.warning(
+                    "worker %d (pid %d) still draining after %.1f s; killing it",
+                    h.index,
+                    h.pid,
+                    now - h.drain_started_at,
+                )
+                h.killed = h.signal(signal.SIGKILL)
+            elif now - h.last_heartbeat > hb_timeout:
+                if h.abort_sent_at is None:
+                    log.error(
+                        "worker %d (pid %d) sent no heartbeat for %.1f s; sending SIGABRT",
+                        h.index,
+                        h.pid,
+                        now - h.last_heartbeat,
+                    )
+                    h.abort_sent_at = now
+                    h.signal(signal.SIGABRT)
+                    h.signal(signal.SIGCONT)  # a stopped process handles nothing until continued
+                elif now - h.abort_sent_at > ABORT_GRACE_S:
+                    log.error("worker %d (pid %d) survived SIGABRT; sending SIGKILL", h.index, h.pid)
+                    h.killed = h.signal(signal.SIGKILL)
+        if self._stopping and not self._stragglers_killed and now > self._stop_deadline and self.workers:
+            log.warning(
+                "drain timeout (%.1f s) reached: killing %d workers",
+                self.settings.get(server.DRAIN_TIMEOUT_S),
+                len(self.workers),
+            )
+            self._kill_all(signal.SIGKILL)
+            self._stragglers_killed = True
+
+    def _manage(self) -> None:
+        if self._stopping:
+            if not self.workers and self._exit_code is None:
+                log.info("all workers have exited; supervisor exits")
+                self._exit_code = EXIT_OK
+            return
+        now = self.clock()
+        active = [h for h in self.workers.values() if not h.draining]
+        booting = [h for h in active if not h.ready]
+        old = [h for h in active if h.generation < self.generation]
+        if old:
+            # Rolling reload: one replacement at a time; drain an old worker once a new one is ready.
+            if booting:
+                return
+            if len(active) > self.target:
+                victim = min(old, key=lambda h: h.started_at)
+                log.info("reload: draining worker %d (pid %d)", victim.index, victim.pid)
+                self._drain(victim)
+                return
+            self._spawn(now)
+            return
+        if self._reloading and not booting:
+            self._reloading = False
+            log.info("reload complete: %d workers at generation %d", len(active), self.generation)
+            sdnotify.ready(f"serving with {len(active)} workers")
+        if len(active) > self.target:
+            for h in sorted(active, key=lambda h: h.started_at)[: len(active) - self.target]:
+                log.info("draining surplus worker %d (pid %d)", h.index, h.pid)
+                self._drain(h)
+            return
+        if now < self._spawn_not_before:
+            return
+        for _ in range(self.target - len(active)):
+            self._spawn(now)
+
+    def _drain(self, h: WorkerHandle) -> None:
+        h.draining = True
+        h.drain_started_at = self.clock()
+        h.signal(signal.SIGTERM)
+
+    def _spawn(self, now: float) -> None:
+        index = self._next_index
+        self._next_index += 1
+        close = [self._wakeup_r, self._wakeup_w, *(h.fd for h in self.workers.values() if h.fd_open)]
+        h = spawn(
+            index=index,
+            generation=self.generation,
+            settings=self.settings,
+            redis_url=self.redis_url,
+            close_in_child=close,
+            now=now,
+        )
+        self.workers[h.pid] = h
+        log.info("started worker %d (pid %d, generation %d)", index, h.pid, h.generation)
+
+    def _kill_all(self, sig: int) -> None:
+        for h in self.workers.values():
+            if h.signal(sig) and sig == signal.SIGKILL:
+                h.killed = True
+
+    def _wait_all(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.workers:
+            for pid in list(self.workers):
+                try:
+                    wpid, _ = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    wpid = pid
+                if wpid:
+                    self.workers.pop(pid).close_fd()
+            if not self.workers:
+                return
+            if time.monotonic() > deadline:
+                for h in self.workers.values():
+                    h.signal(signal.SIGKILL)
+                for pid in list(self.workers):
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, 0)
+                    self.workers.pop(pid).close_fd()
+                return
+            time.sleep(0.01)
+
+    # -- embedded redis ---------------------------------------------------------------------------------
+
+    def _start_redis(self) -> bool:
+        if self.redis_url:
+            return True
+        directory = Path(self.settings.get(server.DATA_DIR)) / "redis"
+        try:
+            self.embedded_redis = EmbeddedRedis(
+                directory, binary=self.settings.get(redis.EMBEDDED_BINARY), die_with_parent=True
+            )
+            self.embedded_redis.start()
+        except (EmbeddedRedisError, OSError) as e:
+            log.critical("cannot start the embedded redis-server: %s", e)
+            self.embedded_redis = None
+            return False
+        self.redis_url = self.embedded_redis.url
+        return True
+
+    def _check_redis(self) -> None:
+        r = self.embedded_redis
+        if r is None or self._stopping or r.process is None or r.process.poll() is None:
+            return
+        now = self.clock()
+        if now < self._redis_restart_at:
+            return
+        log.error(
+            "the embedded redis-server (pid %d) exited with %s; restarting it", r.pid, r.process.returncode
+        )
+        self._redis_restart_at = now + 1.0
+        try:
+            r.stop()
+            r.start()
+        except (EmbeddedRedisError, OSError) as e:
+            log.error("cannot restart the embedded redis-server: %s", e)
+
+    def _stop_redis(self) -> None:
+        if self.embedded_redis is not None:
+            try:
+                self.embedded_redis.stop()
+            except OSError as e:
+                if e.errno != errno.ESRCH:
+                    log.warning("stopping the embedded redis-server: %s", e)
+            self.embedded_redis = None

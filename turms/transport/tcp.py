@@ -1,0 +1,172 @@
+"""Client TCP: varint32-framed protobuf over an ``asyncio.Protocol`` (callbacks, no task per connection).
+
+Writes are coalesced: :meth:`TcpConnection.send` appends the framed payload to a per-connection list and
+schedules one flush with ``loop.call_soon``, so everything a connection is sent during one loop turn
+leaves in one ``write`` (one syscall). The bytes queued here plus the transport's own buffer are bounded
+by ``gateway.client_api.max_outbound_bytes``; a client that does not read is disconnected as a slow
+consumer.
+
+Closing is a lingering close: flush, half-close (FIN) so the close notification is not lost to a reset
+caused by unread input, discard further input, and close when the peer closes or after
+:data:`LINGER_S`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import cast
+
+from turms.errors import ProtocolError
+from turms.gateway import ClientSession, Gateway
+from turms.protocol.framing import FrameDecoder, encode_frame
+
+log = logging.getLogger("turms.transport")
+
+#: How long a closed connection waits for the peer to close after our FIN before it is reset.
+LINGER_S = 5.0
+
+
+class TcpConnection(asyncio.Protocol):
+    """One client TCP connection; the gateway's :class:`~turms.gateway.Connection` for it."""
+
+    transport_name = "tcp"
+
+    __slots__ = (
+        "_closed",
+        "_closing",
+        "_decoder",
+        "_flush_scheduled",
+        "_linger",
+        "_loop",
+        "_pending",
+        "_pending_bytes",
+        "gateway",
+        "max_outbound_bytes",
+        "remote",
+        "session",
+        "transport",
+    )
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        max_frame_bytes: int,
+        max_outbound_bytes: int,
+    ) -> None:
+        self.gateway = gateway
+        self._loop = loop
+        self._decoder = FrameDecoder(max_frame_bytes)
+        self.max_outbound_bytes = max_outbound_bytes
+        self.remote = "?"
+        self.transport: asyncio.Transport | None = None
+        self.session: ClientSession | None = None
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._flush_scheduled = False
+        self._closing = False
+        self._closed = False
+        self._linger: asyncio.TimerHandle | None = None
+
+    @property
+    def closing(self) -> bool:
+        return self._closing or self._closed
+
+    # -- asyncio.Protocol -------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            self.remote = f"{peer[0]}:{peer[1]}"
+        self.session = self.gateway.connection_made(self)
+
+    def data_received(self, data: bytes) -> None:
+        session = self.session
+        if self._closing or session is None:
+            return  # lingering close: input is discarded
+        try:
+            frames = self._decoder.feed(data)
+        except ProtocolError as e:
+            self.gateway.protocol_error(session, e)
+            return
+        for frame in frames:
+            self.gateway.frame_received(session, frame)
+            if self.closing:  # the frame made the gateway close us: ignore the rest
+                break
+
+    def eof_received(self) -> bool | None:
+        return False  # the peer is done: close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._pending.clear()
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+        if self.session is not None:
+            self.gateway.connection_lost(self.session)
+
+    # -- Connection -------------------------------------------------------------------------------------
+
+    def send(self, payload: bytes) -> bool:
+        transport = self.transport
+        if self._closing or self._closed or transport is None:
+            return False
+        frame = encode_frame(payload)
+        self._pending.append(frame)
+        self._pending_bytes += len(frame)
+        if self._pending_bytes + transport.get_write_buffer_size() > self.max_outbound_bytes:
+            log.warning(
+                "disconnecting slow consumer %s: more than %d bytes queued",
+                self.remote,
+                self.max_outbound_bytes,
+            )
+            self.abort()
+            return False
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+        return True
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        pending = self._pending
+        if not pending or self._closed or self.transport is None:
+            return
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        pending.clear()
+        self._pending_bytes = 0
+        self.transport.write(data)
+
+    def close(self, ws_code: int = 1000) -> None:
+        transport = self.transport
+        if self._closing or self._closed or transport is None:
+            return
+        self._flush()
+        self._closing = True
+        if transport.can_write_eof():
+            transport.write_eof()  # sent after the buffered data
+            self._linger = self._loop.call_later(LINGER_S, self.abort)
+        else:  # pragma: no cover - TCP transports can always half-close
+            transport.close()
+
+    def abort(self) -> None:
+        self._closing = True
+        self._pending.clear()
+        if self.transport is not None and not self._closed:
+            self.transport.abort()
+
+
+def tcp_protocol_factory(
+    gateway: Gateway, loop: asyncio.AbstractEventLoop, *, max_frame_bytes: int, max_outbound_bytes: int
+) -> Callable[[], TcpConnection]:
+    def factory() -> TcpConnection:
+        return TcpConnection(
+            gateway, loop, max_frame_bytes=max_frame_bytes, max_outbound_bytes=max_outbound_bytes
+        )
+
+    return factory

@@ -1,0 +1,280 @@
+"""A worker's life: boot (bind, connect, report READY), serve, drain.
+
+Boot binds every listener first, so a taken port fails in milliseconds, then waits for Redis up to
+``redis.connect_timeout_s``. Any boot failure is reported to the supervisor as ``FAIL <cause>`` and the
+worker exits with :data:`~turms.worker.control.EXIT_BOOT_FAILURE`.
+
+Drain (SIGTERM, or the supervisor died):
+
+1. readiness turns false and the gateway stops taking new requests;
+2. the listeners stop; connections still queued on our SO_REUSEPORT sockets are accepted and told
+   ``SERVER_CLOSED`` rather than reset by the kernel;
+3. requests in flight finish (bounded), every session gets ``SERVER_CLOSED`` with a jittered reconnect
+   hint (WebSocket close 1001), connections flush and close (bounded);
+4. the HTTP runners shut down, Redis is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import faulthandler
+import logging
+import os
+import re
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from turms.gateway import Gateway, RequestHandler, UnavailableHandler
+from turms.settings import Settings, admin, server
+from turms.settings import gateway as gw
+from turms.settings import redis as redis_settings
+from turms.transport import (
+    ListenerError,
+    WebSocketEndpoint,
+    bind_reuseport,
+    sweep_accept,
+    tcp_protocol_factory,
+)
+from turms.worker.control import EXIT_BOOT_FAILURE, WorkerChannel
+from turms.worker.health import HealthEndpoint
+
+log = logging.getLogger("turms.worker")
+
+#: Upper bound of the interval between two heartbeats to the supervisor.
+MAX_HEARTBEAT_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What the supervisor hands a worker at fork."""
+
+    settings: Settings
+    redis_url: str
+    control_fd: int
+    index: int = 0
+    generation: int = 0
+    supervisor_pid: int = field(default_factory=os.getppid)
+
+
+class BootError(Exception):
+    """The worker cannot start; the message is the operator-facing cause."""
+
+
+def redact_url(url: str) -> str:
+    return re.sub(r"://[^@/]*@", "://***@", url)
+
+
+class Worker:
+    def __init__(
+        self, spec: WorkerSpec, channel: WorkerChannel, handler: RequestHandler | None = None
+    ) -> None:
+        self.spec = spec
+        self.settings = spec.settings
+        self.channel = channel
+        self.gateway = Gateway(self.settings, handler or UnavailableHandler())
+        self.redis: aioredis.Redis | None = None
+        self.health = HealthEndpoint(
+            index=spec.index,
+            generation=spec.generation,
+            connections=lambda: len(self.gateway),
+            redis_ping=self._redis_ping,
+        )
+        self._sockets: dict[str, socket.socket] = {}
+        self._tcp_server: asyncio.AbstractServer | None = None
+        self._runners: dict[str, web.AppRunner] = {}
+        self._sites: dict[str, web.SockSite] = {}
+        self._stop: asyncio.Event | None = None
+        self._heartbeat: asyncio.TimerHandle | None = None
+
+    # -- entry ------------------------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stop.set)
+        self._beat()  # heartbeats start now: a slow boot is judged by the boot timeout, not as a hang
+        try:
+            await self._boot()
+        except BootError as e:
+            log.error("worker %d cannot boot: %s", self.spec.index, e)
+            self.channel.boot_failed(str(e))
+            await self._shutdown_resources()
+            return EXIT_BOOT_FAILURE
+        self.health.ready = True
+        self.channel.ready()
+        log.info(
+            "worker %d (pid %d, generation %d) serving: %s",
+            self.spec.index,
+            os.getpid(),
+            self.spec.generation,
+            ", ".join(f"{name} {sock.getsockname()[:2]}" for name, sock in self._sockets.items()),
+        )
+        await self._stop.wait()
+        started = time.monotonic()
+        log.info("worker %d draining %d connections", self.spec.index, len(self.gateway))
+        await self._drain()
+        log.info("worker %d drained in %.2f s", self.spec.index, time.monotonic() - started)
+        return 0
+
+    def _beat(self) -> None:
+        if os.getppid() != self.spec.supervisor_pid and self._stop is not None and not self._stop.is_set():
+            log.error(
+                "worker %d: the supervisor (pid %d) is gone; draining",
+                self.spec.index,
+                self.spec.supervisor_pid,
+            )
+            self._stop.set()
+        self.channel.heartbeat()
+        interval = min(self.settings.get(server.WORKER_HEARTBEAT_TIMEOUT_S) / 4, MAX_HEARTBEAT_INTERVAL_S)
+        self._heartbeat = asyncio.get_running_loop().call_later(interval, self._beat)
+
+    # -- boot -------------------------------------------------------------------------------------------
+
+    async def _boot(self) -> None:
+        s = self.settings
+        backlog = s.get(gw.BACKLOG)
+        try:
+            if s.get(gw.TCP_ENABLED):
+                self._sockets["client TCP"] = bind_reuseport(
+                    "client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT), backlog
+                )
+            if s.get(gw.WS_ENABLED):
+                self._sockets["client WebSocket"] = bind_reuseport(
+                    "client WebSocket", s.get(gw.WS_HOST), s.get(gw.WS_PORT), backlog
+                )
+            if s.get(admin.HTTP_ENABLED):
+                self._sockets["admin HTTP"] = bind_reuseport(
+                    "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT), 128
+                )
+        except ListenerError as e:
+            raise BootError(str(e)) from None
+        await self._connect_redis()
+        loop = asyncio.get_running_loop()
+        if "client TCP" in self._sockets:
+            factory = tcp_protocol_factory(
+                self.gateway,
+                loop,
+                max_frame_bytes=s.get(gw.MAX_FRAME_BYTES),
+                max_outbound_bytes=s.get(gw.MAX_OUTBOUND_BYTES),
+            )
+            # The server gets a duplicate descriptor: the original stays open after the server closes so
+            # the drain can accept what is still queued on it (see turms.transport.listeners).
+            self._tcp_server = await loop.create_server(factory, sock=self._sockets["client TCP"].dup())
+        if "client WebSocket" in self._sockets:
+            await self._start_site("client WebSocket", WebSocketEndpoint(self.gateway, s).app())
+        if "admin HTTP" in self._sockets:
+            await self._start_site("admin HTTP", self.health.app())
+        self.gateway.start(loop)
+
+    async def _start_site(self, name: str, app: web.Application) -> None:
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        self._runners[name] = runner
+        site = web.SockSite(runner, self._sockets[name].dup())
+        await site.start()
+        self._sites[name] = site
+
+    async def _connect_redis(self) -> None:
+        url = self.spec.redis_url
+        timeout = self.settings.get(redis_settings.CONNECT_TIMEOUT_S)
+        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        deadline = time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            try:
+                await self.redis.ping()
+                return
+            except (aioredis.RedisError, OSError) as e:
+                if time.monotonic() + delay > deadline:
+                    raise BootError(
+                        f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}"
+                    ) from None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    async def _redis_ping(self) -> bool:
+        if self.redis is None:
+            return False
+        try:
+            return bool(await self.redis.ping())
+        except (aioredis.RedisError, OSError):
+            return False
+
+    # -- drain ------------------------------------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.health.draining = True
+        self.gateway.draining = True
+        # 1. Stop accepting; then take over what the kernel already queued on our sockets.
+        if self._tcp_server is not None:
+            self._tcp_server.close()
+        for site in self._sites.values():
+            await site.stop()
+        tcp = self._sockets.pop("client TCP", None)
+        if tcp is not None:
+            factory = tcp_protocol_factory(
+                self.gateway,
+                loop,
+                max_frame_bytes=self.settings.get(gw.MAX_FRAME_BYTES),
+                max_outbound_bytes=self.settings.get(gw.MAX_OUTBOUND_BYTES),
+            )
+            late = sweep_accept(tcp)
+            tcp.close()
+            for conn in late:
+                await loop.connect_accepted_socket(factory, conn)
+        ws = self._sockets.pop("client WebSocket", None)
+        runner = self._runners.get("client WebSocket")
+        if ws is not None:
+            late = sweep_accept(ws)
+            ws.close()
+            if runner is not None and runner.server is not None:
+                for conn in late:
+                    await loop.connect_accepted_socket(runner.server, conn)
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
+        # 2. Requests in flight, SERVER_CLOSED to every session, flush.
+        await self.gateway.drain()
+        # 3. Everything else.
+        await self._shutdown_resources()
+
+    async def _shutdown_resources(self) -> None:
+        self.gateway.stop()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        if self._tcp_server is not None:
+            self._tcp_server.close()
+        for name, runner in list(self._runners.items()):
+            try:
+                await runner.cleanup()
+            except Exception:
+                log.exception("stopping the %s listener failed", name)
+        self._runners.clear()
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                await self.redis.aclose()
+            self.redis = None
+
+
+def run_worker(spec: WorkerSpec, handler: RequestHandler | None = None) -> int:
+    """Run one worker on uvloop until it has drained; return its exit code."""
+    import uvloop
+
+    faulthandler.enable()  # SIGABRT from the supervisor (hung worker) dumps every thread's stack
+    channel = WorkerChannel(spec.control_fd)
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(Worker(spec, channel, handler).run())
+    finally:
+        channel.close()
