@@ -107,9 +107,25 @@ class RoutingBus:
                 await pipe.execute()
         return len(by_instance) + (1 if local else 0)
 
-    async def kick(
-        self, entries: Iterable[SessionEntry], close_status: int, reason: str | None = None
+    async def deliver_broadcast(
+        self,
+        user_ids: Iterable[int],
+        payload: bytes,
+        *,
+        exclude_session: str | None = None,
+        trace_id: str | None = None,
     ) -> None:
+        """Send ``payload`` to every live session of ``user_ids`` with one broadcast message.
+
+        For large audiences (big groups): no registry lookup per recipient; every worker instance receives
+        the recipient list once and writes to the ones it holds.
+        """
+        uids = list(user_ids)
+        self.local.deliver_local(uids, payload, exclude_session, trace_id)
+        header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id, "o": self.instance_id})
+        await self.redis.publish(self.keys.broadcast_channel, NOTIFY + header + b"\n" + payload)
+
+    async def kick(self, entries: Iterable[SessionEntry], close_status: int, reason: str | None = None) -> None:
         """Close these sessions wherever they are held."""
         by_instance: dict[str, list[str]] = defaultdict(list)
         for e in entries:
@@ -172,7 +188,8 @@ class RoutingBus:
             if kind == NOTIFY:
                 header, _, payload = data[1:].partition(b"\n")
                 h = orjson.loads(header)
-                self.local.deliver_local(h["u"], payload, h.get("x"), h.get("t"))
+                if h.get("o") != self.instance_id:  # a broadcast's origin served its own sessions already
+                    self.local.deliver_local(h["u"], payload, h.get("x"), h.get("t"))
             elif kind == KICK:
                 h = orjson.loads(data[1:])
                 self.local.close_local(h["s"], h["c"], h.get("r"))

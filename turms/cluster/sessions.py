@@ -56,9 +56,7 @@ class SessionRegistry:
         self.membership = membership
         self.ttl_s = ttl_s
 
-    async def register(
-        self, user_id: int, entry: SessionEntry, status: int, policy: LoginPolicy
-    ) -> Registration:
+    async def register(self, user_id: int, entry: SessionEntry, status: int, policy: LoginPolicy) -> Registration:
         conflicting = sorted(int(d) for d in policy.conflicts_with(entry.device))
         raw: list[bytes | int] = await _REGISTER(
             self.redis,
@@ -75,9 +73,7 @@ class SessionRegistry:
         )
         accepted = raw[0] == 1
         pairs = raw[1:]
-        conflicts = tuple(
-            SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2)
-        )
+        conflicts = tuple(SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2))
         return Registration(accepted, conflicts)
 
     async def unregister(self, user_id: int, entry: SessionEntry) -> tuple[bool, bool]:

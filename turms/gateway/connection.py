@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 #: WebSocket close codes (RFC 6455) used when the gateway closes a connection.
 WS_NORMAL = 1000
@@ -50,6 +50,7 @@ class ClientSession:
         "conn",
         "connected_at",
         "device_type",
+        "entry",
         "id",
         "in_flight",
         "last_active",
@@ -64,6 +65,8 @@ class ClientSession:
         #: Set by login (issue 5); ``None`` until the client has a session.
         self.user_id: int | None = None
         self.device_type: int | None = None
+        #: The session's entry in the cluster registry (a ``turms.cluster.sessions.SessionEntry``).
+        self.entry: Any = None
         #: Requests dispatched and not answered yet.
         self.in_flight = 0
         #: The close status sent (or about to be), once the gateway decided to close.

@@ -73,6 +73,8 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sweeper: asyncio.TimerHandle | None = None
         self._all_closed: asyncio.Event | None = None
+        #: Called once for every logged-in session whose connection is gone (the session handler's cleanup).
+        self.on_session_closed: Callable[[ClientSession], None] | None = None
 
     # -- bookkeeping ------------------------------------------------------------------------------------
 
@@ -127,6 +129,8 @@ class Gateway:
     def connection_lost(self, session: ClientSession) -> None:
         self._forget_timers(session)
         removed = self._sessions.pop(session.id, None) is not None
+        if removed and session.logged_in and self.on_session_closed is not None:
+            self.on_session_closed(session)
         if removed and not self._sessions and self._all_closed is not None:
             self._all_closed.set()
 
@@ -151,9 +155,7 @@ class Gateway:
         request_id = request.request_id
         if self.draining:
             session.conn.send(
-                response(
-                    request_id, ResponseStatusCode.SERVER_UNAVAILABLE, self._reason("server is draining")
-                )
+                response(request_id, ResponseStatusCode.SERVER_UNAVAILABLE, self._reason("server is draining"))
             )
             return
         if not session.logged_in and kind != LOGIN_KIND:
@@ -203,9 +205,7 @@ class Gateway:
         session.device_type = device_type
         self._awaiting_login.pop(session.id, None)
 
-    def close(
-        self, session: ClientSession, status: SessionCloseStatus, reason: str, ws_code: int = WS_NORMAL
-    ) -> None:
+    def close(self, session: ClientSession, status: SessionCloseStatus, reason: str, ws_code: int = WS_NORMAL) -> None:
         """Send the close notification, then close the connection once it is flushed. Idempotent."""
         if session.closing is not None:
             return
@@ -266,9 +266,7 @@ class Gateway:
             try:
                 await asyncio.wait_for(self._all_closed.wait(), timeout)
             except TimeoutError:
-                log.warning(
-                    "drain: %d connections did not close within %.1f s; resetting them", len(self), timeout
-                )
+                log.warning("drain: %d connections did not close within %.1f s; resetting them", len(self), timeout)
                 for session in list(self._sessions.values()):
                     session.conn.abort()
 

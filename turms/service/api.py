@@ -68,8 +68,13 @@ class Notifier(Protocol):
         *,
         exclude_session: str | None = None,
         trace_id: str | None = None,
+        broadcast: bool = False,
     ) -> None:
-        """Push serialized ``TurmsNotification`` bytes to every online session of ``user_ids``."""
+        """Push serialized ``TurmsNotification`` bytes to every online session of ``user_ids``.
+
+        ``broadcast`` sends one message to every worker instead of looking up each recipient's sessions:
+        cheaper for large audiences (see ``service.group.broadcast_threshold``-style settings).
+        """
         ...
 
 

@@ -26,14 +26,17 @@ import signal
 import socket
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.settings import Settings, admin, server
 from turms.settings import gateway as gw
 from turms.settings import redis as redis_settings
+from turms.storage.errors import StorageError
 from turms.transport import (
     ListenerError,
     WebSocketEndpoint,
@@ -41,6 +44,7 @@ from turms.transport import (
     sweep_accept,
     tcp_protocol_factory,
 )
+from turms.worker.components import Components
 from turms.worker.control import EXIT_BOOT_FAILURE, WorkerChannel
 from turms.worker.health import HealthEndpoint
 
@@ -71,9 +75,7 @@ def redact_url(url: str) -> str:
 
 
 class Worker:
-    def __init__(
-        self, spec: WorkerSpec, channel: WorkerChannel, handler: RequestHandler | None = None
-    ) -> None:
+    def __init__(self, spec: WorkerSpec, channel: WorkerChannel, handler: RequestHandler | None = None) -> None:
         self.spec = spec
         self.settings = spec.settings
         self.channel = channel
@@ -91,6 +93,7 @@ class Worker:
         self._sites: dict[str, web.SockSite] = {}
         self._stop: asyncio.Event | None = None
         self._heartbeat: asyncio.TimerHandle | None = None
+        self.components: Components | None = None
 
     # -- entry ------------------------------------------------------------------------------------------
 
@@ -156,6 +159,18 @@ class Worker:
         except ListenerError as e:
             raise BootError(str(e)) from None
         await self._connect_redis()
+        try:
+            self.components = await asyncio.wait_for(
+                Components.build(
+                    self.settings,
+                    self.spec.redis_url,
+                    self.gateway,
+                    node_info={"worker_index": self.spec.index, "listeners": self._listener_info()},
+                ),
+                self.settings.get(server.WORKER_BOOT_TIMEOUT_S),
+            )
+        except (StorageError, aioredis.RedisError, OSError, TimeoutError, WorkerIdUnavailableError) as e:
+            raise BootError(f"cannot start the store or the cluster services: {e!r}") from None
         loop = asyncio.get_running_loop()
         if "client TCP" in self._sockets:
             factory = tcp_protocol_factory(
@@ -193,11 +208,12 @@ class Worker:
                 return
             except (aioredis.RedisError, OSError) as e:
                 if time.monotonic() + delay > deadline:
-                    raise BootError(
-                        f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}"
-                    ) from None
+                    raise BootError(f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}") from None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+    def _listener_info(self) -> dict[str, list[Any]]:
+        return {name: list(sock.getsockname()[:2]) for name, sock in self._sockets.items()}
 
     async def _redis_ping(self) -> bool:
         if self.redis is None:
@@ -261,6 +277,12 @@ class Worker:
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
+        if self.components is not None:
+            try:
+                await self.components.close()
+            except Exception:
+                log.exception("closing the worker's services failed")
+            self.components = None
         if self.redis is not None:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()

@@ -1,0 +1,77 @@
+"""Authenticators: who is logging in, and may they. Pluggable: anything with ``authenticate`` will do."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from turms.protocol.status import ResponseStatusCode
+from turms.security.tokens import JwtVerifier, TokenError
+from turms.service import accounts
+from turms.settings import Settings
+from turms.settings import auth as auth_settings
+from turms.storage.port import Store
+
+log = logging.getLogger("turms.gateway.auth")
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+        """None when the user may log in, else the status code that refuses the login."""
+        ...
+
+
+class PasswordAuthenticator:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+        if not password:
+            return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+        return (await accounts.check_password(self.store, user_id, password)).code
+
+
+class JwtAuthenticator:
+    """The password field carries a JWT whose ``sub`` must equal the user id; the user must be active."""
+
+    def __init__(self, verifier: JwtVerifier, store: Store) -> None:
+        self.verifier = verifier
+        self.store = store
+
+    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+        if not password:
+            return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+        try:
+            subject = self.verifier.user_id(password)
+        except TokenError as e:
+            log.info("JWT login of user %d refused: %s", user_id, e)  # the reason never contains the token
+            return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+        if subject != user_id:
+            return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+        return (await accounts.check_active(self.store, user_id)).code
+
+
+class NoAuthenticator:
+    """Accepts every user id (``gateway.auth.type = none``): tests and trusted networks only."""
+
+    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+        return None
+
+
+def authenticator_from_settings(settings: Settings, store: Store) -> Authenticator:
+    kind = settings.get(auth_settings.AUTH_TYPE)
+    if kind == "password":
+        return PasswordAuthenticator(store)
+    if kind == "jwt":
+        algorithms: list[str] = settings.get(auth_settings.JWT_ALGORITHMS)
+        verifier = JwtVerifier.from_settings(
+            key=settings.get(auth_settings.JWT_KEY),
+            key_file=settings.get(auth_settings.JWT_KEY_FILE),
+            algorithms=algorithms,
+            issuer=settings.get(auth_settings.JWT_ISSUER),
+            audience=settings.get(auth_settings.JWT_AUDIENCE),
+            leeway_s=settings.get(auth_settings.JWT_LEEWAY_S),
+        )
+        return JwtAuthenticator(verifier, store)
+    log.warning("gateway.auth.type = none: every user id is accepted without a password")
+    return NoAuthenticator()

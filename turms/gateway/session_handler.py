@@ -1,0 +1,235 @@
+"""The request handler of a worker: login, logout and presence here; everything else to the services.
+
+Login (``CreateSessionRequest``): protocol version 1 → not already logged in → device type allowed by the
+multi-device policy → authentication (off the event loop) → atomic registration in the Redis session
+registry, which either displaces conflicting sessions (closed with 501 wherever they are) or refuses the
+new login (2100) → OK, then optionally a ``UserSession`` notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+from turms.clock import Clock
+from turms.cluster.bus import RoutingBus
+from turms.cluster.sessions import SessionEntry, SessionRegistry
+from turms.gateway.auth import Authenticator
+from turms.gateway.connection import ClientSession
+from turms.gateway.gateway import Gateway
+from turms.gateway.local import LocalSessions
+from turms.gateway.login_policy import DeviceType, LoginConflictStrategy, LoginPolicy, SimultaneousLoginStrategy
+from turms.protocol.pb import constant_pb2, model_user_pb2, turms_notification_pb2
+from turms.protocol.requests import to_enum
+from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+from turms.service.api import Requester, Router, ServiceRequest
+from turms.settings import Settings
+from turms.settings import auth as auth_settings
+
+log = logging.getLogger("turms.gateway.session")
+
+USER_STATUS_AVAILABLE = 0
+USER_STATUS_OFFLINE = 1
+LOGIN_VERSION = 1
+
+
+def build_response(request_id: int, code: ResponseStatusCode, reason: str | None, data: Any, now_ms: int) -> bytes:
+    n = turms_notification_pb2.TurmsNotification(timestamp=now_ms, request_id=request_id, code=int(code))
+    if reason:
+        n.reason = reason
+    if data is not None:
+        n.data.CopyFrom(data)
+    return bytes(n.SerializeToString())
+
+
+class SessionHandler:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        gateway: Gateway,
+        local: LocalSessions,
+        registry: SessionRegistry,
+        bus: RoutingBus,
+        authenticator: Authenticator,
+        router: Router,
+        clock: Clock,
+        node_id: str,
+    ) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.local = local
+        self.registry = registry
+        self.bus = bus
+        self.authenticator = authenticator
+        self.router = router
+        self.clock = clock
+        self.node_id = node_id
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def policy(self) -> LoginPolicy:
+        s = self.settings
+        return LoginPolicy(
+            SimultaneousLoginStrategy(s.get(auth_settings.STRATEGY)),
+            LoginConflictStrategy(s.get(auth_settings.CONFLICT_STRATEGY)),
+            allow_unknown=s.get(auth_settings.ALLOW_UNKNOWN_DEVICE),
+            allow_others=s.get(auth_settings.ALLOW_OTHERS_DEVICE),
+        )
+
+    # RequestHandler --------------------------------------------------------------------------------
+
+    async def handle(self, session: ClientSession, request: Any) -> bytes | None:
+        kind = request.WhichOneof("kind")
+        if kind == "create_session_request":
+            return await self._login(session, request)
+        if kind == "delete_session_request":
+            return await self._logout(session, request)
+        if kind == "update_user_online_status_request":
+            return await self._update_status(session, request)
+        if kind == "query_user_online_statuses_request":
+            return await self._query_statuses(request)
+        assert session.user_id is not None and session.device_type is not None
+        requester = Requester(
+            session.user_id, session.device_type, self.local.cluster_session_id(session), _ip(session.conn.remote)
+        )
+        req = ServiceRequest(requester, request.request_id, request, kind, self.clock.now(), os.urandom(8).hex())
+        result = await self.router.dispatch(req)
+        return build_response(request.request_id, result.code, result.reason, result.data, self.clock.now_ms())
+
+    def _reply(self, request: Any, code: ResponseStatusCode, reason: str | None = None, data: Any = None) -> bytes:
+        return build_response(request.request_id, code, reason, data, self.clock.now_ms())
+
+    # Login and logout ------------------------------------------------------------------------------
+
+    async def _login(self, session: ClientSession, request: Any) -> bytes | None:
+        body = request.create_session_request
+        if body.version != LOGIN_VERSION:
+            return self._reply(request, ResponseStatusCode.UNSUPPORTED_CLIENT_VERSION, "version must be 1")
+        if session.logged_in:
+            return self._reply(request, ResponseStatusCode.CREATE_EXISTING_SESSION)
+        try:
+            device = DeviceType(body.device_type)
+        except ValueError:
+            return self._reply(request, ResponseStatusCode.ILLEGAL_ARGUMENT, "unknown device type")
+        policy = self.policy()
+        if policy.is_forbidden(device):
+            return self._reply(request, ResponseStatusCode.LOGIN_FROM_FORBIDDEN_DEVICE_TYPE)
+        user_id = body.user_id
+        refused = await self.authenticator.authenticate(user_id, body.password if body.HasField("password") else None)
+        if refused is not None:
+            return self._reply(request, refused)
+        if _gone(session):
+            return None  # the connection went away while we checked the password
+        status = body.user_status if body.HasField("user_status") else USER_STATUS_AVAILABLE
+        if status == USER_STATUS_OFFLINE:
+            status = USER_STATUS_AVAILABLE
+        session.user_id = user_id
+        session.device_type = int(device)
+        entry = SessionEntry(
+            device, self.local.instance_id, self.local.cluster_session_id(session), self.clock.now_ms()
+        )
+        registration = await self.registry.register(user_id, entry, status, policy)
+        if not registration.accepted:
+            session.user_id = None
+            session.device_type = None
+            return self._reply(request, ResponseStatusCode.SESSION_SIMULTANEOUS_CONFLICTS_DECLINE)
+        if _gone(session):
+            # Closed during registration: undo it.
+            self._spawn(self.registry.unregister(user_id, entry))
+            return None
+        session.entry = entry
+        self.local.add(session)
+        self.gateway.session_logged_in(session, user_id, int(device))
+        if registration.conflicts:
+            await self.bus.kick(
+                registration.conflicts,
+                SessionCloseStatus.DISCONNECTED_BY_OTHER_DEVICE,
+                f"user {user_id} logged in on another device",
+            )
+        session.conn.send(self._reply(request, ResponseStatusCode.OK))
+        if self.settings.get(auth_settings.NOTIFY_USER_SESSION):
+            n = turms_notification_pb2.TurmsNotification(timestamp=self.clock.now_ms())
+            n.data.user_session.CopyFrom(
+                model_user_pb2.UserSession(session_id=entry.session_id, server_id=self.node_id)
+            )
+            session.conn.send(bytes(n.SerializeToString()))
+        return None
+
+    async def _logout(self, session: ClientSession, request: Any) -> bytes | None:
+        session.conn.send(self._reply(request, ResponseStatusCode.OK))
+        self.gateway.close(session, SessionCloseStatus.DISCONNECTED_BY_CLIENT, "logged out")
+        return None
+
+    def session_closed(self, session: ClientSession) -> None:
+        """The connection of a logged-in session is gone: leave the local table and the registry."""
+        if not self.local.remove(session):
+            return
+        entry: SessionEntry | None = session.entry
+        if session.user_id is not None and entry is not None:
+            self._spawn(self.registry.unregister(session.user_id, entry))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("session registry update failed: %s", task.exception())
+
+    async def flush(self) -> None:
+        """Wait for pending registry updates (drain)."""
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=2.0)
+
+    # Presence --------------------------------------------------------------------------------------
+
+    async def _update_status(self, session: ClientSession, request: Any) -> bytes | None:
+        body = request.update_user_online_status_request
+        assert session.user_id is not None
+        if body.user_status == USER_STATUS_OFFLINE:
+            devices = set(body.device_types)
+            targets = [
+                e for e in await self.registry.sessions(session.user_id) if not devices or int(e.device) in devices
+            ]
+            session.conn.send(self._reply(request, ResponseStatusCode.OK))
+            await self.bus.kick(targets, SessionCloseStatus.DISCONNECTED_BY_CLIENT, "set offline")
+            return None
+        await self.registry.set_status(session.user_id, body.user_status)
+        return self._reply(request, ResponseStatusCode.OK)
+
+    async def _query_statuses(self, request: Any) -> bytes:
+        body = request.query_user_online_statuses_request
+        if not body.user_ids:
+            return self._reply(request, ResponseStatusCode.ILLEGAL_ARGUMENT, "user_ids must not be empty")
+        statuses = await self.registry.status_of(body.user_ids)
+        data = turms_notification_pb2.TurmsNotification.Data()
+        for uid in body.user_ids:
+            status, entries = statuses[uid]
+            item = data.user_online_statuses.statuses.add(user_id=uid)
+            if status is None:
+                item.user_status = to_enum(constant_pb2.UserStatus, USER_STATUS_OFFLINE, strict=False)
+            else:
+                item.user_status = to_enum(constant_pb2.UserStatus, status, strict=False)
+                for e in entries:
+                    item.device_types.append(to_enum(constant_pb2.DeviceType, int(e.device), strict=False))
+        return self._reply(request, ResponseStatusCode.OK, data=data)
+
+    # Maintenance -----------------------------------------------------------------------------------
+
+    async def refresh_registry(self) -> None:
+        """Push back the registry TTL of every user held here (run periodically)."""
+        await self.registry.refresh(self.local.users())
+
+
+def _gone(session: ClientSession) -> bool:
+    """Whether the connection started closing (re-checked after each await; a function defeats narrowing)."""
+    return session.closing is not None
+
+
+def _ip(remote: str) -> str:
+    host, _, _ = remote.rpartition(":")
+    return host.strip("[]") or remote

@@ -1,0 +1,12 @@
+"""Wires every domain module's handlers into one router."""
+
+from __future__ import annotations
+
+from turms.service.api import Router
+from turms.service.context import Services
+
+
+def build_router(services: Services) -> Router:
+    router = Router()
+    # Each domain module adds its request kinds here: register(router, services).
+    return router

@@ -1,0 +1,188 @@
+"""The service graph of one worker: store, ids, cluster membership, session registry, routing bus, services.
+
+Built after the listeners are bound and Redis answers; torn down in reverse order at the end of a drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from turms.clock import Clock, SystemClock
+from turms.cluster.bus import RoutingBus
+from turms.cluster.connection import connect
+from turms.cluster.ids import Snowflake
+from turms.cluster.keys import Keys
+from turms.cluster.live_settings import LiveSettings
+from turms.cluster.membership import Membership
+from turms.cluster.sessions import SessionRegistry
+from turms.cluster.worker_id import WorkerIdLease
+from turms.gateway.auth import authenticator_from_settings
+from turms.gateway.gateway import Gateway
+from turms.gateway.local import LocalSessions
+from turms.gateway.session_handler import SessionHandler
+from turms.service.api import Router
+from turms.service.context import Services
+from turms.service.registry import build_router
+from turms.settings import Settings, gateway, server
+from turms.settings import auth as auth_settings
+from turms.settings import redis as redis_settings
+from turms.storage.factory import open_store
+from turms.storage.port import Store
+
+log = logging.getLogger("turms.worker")
+
+
+def node_id_of(settings: Settings) -> str:
+    configured = settings.get(server.NODE_ID)
+    return configured or f"{socket.gethostname()}-{settings.get(gateway.TCP_PORT)}"
+
+
+class BusNotifier:
+    """The services' :class:`~turms.service.api.Notifier`, over the routing bus."""
+
+    def __init__(self, bus: RoutingBus) -> None:
+        self.bus = bus
+
+    async def notify(
+        self,
+        user_ids: Any,
+        notification: bytes,
+        *,
+        exclude_session: str | None = None,
+        trace_id: str | None = None,
+        broadcast: bool = False,
+    ) -> None:
+        if broadcast:
+            await self.bus.deliver_broadcast(
+                user_ids, notification, exclude_session=exclude_session, trace_id=trace_id
+            )
+        else:
+            await self.bus.deliver(user_ids, notification, exclude_session=exclude_session, trace_id=trace_id)
+
+
+class RegistryPresence:
+    """The services' :class:`~turms.service.api.Presence`, over the session registry."""
+
+    def __init__(self, registry: SessionRegistry) -> None:
+        self.registry = registry
+
+    async def statuses(self, user_ids: Any) -> dict[int, tuple[int | None, list[int]]]:
+        raw = await self.registry.status_of(user_ids)
+        return {uid: (status, [int(e.device) for e in entries]) for uid, (status, entries) in raw.items()}
+
+
+@dataclass
+class Components:
+    settings: Settings
+    redis: aioredis.Redis
+    subscriber: aioredis.Redis
+    store: Store
+    lease: WorkerIdLease
+    membership: Membership
+    registry: SessionRegistry
+    local: LocalSessions
+    bus: RoutingBus
+    live: LiveSettings
+    router: Router
+    services: Services
+    handler: SessionHandler
+    clock: Clock
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    async def build(
+        cls, settings: Settings, redis_url: str, gw: Gateway, *, node_info: dict[str, Any] | None = None
+    ) -> Components:
+        timeout = settings.get(redis_settings.CONNECT_TIMEOUT_S)
+        keys = Keys(settings.get(redis_settings.KEY_PREFIX))
+        redis = connect(redis_url, connect_timeout_s=timeout)
+        subscriber = connect(redis_url, connect_timeout_s=timeout, pubsub=True)
+        clock = SystemClock()
+        store = open_store(settings)
+        await store.start()
+        lease = WorkerIdLease(redis, prefix=keys.prefix)
+        await lease.acquire()
+        assert lease.worker_id is not None
+        ids = Snowflake(lease.worker_id, start_after_ms=lease.start_after_ms, fence=lease.is_held)
+        lease.high_water_mark = lambda: ids.last_ms
+        node_id = node_id_of(settings)
+        membership = Membership(redis, keys, node_id, node_info=dict(node_info or {}))
+        await membership.start()
+        registry = SessionRegistry(redis, keys, membership, ttl_s=settings.get(auth_settings.REGISTRY_TTL_S))
+        local = LocalSessions(gw, membership.instance_id)
+        bus = RoutingBus(redis, subscriber, keys, membership.instance_id, registry, local)
+        await bus.start()
+        live = LiveSettings(settings, store, bus)
+        await live.start()
+        services = Services(
+            settings=settings,
+            store=store,
+            clock=clock,
+            ids=ids,
+            notifier=BusNotifier(bus),
+            presence=RegistryPresence(registry),
+        )
+        router = build_router(services)
+        handler = SessionHandler(
+            settings=settings,
+            gateway=gw,
+            local=local,
+            registry=registry,
+            bus=bus,
+            authenticator=authenticator_from_settings(settings, store),
+            router=router,
+            clock=clock,
+            node_id=node_id,
+        )
+        gw.handler = handler
+        gw.on_session_closed = handler.session_closed
+        self = cls(
+            settings=settings,
+            redis=redis,
+            subscriber=subscriber,
+            store=store,
+            lease=lease,
+            membership=membership,
+            registry=registry,
+            local=local,
+            bus=bus,
+            live=live,
+            router=router,
+            services=services,
+            handler=handler,
+            clock=clock,
+        )
+        self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
+        log.info("node %s, worker instance %s, worker id %d", node_id, membership.instance_id, lease.worker_id)
+        return self
+
+    async def _refresh_loop(self) -> None:
+        period = max(1.0, self.registry.ttl_s / 3)
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.handler.refresh_registry()
+            except (aioredis.RedisError, OSError) as e:
+                log.warning("refreshing the session registry failed: %s", e)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.handler.flush()
+        await self.live.stop()
+        await self.bus.stop()
+        await self.membership.stop()
+        with contextlib.suppress(Exception):
+            await self.lease.release()
+        await self.store.close()
+        for client in (self.subscriber, self.redis):
+            with contextlib.suppress(Exception):
+                await client.aclose()
