@@ -40,9 +40,7 @@ NO_RECONNECT_STATUSES = frozenset(
         SessionCloseStatus.USER_IS_BLOCKED,
     }
 )
-SUCCESS_CODES = frozenset(
-    {ResponseStatusCode.OK, ResponseStatusCode.NO_CONTENT, ResponseStatusCode.ALREADY_UP_TO_DATE}
-)
+SUCCESS_CODES = frozenset({ResponseStatusCode.OK, ResponseStatusCode.NO_CONTENT, ResponseStatusCode.ALREADY_UP_TO_DATE})
 
 NotificationCallback = Callable[[Any], None]
 ReconnectHook = Callable[[], Awaitable[None]]
@@ -173,6 +171,7 @@ class TurmsClient:
     # Reading -----------------------------------------------------------------------------------------
 
     async def _read_loop(self, transport: ClientTransport) -> None:
+        payload = b""
         try:
             while True:
                 payload = await transport.recv()
@@ -188,7 +187,11 @@ class TurmsClient:
         except (TransportClosed, OSError) as e:
             log.debug("connection lost: %s", e)
         except Exception:
-            log.exception("malformed data from the server; dropping the connection")
+            log.exception(
+                "malformed data from the server (%d bytes: %s); dropping the connection",
+                len(payload),
+                payload[:64].hex(),
+            )
         await self._connection_lost()
 
     def _on_notification(self, n: Any) -> None:
@@ -212,9 +215,7 @@ class TurmsClient:
 
     async def _connection_lost(self) -> None:
         status = self.close_status
-        await self._teardown(
-            ConnectionClosedError("connection closed", close_status=status, reason=self.close_reason)
-        )
+        await self._teardown(ConnectionClosedError("connection closed", close_status=status, reason=self.close_reason))
         if self._closed_by_user:
             return
         wanted = status not in NO_RECONNECT_STATUSES or self.reconnect_after_kick

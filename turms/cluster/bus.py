@@ -77,6 +77,9 @@ class RoutingBus:
         self._subscribed = asyncio.Event()
         #: Incremented each time the subscription is (re-)established; tests and metrics read it.
         self.subscriptions = 0
+        #: Awaited after a lost subscription is re-established, before local sessions are told to resync
+        #: (Redis may have restarted empty: membership and session entries are written again).
+        self.on_resubscribed: list[Callable[[], Awaitable[None]]] = []
 
     # Sending -------------------------------------------------------------------------------------------
 
@@ -165,6 +168,11 @@ class RoutingBus:
                 self.subscriptions += 1
                 if self.subscriptions > 1:
                     log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
+                    for hook in self.on_resubscribed:
+                        try:
+                            await hook()
+                        except (aioredis.RedisError, OSError) as e:
+                            log.warning("restoring cluster state after a Redis loss failed: %s", e)
                     self.local.resync_all()
                 self._subscribed.set()
                 delay = 0.05

@@ -9,9 +9,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
-def connect(
-    url: str, *, connect_timeout_s: float = 5.0, retries: int = 3, pubsub: bool = False
-) -> aioredis.Redis:
+def connect(url: str, *, connect_timeout_s: float = 5.0, retries: int = 3, pubsub: bool = False) -> aioredis.Redis:
     """A client for ``url`` that retries a command on a broken connection (Redis restarted, proxy reset).
 
     ``pubsub`` clients have no socket timeout (a subscription legitimately idles) and no automatic retry: the

@@ -43,6 +43,11 @@ class Keys:
         """Pub/sub channel every worker subscribes to: settings changes, blocklist, large fan-outs."""
         return f"{self.prefix}ch:*broadcast"
 
+    @property
+    def settings_applied(self) -> str:
+        """Hash: worker instance id → the cluster-settings version it runs with."""
+        return f"{self.prefix}settings:applied"
+
     def worker_id_lease(self, worker_id: int) -> str:
         """String with a TTL: the holder of a Snowflake worker id."""
         return f"{self.prefix}wid:{worker_id}"

@@ -95,6 +95,7 @@ class LiveSettings:
             except SettingsError as e:
                 log.warning("ignoring stored cluster setting: %s", e)
         self.version = doc.get("v", 0)
+        await self.bus.redis.hset(self.bus.keys.settings_applied, self.bus.instance_id, self.version)
         if applied:
             log.info("applied cluster settings version %d: %s", self.version, sorted(applied))
         return applied

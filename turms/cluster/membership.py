@@ -61,7 +61,7 @@ class Membership:
     async def beat(self) -> list[str]:
         pruned: list[bytes] = await _HEARTBEAT(
             self.redis,
-            keys=[self.keys.workers, self.keys.worker_infos],
+            keys=[self.keys.workers, self.keys.worker_infos, self.keys.settings_applied],
             args=[self.instance_id, self.liveness_window_ms, orjson.dumps(self.info)],
         )
         ttl_s = max(1, int(self.liveness_window_ms / 1000))
@@ -93,6 +93,7 @@ class Membership:
         try:
             await self.redis.zrem(self.keys.workers, self.instance_id)
             await self.redis.hdel(self.keys.worker_infos, self.instance_id)
+            await self.redis.hdel(self.keys.settings_applied, self.instance_id)
         except (aioredis.RedisError, OSError):
             pass  # our entry will age out of the liveness window
 
@@ -102,9 +103,7 @@ class Membership:
         if now - self._live_at > max_age_s:
             t = await self.redis.time()
             now_ms = t[0] * 1000 + t[1] // 1000
-            members = await self.redis.zrangebyscore(
-                self.keys.workers, now_ms - self.liveness_window_ms, "+inf"
-            )
+            members = await self.redis.zrangebyscore(self.keys.workers, now_ms - self.liveness_window_ms, "+inf")
             self._live = frozenset(m.decode() if isinstance(m, bytes) else str(m) for m in members)
             self._live_at = now
         return self._live

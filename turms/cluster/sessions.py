@@ -124,6 +124,29 @@ class SessionRegistry:
         done = await _SET_STATUS(self.redis, keys=[self.keys.session(user_id)], args=[status, self.ttl_s])
         return bool(done)
 
+    async def restore(self, sessions: Iterable[tuple[int, SessionEntry, int]]) -> None:
+        """Write (user id, entry, status) back after Redis lost its data, in pipelined batches.
+
+        No conflict resolution: these sessions were all accepted before the loss.
+        """
+        batch: list[tuple[int, SessionEntry, int]] = []
+        for item in sessions:
+            batch.append(item)
+            if len(batch) >= REFRESH_BATCH:
+                await self._restore(batch)
+                batch = []
+        if batch:
+            await self._restore(batch)
+
+    async def _restore(self, batch: list[tuple[int, SessionEntry, int]]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for uid, entry, status in batch:
+                key = self.keys.session(uid)
+                pipe.hsetnx(key, STATUS_FIELD, status)
+                pipe.hset(key, str(int(entry.device)), entry.encode())
+                pipe.expire(key, self.ttl_s)
+            await pipe.execute()
+
     async def refresh(self, user_ids: Iterable[int]) -> None:
         """Push back the TTL of users held here, in pipelined batches."""
         batch: list[int] = []

@@ -220,6 +220,16 @@ class SessionHandler:
 
     # Maintenance -----------------------------------------------------------------------------------
 
+    async def restore_registry(self) -> None:
+        """Register every local session again (after Redis came back empty)."""
+        entries = [
+            (s.user_id, s.entry, USER_STATUS_AVAILABLE)
+            for uid in self.local.users()
+            for s in self.local.of_user(uid)
+            if s.user_id is not None and s.entry is not None
+        ]
+        await self.registry.restore(entries)
+
     async def refresh_registry(self) -> None:
         """Push back the registry TTL of every user held here (run periodically)."""
         await self.registry.refresh(self.local.users())

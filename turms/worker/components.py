@@ -143,6 +143,12 @@ class Components:
         )
         gw.handler = handler
         gw.on_session_closed = handler.session_closed
+
+        async def restore_after_redis_loss() -> None:
+            await membership.beat()
+            await handler.restore_registry()
+
+        bus.on_resubscribed.append(restore_after_redis_loss)
         self = cls(
             settings=settings,
             redis=redis,

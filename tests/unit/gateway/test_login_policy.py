@@ -14,40 +14,17 @@ from turms.gateway.login_policy import (
 )
 from turms.settings import auth
 
-D, S = DeviceType, SimultaneousLoginStrategy
-DESK, BROW, IOS, AND, OTH, UNK = D.DESKTOP, D.BROWSER, D.IOS, D.ANDROID, D.OTHERS, D.UNKNOWN
-KNOWN4 = {DESK, BROW, IOS, AND}
+from login_matrix import FORBIDDEN, conflicts
 
-# Pairs of *different* device types that may NOT be online together, written out by hand per strategy.
-CONFLICTING_PAIRS: dict[SimultaneousLoginStrategy, set[frozenset[DeviceType]]] = {
-    S.ALLOW_ONE_DEVICE_OF_EACH_DEVICE_TYPE_ONLINE: set(),
-    S.ALLOW_ONE_DEVICE_FOR_ALL_DEVICE_TYPES_ONLINE: {frozenset((a, b)) for a, b in product(D, D) if a != b},
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_AND_ONE_DEVICE_OF_MOBILE_ONLINE: {frozenset((IOS, AND))},
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_OR_BROWSER_AND_ONE_DEVICE_OF_MOBILE_ONLINE: {
-        frozenset((DESK, BROW)),
-        frozenset((IOS, AND)),
-    },
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_AND_ONE_DEVICE_OF_BROWSER_AND_ONE_DEVICE_OF_MOBILE_ONLINE: {frozenset((IOS, AND))},
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_OR_MOBILE_ONLINE: {
-        frozenset((DESK, IOS)),
-        frozenset((DESK, AND)),
-        frozenset((IOS, AND)),
-    },
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_OR_BROWSER_OR_MOBILE_ONLINE: {
-        frozenset((a, b)) for a, b in product(KNOWN4, KNOWN4) if a != b
-    },
-}
-FORBIDDEN = {
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_AND_ONE_DEVICE_OF_MOBILE_ONLINE: {BROW},
-    S.ALLOW_ONE_DEVICE_OF_DESKTOP_OR_MOBILE_ONLINE: {BROW},
-}
+D, S = DeviceType, SimultaneousLoginStrategy
+DESK, OTH, UNK = D.DESKTOP, D.OTHERS, D.UNKNOWN
 
 
 @pytest.mark.parametrize("strategy", list(S))
 def test_conflict_table(strategy: SimultaneousLoginStrategy) -> None:
     policy = LoginPolicy(strategy, LoginConflictStrategy.DISCONNECT_LOGGED_IN_DEVICES)
     for logged_in, logging_in in product(D, D):
-        expected = logged_in == logging_in or frozenset((logged_in, logging_in)) in CONFLICTING_PAIRS[strategy]
+        expected = conflicts(strategy, logged_in, logging_in)
         assert (logged_in in policy.conflicts_with(logging_in)) == expected, (logged_in, logging_in)
     for device in D:
         assert policy.is_forbidden(device) == (device in FORBIDDEN.get(strategy, set()))
