@@ -314,9 +314,7 @@ async def test_login_timeout_heartbeat_timeout_and_illegal_frames(tmp_path: Path
             assert 1.0 < time.monotonic() - started < 2.5
 
             payload = await idle.recv(within=0.1)
-            assert (
-                payload is not None and parse_notification(payload).close_status == 110
-            )  # HEARTBEAT_TIMEOUT
+            assert payload is not None and parse_notification(payload).close_status == 110  # HEARTBEAT_TIMEOUT
             msg = await ws_idle.receive(timeout=1)
             assert parse_notification(msg.data).close_status == 110
             await ws_idle.close()

@@ -27,9 +27,7 @@ class ClientTransport(Protocol):
 
 
 class TcpTransport:
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_frame_bytes: int
-    ) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_frame_bytes: int) -> None:
         self._reader = reader
         self._writer = writer
         self._decoder = FrameDecoder(max_frame_bytes)
@@ -39,9 +37,7 @@ class TcpTransport:
     async def open(
         cls, host: str, port: int, *, max_frame_bytes: int = 1 << 24, local_addr: str | None = None
     ) -> TcpTransport:
-        reader, writer = await asyncio.open_connection(
-            host, port, local_addr=(local_addr, 0) if local_addr else None
-        )
+        reader, writer = await asyncio.open_connection(host, port, local_addr=(local_addr, 0) if local_addr else None)
         return cls(reader, writer, max_frame_bytes)
 
     async def send(self, payload: bytes) -> None:

@@ -143,6 +143,4 @@ class WorkerIdLease:
         n = self.worker_id
         self._valid_until = 0.0
         self.worker_id = None
-        await self._redis.eval(
-            _RELEASE, 2, self._key(n), self._hwm_key(n), self._token, self.high_water_mark()
-        )
+        await self._redis.eval(_RELEASE, 2, self._key(n), self._hwm_key(n), self._token, self.high_water_mark())

@@ -7,7 +7,7 @@ this package imports them all, so the registry is complete. May import only the 
 
 from __future__ import annotations
 
-from turms.settings import admin, auth, gateway, log, redis, server, storage
+from turms.settings import admin, auth, gateway, group, log, redis, server, storage
 from turms.settings.loader import Settings, load_settings, parse_flag
 from turms.settings.registry import REGISTRY, Setting, SettingsError, list_setting, setting
 
@@ -19,6 +19,7 @@ __all__ = [
     "admin",
     "auth",
     "gateway",
+    "group",
     "list_setting",
     "load_settings",
     "log",

@@ -32,9 +32,7 @@ MONGO_WRITE_CONCERN = setting(
     "majority",
     "Write concern `w` of every write: `majority` (acked = durable on a majority) or a node count.",
     validator=lambda v: (
-        None
-        if v == "majority" or (v.isdigit() and int(v) >= 1)
-        else "must be `majority` or a positive integer"
+        None if v == "majority" or (v.isdigit() and int(v) >= 1) else "must be `majority` or a positive integer"
     ),
 )
 MONGO_JOURNAL = setting(
