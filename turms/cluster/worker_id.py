@@ -28,13 +28,19 @@ from turms.cluster.ids import MAX_WORKER_ID
 log = logging.getLogger("turms.cluster.worker_id")
 
 _RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local hwm = tonumber(redis.call('GET', KEYS[2]) or '0')
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  local hwm = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if tonumber(ARGV[3]) > hwm then redis.call('SET', KEYS[2], ARGV[3]) end
-  return 1
+elseif holder == false then
+  -- The key is gone (Redis restarted empty, or our lease ran out unclaimed): take it back. Whoever may
+  -- have held it meanwhile left its last millisecond in the high-water mark, returned to the caller.
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  return {0, hwm}
 end
-return 0
+if tonumber(ARGV[3]) > hwm then redis.call('SET', KEYS[2], ARGV[3]) end
+return {1, hwm}
 """
 _RELEASE = """
 local hwm = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -79,6 +85,8 @@ class WorkerIdLease:
         self.start_after_ms = 0
         #: Reports the generator's last millisecond at each renewal (set by the owner of the generator).
         self.high_water_mark: Callable[[], int] = lambda: 0
+        #: Told (worker id, ids must start after this millisecond) when the id or its high-water mark changes.
+        self.on_change: Callable[[int, int], None] = lambda worker_id, after_ms: None
 
     def _key(self, n: int) -> str:
         return f"{self._prefix}worker-id:{n}"
@@ -112,13 +120,16 @@ class WorkerIdLease:
             return False
         n = self.worker_id
         began = self._monotonic()
-        ok = await self._redis.eval(
+        ok, hwm = await self._redis.eval(
             _RENEW, 2, self._key(n), self._hwm_key(n), self._token, self._ttl_ms, self.high_water_mark()
         )
         if ok:
+            if int(hwm) > self.start_after_ms:
+                self.start_after_ms = int(hwm)
+                self.on_change(n, self.start_after_ms)
             self._valid_until = began + self._ttl_ms / 1000 - self._margin_s
             return True
-        log.error("worker id %d lease lost; no more ids will be issued", n)
+        log.error("worker id %d is leased by another worker now; no ids until a new one is leased", n)
         self._valid_until = 0.0
         return False
 
@@ -127,9 +138,24 @@ class WorkerIdLease:
             await asyncio.sleep(self._renew_interval_s)
             try:
                 if not await self.renew():
+                    await self._replace()
                     return
             except Exception:  # Redis unreachable: keep trying until the lease runs out
                 log.warning("worker id lease renewal failed", exc_info=True)
+
+    async def _replace(self) -> None:
+        """Our id was taken over: lease a different one and hand it to the id generator."""
+        self.worker_id = None
+        self._task = None
+        while True:
+            try:
+                n = await self.acquire()
+            except Exception:
+                log.warning("leasing a new worker id failed; retrying", exc_info=True)
+                await asyncio.sleep(self._renew_interval_s / 2)
+                continue
+            self.on_change(n, self.start_after_ms)
+            return
 
     async def release(self) -> None:
         """Stop renewing, record the high-water mark and give the id back."""

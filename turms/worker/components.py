@@ -112,6 +112,7 @@ class Components:
         assert lease.worker_id is not None
         ids = Snowflake(lease.worker_id, start_after_ms=lease.start_after_ms, fence=lease.is_held)
         lease.high_water_mark = lambda: ids.last_ms
+        lease.on_change = ids.rebase
         node_id = node_id_of(settings)
         membership = Membership(redis, keys, node_id, node_info=dict(node_info or {}))
         await membership.start()

@@ -1,0 +1,107 @@
+"""The folder tree is the architecture: lower layers never import higher ones, the domain never a driver.
+
+Imports are read with :mod:`ast` (no module is executed), including imports inside functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "turms"
+
+DRIVERS = ("pymongo", "bson", "motor", "sqlite3", "aiosqlite", "redis", "hiredis")
+
+#: package folder -> import prefixes its modules must not use.
+RULES: dict[str, tuple[str, ...]] = {
+    "service": (*DRIVERS, "turms.storage.sqlite", "turms.storage.mongo", "turms.storage.sqlplan"),
+    "protocol": (
+        "asyncio",
+        "socket",
+        "selectors",
+        "uvloop",
+        "aiohttp",
+        *DRIVERS,
+        "turms.storage",
+        "turms.cluster",
+        "turms.transport",
+        "turms.gateway",
+        "turms.service",
+        "turms.worker",
+    ),
+    "storage": (
+        "redis",
+        "turms.cluster",
+        "turms.service",
+        "turms.gateway",
+        "turms.transport",
+        "turms.worker",
+        "turms.admin",
+        "turms.security",
+        "turms.client",
+        "turms.supervisor",
+        "turms.cli",
+    ),
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path, package: str | None = None) -> Iterator[tuple[int, str]]:
+    """(line, imported name) pairs; ``package`` resolves relative imports (default: from ``path``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    if package is None:
+        module = _module_name(path)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            yield node.lineno, module
+            for alias in node.names:
+                yield node.lineno, f"{module}.{alias.name}"
+
+
+def _forbidden(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def violations(folder: str) -> list[str]:
+    root = PACKAGE / folder
+    if not root.exists():
+        return []
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        for lineno, name in imports_of(path):
+            if _forbidden(name, RULES[folder]):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{lineno} imports {name}")
+    return out
+
+
+@pytest.mark.parametrize("folder", sorted(RULES))
+def test_layering(folder: str) -> None:
+    assert violations(folder) == []
+
+
+def test_the_checker_sees_violations(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import sqlite3\nfrom pymongo import AsyncMongoClient\ndef f():\n    import redis.asyncio\n")
+    names = [name for _, name in imports_of(bad, package="x")]
+    assert _forbidden("sqlite3", RULES["service"])
+    assert "pymongo.AsyncMongoClient" in names and "redis.asyncio" in names

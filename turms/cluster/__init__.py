@@ -1,0 +1,7 @@
+"""Cluster coordination through Redis: connections, the session registry (Lua for atomic login conflicts),
+the routing bus, the settings bus, node membership, and worker ids (Snowflake ids and their Redis lease).
+
+May import the standard library, ``redis``, ``turms.settings``, ``turms.errors``, ``turms.protocol`` and
+``turms.clock``; never the storage adapters, the gateway or the services. Submodules are imported directly
+(``from turms.cluster.ids import Snowflake``); this package itself imports nothing.
+"""
