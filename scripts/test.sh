@@ -8,8 +8,11 @@ scripts/bootstrap.sh test
 if [ -z "${TURMS_TEST_MONGO_URI:-}" ]; then
   scripts/ensure_ferretdb.sh >/dev/null
 fi
-echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
-echo "== mypy"; .venv/bin/mypy
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== mypy"
+.venv/bin/mypy
 echo "== generated files"
 .venv/bin/python scripts/gen_proto.py --check
 .venv/bin/turms config docs --check

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 import pytest
+
 from integration_support import (
     Server,
     TcpClient,
