@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
 
     sub.add_parser("version", help="print the version")
+    sub.add_parser("bench", help="run the benchmark harness (see `turms bench --help`)")
 
     config = sub.add_parser("config", help="inspect the configuration")
     csub = config.add_subparsers(dest="config_command", required=True)
@@ -58,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compare with the committed docs/configuration.md and conf/turms.toml; exit 1 if stale",
     )
-    docs.add_argument(
-        "--write", action="store_true", help="write docs/configuration.md and conf/turms.toml in place"
-    )
+    docs.add_argument("--write", action="store_true", help="write docs/configuration.md and conf/turms.toml in place")
     return parser
 
 
@@ -93,6 +92,11 @@ def _config_docs(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # the harness has its own command line
+        from turms.bench.cli import main as bench_main
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if args.command == "version":

@@ -1,0 +1,142 @@
+"""``turms bench``: run one scenario, or the standard suite, against a server it starts on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import turms
+from turms.bench import scenarios
+from turms.bench.report import machine, write_section
+from turms.bench.server import BenchServer, run_async
+
+RESULTS_DIR = Path("bench-results")
+DOC = Path("docs/benchmarks.md")
+
+
+def _server(args: argparse.Namespace, users: int, extra: dict[str, str] | None = None) -> BenchServer:
+    server = BenchServer(workers=args.workers, mongo_uri=args.mongo_uri or "", extra=dict(extra or {}))
+    run_async(server.create_users(range(1, users + 1)))
+    server.start()
+    return server
+
+
+def _print(result: dict[str, Any]) -> None:
+    for key, value in result.items():
+        shown = value
+        if isinstance(value, dict) and {"p50", "p99"} <= value.keys():
+            shown = f"p50 {value['p50']} / p90 {value['p90']} / p99 {value['p99']} / max {value['max']} ms"
+        print(f"  {key:32} {shown}")
+
+
+def run_idle(args: argparse.Namespace) -> dict[str, Any]:
+    server = _server(args, args.sessions)
+    try:
+        return scenarios.idle_capacity(
+            server, sessions=args.sessions, login_rate=args.login_rate, processes=args.processes, hold_s=args.hold_s
+        )
+    finally:
+        server.stop()
+
+
+def run_one_to_one(args: argparse.Namespace, churn_rate: float = 0.0) -> dict[str, Any]:
+    churn_users = int(churn_rate * args.duration_s) + args.processes * 2
+    server = _server(args, 2 * args.pairs + churn_users + 10)
+    try:
+        result = scenarios.one_to_one(
+            server,
+            pairs=args.pairs,
+            rate=args.rate,
+            duration_s=args.duration_s,
+            processes=args.processes,
+            churn_rate=churn_rate,
+        )
+    finally:
+        server.stop()
+    if result["lost"]:
+        print(f"LOSS: {result['lost']} acknowledged messages were never delivered: {result['lost_sample']}")
+    return result
+
+
+def run_suite(args: argparse.Namespace) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    steps: list[tuple[str, Any]] = [
+        ("idle capacity", lambda: run_idle(args)),
+        ("1:1 throughput", lambda: run_one_to_one(args)),
+        ("1:1 with churn", lambda: run_one_to_one(args, churn_rate=args.churn_rate)),
+    ]
+    for name, step in steps:
+        print(f"== {name}", flush=True)
+        started = time.monotonic()
+        result = step()
+        result["wall_s"] = round(time.monotonic() - started, 1)
+        _print(result)
+        results.append(result)
+    return results
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="turms bench", description=__doc__)
+    p.add_argument("scenario", choices=["idle", "one-to-one", "churn", "suite", "report"])
+    p.add_argument("--from", dest="source", type=Path, help="report: the suite JSON to render into docs/benchmarks.md")
+    p.add_argument("--workers", type=int, default=2, help="server worker processes")
+    p.add_argument("--processes", type=int, default=2, help="load generator processes")
+    p.add_argument("--mongo-uri", help="run the server on MongoDB instead of the embedded SQLite")
+    p.add_argument("--sessions", type=int, default=10_000, help="idle: sessions to open")
+    p.add_argument("--login-rate", type=float, default=2000.0, help="idle: logins per second (open loop)")
+    p.add_argument("--hold-s", type=float, default=10.0, help="idle: how long to hold the sessions")
+    p.add_argument("--pairs", type=int, default=500, help="1:1: sender/recipient pairs")
+    p.add_argument("--rate", type=float, default=2000.0, help="1:1: messages per second (open loop)")
+    p.add_argument("--duration-s", type=float, default=20.0, help="1:1: sending time")
+    p.add_argument("--churn-rate", type=float, default=200.0, help="churn: connect/disconnects per second")
+    p.add_argument("--json", type=Path, help="write the results here (default: bench-results/<store>-<time>.json)")
+    p.add_argument("--write-docs", action="store_true", help="(suite) update docs/benchmarks.md from the results")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.scenario == "report":
+        if args.source is None:
+            print("turms bench report needs --from RESULTS.json", file=sys.stderr)
+            return 2
+        write_section(DOC, json.loads(args.source.read_text()))
+        print(f"updated {DOC} from {args.source}")
+        return 0
+    store = "MongoDB" if args.mongo_uri else "SQLite + embedded Redis"
+    if args.scenario == "idle":
+        results = [run_idle(args)]
+    elif args.scenario == "one-to-one":
+        results = [run_one_to_one(args)]
+    elif args.scenario == "churn":
+        results = [run_one_to_one(args, churn_rate=args.churn_rate)]
+    else:
+        results = run_suite(args)
+    if args.scenario != "suite":
+        _print(results[0])
+    suite = {
+        "store": store,
+        "machine": machine(turms.__version__),
+        "processes": args.processes,
+        "command": "turms bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        "results": results,
+    }
+    path = args.json or RESULTS_DIR / f"{'mongo' if args.mongo_uri else 'sqlite'}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(suite, indent=1))
+    print(f"results written to {path}")
+    if args.write_docs:
+        write_section(DOC, suite)
+        print(f"updated {DOC}")
+    lost = sum(r.get("lost", 0) for r in results)
+    return 1 if lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

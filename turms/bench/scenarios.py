@@ -1,0 +1,229 @@
+"""The benchmark scenarios. Each returns one JSON-serialisable dict of figures.
+
+Every scenario is bounded in count and time and targets loopback only. Child functions run in generator
+processes (see :mod:`turms.bench.procs`); the parent measures the server (CPU and RSS through psutil).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from turms.bench.loadgen import BenchClient, Generator
+from turms.bench.procs import ChildContext, Children, merge, percentiles, total
+from turms.bench.server import BenchServer
+
+TICK_S = 0.005
+
+
+def _tokens(params: dict[str, Any], user_ids: list[int]) -> dict[int, str]:
+    import jwt
+
+    exp = int(time.time()) + 86_400
+    key = params["jwt_key"]
+    return {uid: jwt.encode({"sub": str(uid), "exp": exp}, key, algorithm="HS256") for uid in user_ids}
+
+
+# -- idle capacity ---------------------------------------------------------------------------------------
+
+
+async def _idle_child(ctx: ChildContext) -> dict[str, Any]:
+    p = ctx.params
+    users = ctx.share(list(range(1, p["sessions"] + 1)))
+    tokens = _tokens(p, users)
+    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    ctx.phase()
+    rate = await gen.ramp(users, p["login_rate"] / ctx.processes)
+    ctx.phase()  # ramp done: the parent measures memory
+    deadline = time.monotonic() + p["hold_s"]
+    while time.monotonic() < deadline:
+        gen.heartbeat_all()
+        await asyncio.sleep(min(p["heartbeat_interval_s"], max(0.0, deadline - time.monotonic())))
+    ctx.phase()  # hold done: the parent measured idle CPU
+    online = len(gen.clients)
+    gen.close_all()
+    await asyncio.sleep(0.2)
+    return {**gen.stats.as_dict(), "login_rate": rate, "online_at_end": online}
+
+
+def idle_capacity(
+    server: BenchServer,
+    *,
+    sessions: int,
+    login_rate: float,
+    processes: int,
+    hold_s: float = 10.0,
+    heartbeat_interval_s: float = 5.0,
+) -> dict[str, Any]:
+    params = {
+        "sessions": sessions,
+        "login_rate": login_rate,
+        "hold_s": hold_s,
+        "heartbeat_interval_s": heartbeat_interval_s,
+        "port": server.tcp_port,
+        "jwt_key": server.jwt_key,
+    }
+    children = Children(_idle_child, processes, params)
+    rss_before = server.worker_rss()
+    children.phase()
+    started = time.monotonic()
+    children.phase()
+    ramp_s = time.monotonic() - started
+    time.sleep(1.0)  # let allocations settle
+    rss_after = server.worker_rss()
+    cpu0 = server.cpu_seconds()
+    t0 = time.monotonic()
+    children.phase()
+    idle_cpu = (server.cpu_seconds() - cpu0) / (time.monotonic() - t0)
+    results = children.results()
+    ok = total(results, "logins_ok")
+    failed: dict[str, int] = {}
+    for r in results:
+        for code, n in r["logins_failed"].items():
+            failed[str(code)] = failed.get(str(code), 0) + n
+    return {
+        "scenario": "idle",
+        "sessions_target": sessions,
+        "sessions_logged_in": ok,
+        "logins_failed": failed,
+        "connect_errors": total(results, "connect_errors"),
+        "online_at_end": total(results, "online_at_end"),
+        "login_rate_per_s": round(ok / ramp_s, 1) if ramp_s else 0.0,
+        "login_latency_ms": percentiles(merge(results, "login_latency_ms")),
+        "server_rss_bytes_before": rss_before,
+        "server_rss_bytes_after": rss_after,
+        "server_rss_per_session_bytes": round((rss_after - rss_before) / ok, 1) if ok else None,
+        "server_idle_cpu_cores": round(idle_cpu, 3),
+        "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
+        "workers": server.workers,
+    }
+
+
+# -- 1:1 throughput (with optional churn) ----------------------------------------------------------------
+
+
+async def _churn(gen: Generator, first_id: int, count: int, rate: float, until: float) -> int:
+    done = 0
+    started = time.monotonic()
+    i = 0
+    while time.monotonic() < until and i < count:
+        due = started + i / rate
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        client = await gen.connect(first_id + i)
+        i += 1
+        if client is not None:
+            gen.loop.call_later(0.5, client.close)
+            done += 1
+    return done
+
+
+async def _pairs_child(ctx: ChildContext) -> dict[str, Any]:
+    p = ctx.params
+    pairs = ctx.share(list(range(p["pairs"])))
+    users = [u for k in pairs for u in (2 * k + 1, 2 * k + 2)]
+    churn_ids = [p["churn_first_id"] + ctx.index * p["churn_per_child"] + i for i in range(p["churn_per_child"])]
+    tokens = _tokens(p, users + churn_ids)
+    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    ctx.phase()
+    await gen.ramp(users, p["login_rate"] / ctx.processes)
+    ctx.phase()  # everyone is online
+    rate = p["rate"] / ctx.processes
+    duration = p["duration_s"]
+    started = time.monotonic_ns()
+    end = started + int(duration * 1e9)
+    churn_task = None
+    if p["churn_rate"] > 0:
+        churn_task = asyncio.ensure_future(
+            _churn(gen, churn_ids[0], len(churn_ids), p["churn_rate"] / ctx.processes, time.monotonic() + duration)
+        )
+    senders: list[BenchClient] = []
+    recipients: list[int] = []
+    for k in pairs:
+        c = gen.clients.get(2 * k + 1)
+        if c is not None:
+            senders.append(c)
+            recipients.append(2 * k + 2)
+    sent = 0
+    while senders:
+        now = time.monotonic_ns()
+        if now >= end:
+            break
+        due = int((now - started) / 1e9 * rate)
+        while sent < due:
+            scheduled = started + int(sent / rate * 1e9)
+            i = sent % len(senders)
+            senders[i].send_message(scheduled, recipient_id=recipients[i])
+            sent += 1
+        await asyncio.sleep(TICK_S)
+    deadline = time.monotonic() + p["drain_s"]
+    # Polling counters updated by protocol callbacks: cheaper than an event per message.
+    while time.monotonic() < deadline and (  # noqa: ASYNC110
+        gen.stats.acked + sum(gen.stats.ack_failed.values()) < gen.stats.sent or gen.stats.delivered < gen.stats.acked
+    ):
+        await asyncio.sleep(0.05)
+    churned = await churn_task if churn_task is not None else 0
+    ctx.phase()
+    lost = gen.stats.acked_keys - gen.stats.delivered_keys
+    gen.close_all()
+    await asyncio.sleep(0.2)
+    out = gen.stats.as_dict()
+    del out["acked_keys"], out["delivered_keys"]
+    out.update(lost=len(lost), lost_sample=sorted(lost)[:10], churned=churned, send_span_s=duration)
+    return out
+
+
+def one_to_one(
+    server: BenchServer,
+    *,
+    pairs: int,
+    rate: float,
+    duration_s: float,
+    processes: int,
+    churn_rate: float = 0.0,
+    login_rate: float = 2000.0,
+) -> dict[str, Any]:
+    churn_per_child = int(churn_rate / max(1, processes) * duration_s) + 1 if churn_rate > 0 else 0
+    params = {
+        "pairs": pairs,
+        "rate": rate,
+        "duration_s": duration_s,
+        "drain_s": 10.0,
+        "login_rate": login_rate,
+        "churn_rate": churn_rate,
+        "churn_first_id": 2 * pairs + 1,
+        "churn_per_child": churn_per_child,
+        "port": server.tcp_port,
+        "jwt_key": server.jwt_key,
+    }
+    children = Children(_pairs_child, processes, params)
+    children.phase()
+    children.phase()
+    cpu0 = server.cpu_seconds()
+    t0 = time.monotonic()
+    children.phase()
+    elapsed = time.monotonic() - t0
+    cpu = server.cpu_seconds() - cpu0
+    results = children.results()
+    acked = total(results, "acked")
+    lost = total(results, "lost")
+    return {
+        "scenario": "one_to_one" if churn_rate <= 0 else "one_to_one_churn",
+        "pairs": pairs,
+        "target_rate_per_s": rate,
+        "sent": total(results, "sent"),
+        "acked": acked,
+        "ack_failed": {k: v for r in results for k, v in r["ack_failed"].items()},
+        "delivered": total(results, "delivered"),
+        "lost": lost,
+        "lost_sample": merge(results, "lost_sample")[:10],
+        "achieved_rate_per_s": round(acked / duration_s, 1),
+        "send_to_ack_ms": percentiles(merge(results, "ack_latency_ms")),
+        "send_to_delivery_ms": percentiles(merge(results, "delivery_latency_ms")),
+        "server_cpu_cores": round(cpu / elapsed, 3) if elapsed else None,
+        "server_cpu_ms_per_message": round(cpu * 1000 / acked, 4) if acked else None,
+        "churn_rate_per_s": churn_rate,
+        "churned_sessions": total(results, "churned"),
+        "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
+        "workers": server.workers,
+    }
