@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,6 +44,8 @@ class BenchServer:
     ws_port: int = field(default_factory=free_port)
     admin_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    #: Remove the temporary data directory when stopped.
+    cleanup: bool = True
 
     def settings(self) -> dict[str, str]:
         s = {
@@ -92,8 +95,8 @@ class BenchServer:
         for k, v in self.settings().items():
             cmd += ["--set", f"{k}={v}"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}
-        log = (self.data_dir / "server.log").open("wb")
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        with (self.data_dir / "server.log").open("wb") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -159,6 +162,8 @@ class BenchServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.proc = None
+        if self.cleanup:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def run_async(coro: Any) -> Any:
