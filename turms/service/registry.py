@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from turms.service import group
 from turms.service.api import Router
 from turms.service.context import Services
 
@@ -9,4 +10,5 @@ from turms.service.context import Services
 def build_router(services: Services) -> Router:
     router = Router()
     # Each domain module adds its request kinds here: register(router, services).
+    group.register(router, services)
     return router
