@@ -1,0 +1,191 @@
+"""The delivery contract under faults (issue 6 acceptance), on a real 2-worker server with Redis and SQLite.
+
+50 clients in 25 pairs and 5 groups of 10 send messages (each client alternates between its partner and its
+group, one send in flight) through a proxy that cuts random connections; a variant also ``kill -9``s one
+worker mid-run. Checked at the end:
+
+* every acknowledged message is stored exactly once, with the acknowledged id; nothing is stored twice
+  (retries carry an idempotency key) and nothing is stored that was never sent;
+* every conversation's sequence ids are exactly 1..N;
+* every client, after resyncing from its last sequence ids, has delivered to the application exactly the
+  stored history of each of its conversations, in order, each message once.
+
+Sized for CI (about 2,000 messages each); ``@pytest.mark.fault`` runs the 10,000-message version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from turms.client import TurmsClient
+from turms.client.message import ChatMessage, ConversationKey, MessageService
+from turms.service.message.model import group_conversation_id, private_conversation_id
+
+from integration_support import Server, running
+from messaging_support import SERVER_SETTINGS, CuttingProxy, make_group, server_store
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 50
+GROUPS = 5
+BASE_UID = 10_000
+BASE_GID = 90_000
+
+
+class Participant:
+    def __init__(self, uid: int, partner: int, group: int, port: int) -> None:
+        self.uid, self.partner, self.group = uid, partner, group
+        self.client = TurmsClient("127.0.0.1", port, request_timeout_s=5, reconnect_base_delay_s=0.05)
+        self.messages = MessageService(self.client, uid, send_attempts=40, retry_delay_s=0.05, attempt_timeout_s=5)
+        self.delivered: dict[ConversationKey, list[int]] = defaultdict(list)
+        self.messages.on_message(self._on_message)
+        self.acked: dict[str, int] = {}
+        self.failed: dict[str, str] = {}
+
+    def _on_message(self, m: ChatMessage) -> None:
+        self.delivered[m.conversation].append(m.message_id)
+
+    async def start(self) -> None:
+        await self.client.connect()
+        await self.client.login(self.uid)
+
+    async def send_all(self, count: int, progress: list[int]) -> None:
+        for i in range(count):
+            text = f"{self.uid}:{i}"
+            try:
+                if i % 2 == 0:
+                    r = await self.messages.send_private(self.partner, text)
+                else:
+                    r = await self.messages.send_group(self.group, text)
+            except Exception as e:
+                self.failed[text] = repr(e)  # unknown outcome: stored at most once, checked below
+                continue
+            self.acked[text] = r.message_id
+            progress[0] += 1
+
+
+async def run_load(tmp_path: Path, per_client: int, *, kill_worker: bool, seed: int) -> None:
+    rng = random.Random(seed)
+    print(f"delivery test seed {seed}")
+    server = Server(tmp_path, workers=2, settings=SERVER_SETTINGS)
+    with running(server):
+        await server.wait_ready()
+        proxy = CuttingProxy(server.tcp_port)
+        await proxy.start()
+        uids = [BASE_UID + i for i in range(CLIENTS)]
+        async with server_store(server.data_dir) as store:
+            members: dict[int, list[int]] = defaultdict(list)
+            for i, uid in enumerate(uids):
+                members[BASE_GID + i % GROUPS].append(uid)
+            for gid, group_members in members.items():
+                await make_group(store, gid, group_members)
+            people = [
+                Participant(uid, uid + 1 if i % 2 == 0 else uid - 1, BASE_GID + i % GROUPS, proxy.port)
+                for i, uid in enumerate(uids)
+            ]
+            await asyncio.gather(*(p.start() for p in people))
+            progress = [0]
+            total = CLIENTS * per_client
+            stop = asyncio.Event()
+            killed: list[int] = []
+
+            async def chaos() -> None:
+                while not stop.is_set():
+                    await asyncio.sleep(rng.uniform(0.02, 0.15))
+                    proxy.cut_random(rng)
+                    if kill_worker and not killed and progress[0] >= total // 2:
+                        pid = rng.choice(sorted(server.worker_pids()))
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+
+            started = time.monotonic()
+            chaos_task = asyncio.create_task(chaos())
+            try:
+                await asyncio.wait_for(asyncio.gather(*(p.send_all(per_client, progress) for p in people)), 60)
+            except TimeoutError:
+                raise AssertionError(f"senders stuck after {progress[0]} acks: {diagnose(people)}") from None
+            stop.set()
+            await chaos_task
+            elapsed = time.monotonic() - started
+            if kill_worker:
+                assert killed, "the worker was never killed"
+                await server.wait_ready(within=15)  # the respawned worker
+            try:
+                await asyncio.wait_for(asyncio.gather(*(p.client.wait_connected() for p in people)), 15)
+                await asyncio.wait_for(asyncio.gather(*(p.messages.resync() for p in people)), 30)
+            except TimeoutError:
+                raise AssertionError(f"clients did not reconnect and resync: {diagnose(people)}") from None
+            acked = sum(len(p.acked) for p in people)
+            print(
+                f"{acked} acked / {total} sent in {elapsed:.1f} s ({acked / elapsed:.0f}/s), "
+                f"{proxy.cuts} connection cuts, {sum(p.client.reconnects for p in people)} reconnects, "
+                f"unknown outcomes {[f for p in people for f in p.failed.values()]}, killed {killed}"
+            )
+            await check(store, people)
+            for p in people:
+                await p.messages.close()
+                await p.client.close()
+        await proxy.close()
+
+
+def diagnose(people: list[Participant]) -> str:
+    out = []
+    for p in people:
+        c = p.client
+        if not c.connected or c.closed.is_set() or p.messages._buffer:
+            out.append(
+                f"user {p.uid}: connected={c.connected} closed={c.closed.is_set()} status={c.close_status} "
+                f"reconnecting={c._reconnecting} buffered={ {k: sorted(v) for k, v in p.messages._buffer.items()} }"
+            )
+    return "; ".join(out) or "every client connected, nothing buffered"
+
+
+async def check(store: Any, people: list[Participant]) -> None:
+    docs = await store.find("message", {"sid": {"$gte": BASE_UID, "$lt": BASE_UID + CLIENTS}})
+    by_text: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in docs:
+        by_text[d["txt"]].append(d)
+    assert all(len(v) == 1 for v in by_text.values()), "a message was stored twice"
+    sent = {t for p in people for t in (*p.acked, *p.failed)}
+    assert set(by_text) <= sent, "a message was stored that was never sent"
+    for p in people:
+        for text, mid in p.acked.items():
+            assert [d["_id"] for d in by_text.get(text, [])] == [mid], f"acked {text} not stored exactly once"
+    by_cid: dict[bytes, list[dict[str, Any]]] = defaultdict(list)
+    for d in docs:
+        by_cid[d["cid"]].append(d)
+    for cid, items in by_cid.items():
+        items.sort(key=lambda d: d["sqid"])
+        assert [d["sqid"] for d in items] == list(range(1, len(items) + 1)), f"sequence gap in {cid.hex()}"
+    for p in people:
+        expected = {
+            ConversationKey(False, p.partner): private_conversation_id(p.uid, p.partner),
+            ConversationKey(True, p.group): group_conversation_id(p.group),
+        }
+        assert set(p.delivered) <= set(expected)
+        for key, cid in expected.items():
+            history = [d["_id"] for d in by_cid.get(cid, [])]
+            assert p.delivered.get(key, []) == history, f"user {p.uid}: {key} differs from the stored history"
+
+
+async def test_delivery_with_random_connection_drops(tmp_path: Path) -> None:
+    await run_load(tmp_path, 40, kill_worker=False, seed=random.randrange(1 << 30))
+
+
+async def test_delivery_with_a_worker_killed_mid_run(tmp_path: Path) -> None:
+    await run_load(tmp_path, 40, kill_worker=True, seed=random.randrange(1 << 30))
+
+
+@pytest.mark.fault
+@pytest.mark.timeout(600)
+async def test_delivery_10k_messages_with_drops_and_a_kill(tmp_path: Path) -> None:
+    await run_load(tmp_path, 200, kill_worker=True, seed=random.randrange(1 << 30))
