@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from turms.settings.registry import port, setting
+from turms.settings.registry import between, list_setting, port, setting
 
 HTTP_ENABLED = setting("admin.http.enabled", bool, True, "Serve the admin HTTP API (health, metrics, admin).")
 HTTP_HOST = setting(
@@ -12,3 +12,105 @@ HTTP_HOST = setting(
     "Address the admin HTTP listener binds. Loopback by default: expose it deliberately.",
 )
 HTTP_PORT = setting("admin.http.port", int, 8510, "Admin HTTP port (Turms's default).", validator=port)
+
+ROOT_LOGIN_NAME = setting(
+    "admin.root.login_name",
+    str,
+    "turms",
+    "Login name of the root admin (role ROOT, immutable). Created on first start; there is no default password.",
+    validator=lambda v: None if 1 <= len(v) <= 32 and not any(c.isspace() for c in v) else "1-32 characters, no spaces",
+)
+ROOT_PASSWORD = setting(
+    "admin.root.password",
+    str,
+    "",
+    "Root admin password. Empty: read `admin.root.password_file`; if that is empty too, a random password is "
+    "generated on the cluster's first start, logged once and written (mode 0600) to "
+    "`<server.data_dir>/admin-root-password`. When set, a root admin whose password differs is reset to it.",
+    secret=True,
+)
+ROOT_PASSWORD_FILE = setting(
+    "admin.root.password_file",
+    str,
+    "",
+    "Read the root admin password from this file (e.g. a systemd `LoadCredential=` path) instead.",
+)
+JWT_KEY = setting(
+    "admin.auth.jwt.key",
+    str,
+    "",
+    "Enables bearer tokens on the admin API: the HMAC secret or PEM public key verifying admin JWTs (`sub` is "
+    "the admin's login name). Empty (and no key file): HTTP Basic only.",
+    secret=True,
+)
+JWT_KEY_FILE = setting("admin.auth.jwt.key_file", str, "", "Read the admin JWT key from this file instead.")
+JWT_ALGORITHMS = list_setting(
+    "admin.auth.jwt.algorithms",
+    str,
+    ["HS256"],
+    "Accepted admin JWT algorithms (never `none`; HMAC and public-key algorithms cannot be mixed).",
+    choices=(
+        "HS256",
+        "HS384",
+        "HS512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+    ),
+)
+JWT_ISSUER = setting("admin.auth.jwt.issuer", str, "", "Required `iss` of admin JWTs. Empty: not checked.")
+JWT_AUDIENCE = setting("admin.auth.jwt.audience", str, "", "Required `aud` of admin JWTs. Empty: not checked.")
+FAILED_LOGIN_BURST = setting(
+    "admin.auth.failed_login.burst",
+    int,
+    5,
+    "Failed admin logins allowed in a burst, per client IP and per login name, before further attempts are "
+    "answered 429 without checking the password.",
+    validator=between(1, 1_000_000),
+    live=True,
+)
+FAILED_LOGIN_REFILL_S = setting(
+    "admin.auth.failed_login.refill_s",
+    float,
+    10.0,
+    "One more failed admin login is allowed per IP and per login name every this many seconds.",
+    validator=between(0.001, 86_400),
+    live=True,
+)
+CREDENTIAL_CACHE_S = setting(
+    "admin.auth.credential_cache_s",
+    float,
+    60.0,
+    "A verified Basic credential is remembered this long (per worker, keyed by a keyed hash, never the "
+    "password), so each request does not pay a password hash. A changed password invalidates it at once.",
+    validator=between(0, 3600),
+)
+DEFAULT_PAGE_SIZE = setting(
+    "admin.api.default_page_size",
+    int,
+    10,
+    "Records per page when a query names no `size`.",
+    validator=between(1, 1000),
+    live=True,
+)
+MAX_PAGE_SIZE = setting(
+    "admin.api.max_page_size",
+    int,
+    1000,
+    "Largest `size` (and number of `ids`) a request may ask for.",
+    validator=between(1, 100_000),
+    live=True,
+)
+MAX_BODY_BYTES = setting(
+    "admin.api.max_body_bytes",
+    int,
+    1024 * 1024,
+    "Largest admin request body.",
+    validator=between(1024, 64 * 1024 * 1024),
+)

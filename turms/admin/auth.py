@@ -1,0 +1,172 @@
+"""Who is calling: HTTP Basic credentials (as Turms) or, when configured, a JWT bearer token.
+
+Passwords are checked with the stored scrypt hash off the event loop. A verified credential is remembered per
+worker for ``admin.auth.credential_cache_s`` under a keyed hash of the password (never the password itself) and
+only while the stored hash is unchanged, so an admin tool polling the API does not pay a hash per request and a
+password change or deletion takes effect at once. An unknown login name costs the same hash as a wrong
+password, so response times do not reveal which login names exist. Failed attempts are throttled per IP and per
+login name (:mod:`turms.admin.ratelimit`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from turms.admin.ratelimit import FailedLoginLimiter
+from turms.admin.rbac import ADMIN, Principal, principal_of
+from turms.admin.routes import ApiError
+from turms.clock import Clock
+from turms.protocol.status import ResponseStatusCode
+from turms.security.passwords import hash_password_async, verify_password_async
+from turms.security.tokens import JwtVerifier, TokenError
+from turms.settings import Settings
+from turms.settings import admin as admin_settings
+from turms.storage.port import Store
+
+MAX_CACHED = 10_000
+WWW_AUTHENTICATE = 'Basic realm="turms-admin", charset="UTF-8"'
+
+
+def unauthorized(reason: str) -> ApiError:
+    return ApiError(
+        ResponseStatusCode.UNAUTHORIZED, reason, http_status=401, headers={"WWW-Authenticate": WWW_AUTHENTICATE}
+    )
+
+
+@dataclass(frozen=True)
+class _Cached:
+    stored_hash: bytes
+    expires: float
+
+
+class AdminAuthenticator:
+    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.limiter = FailedLoginLimiter(clock)
+        self._cache: dict[tuple[str, bytes], _Cached] = {}
+        self._cache_key = os.urandom(32)
+        # Verified against when the login name is unknown, so that case takes as long as a wrong password.
+        self._dummy_hash: str | None = None
+        self.jwt = self._jwt_verifier(settings)
+
+    @staticmethod
+    def _jwt_verifier(settings: Settings) -> JwtVerifier | None:
+        key, key_file = settings.get(admin_settings.JWT_KEY), settings.get(admin_settings.JWT_KEY_FILE)
+        if not key and not key_file:
+            return None
+        algorithms: list[str] = settings.get(admin_settings.JWT_ALGORITHMS)
+        return JwtVerifier.from_settings(
+            key=key,
+            key_file=key_file,
+            algorithms=algorithms,
+            issuer=settings.get(admin_settings.JWT_ISSUER),
+            audience=settings.get(admin_settings.JWT_AUDIENCE),
+            leeway_s=5.0,
+        )
+
+    async def authenticate(self, authorization: str | None, ip: str) -> Principal:
+        if not authorization:
+            raise unauthorized("credentials required (HTTP Basic, or a bearer token when enabled)")
+        scheme, _, credentials = authorization.strip().partition(" ")
+        scheme = scheme.lower()
+        if scheme == "basic":
+            login, password = _decode_basic(credentials.strip())
+            return await self._basic(login, password, ip)
+        if scheme == "bearer" and self.jwt is not None:
+            return await self._bearer(credentials.strip(), ip)
+        raise unauthorized("unsupported authorization scheme")
+
+    def _throttle(self, ip: str, account: str | None) -> None:
+        burst = self.settings.get(admin_settings.FAILED_LOGIN_BURST)
+        refill = self.settings.get(admin_settings.FAILED_LOGIN_REFILL_S)
+        wait = self.limiter.check(ip, account, burst, refill)
+        if wait is not None:
+            raise ApiError(
+                ResponseStatusCode.ADMIN_REQUESTS_TOO_FREQUENT,
+                "too many failed logins; retry later",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+
+    def _failed(self, ip: str, account: str | None) -> None:
+        burst = self.settings.get(admin_settings.FAILED_LOGIN_BURST)
+        refill = self.settings.get(admin_settings.FAILED_LOGIN_REFILL_S)
+        self.limiter.failed(ip, account, burst, refill)
+
+    async def _basic(self, login: str, password: str, ip: str) -> Principal:
+        self._throttle(ip, login)
+        admin = await self.store.find_one(ADMIN, {"ln": login})
+        stored = _hash_bytes(admin)
+        if admin is None or stored is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = await hash_password_async(os.urandom(16).hex())
+            await verify_password_async(password, self._dummy_hash)
+            self._failed(ip, login)
+            raise unauthorized("wrong login name or password")
+        if not self._cached_ok(login, password, stored):
+            if not await verify_password_async(password, stored.decode(errors="replace")):
+                self._failed(ip, login)
+                raise unauthorized("wrong login name or password")
+            self._remember(login, password, stored)
+        return await principal_of(self.store, admin)
+
+    async def _bearer(self, token: str, ip: str) -> Principal:
+        self._throttle(ip, None)
+        assert self.jwt is not None
+        try:
+            claims = self.jwt.verify(token)
+        except TokenError as e:
+            self._failed(ip, None)
+            raise unauthorized(f"bad token: {e}") from None
+        admin = await self.store.find_one(ADMIN, {"ln": str(claims["sub"])})
+        if admin is None:
+            self._failed(ip, None)
+            raise unauthorized("the token's admin does not exist")
+        return await principal_of(self.store, admin)
+
+    # -- credential cache --------------------------------------------------------------------------------
+
+    def _key(self, login: str, password: str) -> tuple[str, bytes]:
+        return login, hmac.new(self._cache_key, password.encode(), hashlib.sha256).digest()
+
+    def _cached_ok(self, login: str, password: str, stored: bytes) -> bool:
+        entry = self._cache.get(self._key(login, password))
+        return entry is not None and entry.stored_hash == stored and entry.expires > self.clock.monotonic()
+
+    def _remember(self, login: str, password: str, stored: bytes) -> None:
+        ttl = self.settings.get(admin_settings.CREDENTIAL_CACHE_S)
+        if ttl <= 0:
+            return
+        if len(self._cache) >= MAX_CACHED:
+            self._cache.clear()
+        self._cache[self._key(login, password)] = _Cached(stored, self.clock.monotonic() + ttl)
+
+
+def _hash_bytes(admin: dict[str, Any] | None) -> bytes | None:
+    if admin is None:
+        return None
+    pw = admin.get("pw")
+    if isinstance(pw, bytes) and pw:
+        return pw
+    if isinstance(pw, str) and pw:
+        return pw.encode()
+    return None
+
+
+def _decode_basic(credentials: str) -> tuple[str, str]:
+    try:
+        text = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise unauthorized("malformed Basic credentials") from None
+    login, sep, password = text.partition(":")
+    if not sep or not login or len(login) > 64 or len(password) > 1024:
+        raise unauthorized("malformed Basic credentials")
+    return login, password
