@@ -1,0 +1,333 @@
+"""Observability on a real server with two workers: ``/metrics`` counts exactly what the test did across
+both workers, a message's trace id is in the client-API line and in the sender's and the recipient's
+notification lines, the lag metric sees a stopped loop, and a killed worker neither rewinds counters nor
+leaves its gauges behind.
+
+One server for the module; the tests run in file order and the last one kills a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from turms.protocol.pb import turms_request_pb2
+
+from integration_support import Server, TcpClient, parse_notification
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+PID_IN_REASON = re.compile(r"\[worker (\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(
+        tmp_path_factory.mktemp("observability"),
+        workers=2,
+        settings={
+            "gateway.auth.type": "none",
+            "log.format": "json",
+            "log.client_api.sample_rate": "1",
+            "log.notification.sample_rate": "1",
+            "metrics.process_interval_s": "0.2",
+            "metrics.loop_lag_interval_ms": "50",
+        },
+    )
+    srv.start()
+    try:
+        asyncio.run(srv.wait_ready(within=30))
+        yield srv
+    finally:
+        srv.kill_tree()
+
+
+#: Every client the current test opened; closed after it, pass or fail.
+OPEN: list[TcpClient] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_clients() -> AsyncIterator[None]:
+    yield
+    while OPEN:
+        await OPEN.pop().close()
+
+
+class Client:
+    def __init__(self, tcp: TcpClient, pid: int) -> None:
+        self.tcp = tcp
+        self.pid = pid
+        self.next_id = 10
+        self.pushes: list[Any] = []
+
+    async def call(self, request: turms_request_pb2.TurmsRequest) -> Any:
+        """Send ``request`` with a fresh id; return its response (pushes received meanwhile are kept)."""
+        self.next_id += 1
+        request.request_id = self.next_id
+        self.tcp.send(request.SerializeToString())
+        while True:
+            frame = await self.tcp.recv(5.0)
+            assert frame is not None, "connection closed"
+            n = parse_notification(frame)
+            if n.HasField("request_id") and n.request_id == self.next_id:
+                return n
+            self.pushes.append(n)
+
+    async def push(self, within: float = 5.0) -> Any:
+        deadline = time.monotonic() + within
+        while not self.pushes:
+            frame = await self.tcp.recv(max(0.01, deadline - time.monotonic()))
+            assert frame is not None
+            n = parse_notification(frame)
+            if n.HasField("relayed_request"):
+                self.pushes.append(n)
+        return self.pushes.pop(0)
+
+
+async def connect(server: Server) -> Client:
+    """A TCP client, and the pid of the worker the kernel gave it (from the reason of a pre-login request)."""
+    tcp = await TcpClient.connect(server.tcp_port)
+    OPEN.append(tcp)
+    probe = turms_request_pb2.TurmsRequest(request_id=1)
+    probe.query_user_online_statuses_request.user_ids.append(1)
+    tcp.send(probe.SerializeToString())
+    frame = await tcp.recv(5.0)
+    assert frame is not None
+    match = PID_IN_REASON.search(parse_notification(frame).reason)
+    assert match is not None
+    return Client(tcp, int(match.group(1)))
+
+
+async def clients_on_both_workers(server: Server, per_worker: int) -> dict[int, list[Client]]:
+    by_pid: dict[int, list[Client]] = {}
+    spare: list[Client] = []
+    for _ in range(200):
+        if len(by_pid) == 2 and all(len(v) >= per_worker for v in by_pid.values()):
+            break
+        c = await connect(server)
+        bucket = by_pid.setdefault(c.pid, [])
+        (bucket if len(bucket) < per_worker else spare).append(c)
+    for c in spare:
+        await c.tcp.close()
+    assert len(by_pid) == 2, "the kernel never picked one of the workers"
+    return by_pid
+
+
+def login(user_id: int, device_type: int = 0, version: int = 1) -> turms_request_pb2.TurmsRequest:
+    r = turms_request_pb2.TurmsRequest()
+    r.create_session_request.version = version
+    r.create_session_request.user_id = user_id
+    r.create_session_request.device_type = device_type  # type: ignore[assignment]
+    return r
+
+
+def message(recipient_id: int, text: str) -> turms_request_pb2.TurmsRequest:
+    r = turms_request_pb2.TurmsRequest()
+    r.create_message_request.recipient_id = recipient_id
+    r.create_message_request.text = text
+    return r
+
+
+async def scrape(server: Server) -> Samples:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{server.admin_port}/metrics") as response,
+    ):
+        assert response.status == 200
+        text = await response.text()
+    out: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def get(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def log_lines(server: Server) -> list[dict[str, Any]]:
+    out = []
+    for line in server.log().splitlines():
+        if line.startswith("{"):
+            out.append(orjson.loads(line))
+    return out
+
+
+async def test_metrics_count_what_the_test_did_and_trace_ids_follow_notifications(server: Server) -> None:
+    before = await scrape(server)
+    assert get(before, "turms_gateway_logins_total", outcome="ok", reason="OK") == 0
+    by_pid = await clients_on_both_workers(server, per_worker=3)
+    (pid_a, senders), (pid_b, recipients) = sorted(by_pid.items())
+    everyone = senders + recipients
+
+    # Logins: 6 succeed (device types differ per user), 2 fail with an unsupported version.
+    for i, c in enumerate(everyone):
+        n = await c.call(login(1000 + i, device_type=i % 4))
+        assert n.code == 1000
+    for c in (senders[0], recipients[0]):
+        extra = await connect(server)
+        assert (await extra.call(login(2000 + c.pid % 100, version=2))).code == 2000
+        await extra.tcp.close()
+    # Messages from each sender (worker A) to a recipient on worker B, each pushed across Redis.
+    user_of = {id(c): 1000 + i for i, c in enumerate(everyone)}
+    sent_ids: list[int] = []
+    for s, r in zip(senders, recipients, strict=True):
+        ack = await s.call(message(user_of[id(r)], f"hello from {user_of[id(s)]}"))
+        assert ack.code == 1000, ack
+        sent_ids.append(s.next_id)
+        push = await r.push()
+        assert push.requester_id == user_of[id(s)]
+    # One invalid message (no valid recipient): counted under its own code, not as a message sent.
+    bad = await senders[0].call(message(0, "to nobody"))
+    assert bad.code == 1102  # ILLEGAL_ARGUMENT
+
+    # Every worker answers /metrics with the same merged view; take several answers and compare.
+    views = [await scrape(server) for _ in range(6)]
+    after = views[-1]
+    total = "turms_client_requests_total"
+    keys = [
+        ("turms_gateway_logins_total", {"outcome": "ok", "reason": "OK"}),
+        ("turms_gateway_logins_total", {"outcome": "failed", "reason": "UNSUPPORTED_CLIENT_VERSION"}),
+        (total, {"type": "create_message_request", "code": "1000"}),
+        ("turms_business_message_sent_total", {}),
+        ("turms_business_user_logged_in_total", {}),
+        ("turms_gateway_connections_opened_total", {"transport": "tcp"}),
+    ]
+    for view in views:
+        assert [get(view, n, **lb) for n, lb in keys] == [get(after, n, **lb) for n, lb in keys]
+
+    def delta(name: str, **labels: str) -> float:
+        return get(after, name, **labels) - get(before, name, **labels)
+
+    assert delta("turms_gateway_logins_total", outcome="ok", reason="OK") == 6
+    assert delta("turms_business_user_logged_in_total") == 6
+    assert delta("turms_gateway_logins_total", outcome="failed", reason="UNSUPPORTED_CLIENT_VERSION") == 2
+    assert delta(total, type="create_session_request", code="1000") == 6
+    assert delta(total, type="create_session_request", code="2000") == 2
+    assert delta(total, type="create_message_request", code="1000") == 3
+    assert delta(total, type="create_message_request", code=str(bad.code)) == 1
+    assert delta("turms_business_message_sent_total") == 3
+    assert delta("turms_client_request_duration_seconds_count", type="create_message_request") == 4
+    # Connections: the 6 kept, 2 extra, and the probes of the clients the kernel put on a full worker.
+    opened = delta("turms_gateway_connections_opened_total", transport="tcp")
+    assert opened >= 8
+    assert get(after, "turms_gateway_connections", transport="tcp") == 6
+    sessions = {k[1]: v for k, v in after.items() if k[0] == "turms_gateway_sessions" and v}
+    assert sessions == {
+        (("device_type", "DESKTOP"), ("transport", "tcp")): 2,
+        (("device_type", "BROWSER"), ("transport", "tcp")): 2,
+        (("device_type", "IOS"), ("transport", "tcp")): 1,
+        (("device_type", "ANDROID"), ("transport", "tcp")): 1,
+    }
+    assert get(after, "turms_business_user_online") == 6
+    # Each message went to one session on the other worker, over Redis.
+    assert delta("turms_notifications_published_total", kind="unicast") == 3
+    assert delta("turms_notifications_delivered_total", route="routed") == 3
+    # Redis, the store, the process and the lag probe are measured too.
+    assert (
+        get(after, "turms_redis_command_duration_seconds_count", command="PUBLISH")
+        + get(after, "turms_redis_command_duration_seconds_count", command="PIPELINE")
+        >= 3
+    )
+    assert (
+        get(after, "turms_store_operation_duration_seconds_count", operation="insert_with_sequence")
+        + get(after, "turms_store_operation_duration_seconds_count", operation="insert_one")
+        >= 3
+    )
+    assert get(after, "turms_workers", state="ready") == 2
+    memory_pids = {dict(k[1])["pid"] for k in after if k[0] == "turms_process_resident_memory_bytes"}
+    assert {str(pid_a), str(pid_b)} <= memory_pids
+    assert get(after, "turms_process_cpu_seconds_total", role="worker") > 0
+
+    # The trace id of each send: in the client-API line (worker A), the sent line (A), the delivered line (B).
+    await asyncio.sleep(0.2)
+    lines = log_lines(server)
+    for s, request_id in zip(senders, sent_ids, strict=True):
+        api = [
+            d
+            for d in lines
+            if d["logger"] == "turms.client_api"
+            and d.get("type") == "create_message_request"
+            and d.get("request_id") == request_id
+            and d.get("user") == user_of[id(s)]
+        ]
+        assert len(api) == 1, api
+        line = api[0]
+        assert line["pid"] == pid_a and line["code"] == 1000 and line["transport"] == "tcp"
+        assert line["ip"] == "127.0.0.1" and line["size"] > 0 and line["duration_ms"] > 0
+        trace_id = line["trace"]
+        assert re.fullmatch(r"[0-9a-f]{16}", trace_id)
+        notes = [d for d in lines if d["logger"] == "turms.notification" and d["trace"] == trace_id]
+        assert {(d["direction"], d["pid"]) for d in notes} == {("sent", pid_a), ("received", pid_b)}, notes
+
+
+async def test_the_lag_metric_rises_when_a_worker_loop_is_blocked_for_200_ms(server: Server) -> None:
+    victim = sorted(server.worker_pids())[0]
+    before = await scrape(server)
+    os.kill(victim, signal.SIGSTOP)
+    try:
+        await asyncio.sleep(0.2)
+    finally:
+        os.kill(victim, signal.SIGCONT)
+    await asyncio.sleep(0.2)  # the probe's first run after the stop measures it
+    after = await scrape(server)
+    assert get(after, "turms_event_loop_lag_max_seconds", pid=str(victim)) >= 0.1
+    assert get(before, "turms_event_loop_lag_max_seconds", pid=str(victim)) < 0.1
+    slow_before = get(before, "turms_event_loop_lag_seconds_count") - get(
+        before, "turms_event_loop_lag_seconds_bucket", le="0.1"
+    )
+    slow_after = get(after, "turms_event_loop_lag_seconds_count") - get(
+        after, "turms_event_loop_lag_seconds_bucket", le="0.1"
+    )
+    assert slow_after >= slow_before + 1
+
+
+async def test_a_killed_worker_rewinds_no_counter_and_leaves_no_gauge(server: Server) -> None:
+    by_pid = await clients_on_both_workers(server, per_worker=2)
+    (victim, doomed), (survivor, kept) = sorted(by_pid.items())
+    for i, c in enumerate(doomed + kept):
+        assert (await c.call(login(3000 + i, device_type=1))).code == 1000
+    before = await scrape(server)
+    assert get(before, "turms_gateway_sessions", transport="tcp", device_type="BROWSER") == 4
+    restarts = get(before, "turms_worker_restarts_total", cause="signal")
+
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while True:
+        pids = server.worker_pids()
+        if victim not in pids and len(pids) == 2:
+            after = await scrape(server)
+            if get(after, "turms_workers", state="ready") == 2:
+                break
+        assert time.monotonic() < deadline, server.log()[-3000:]
+        await asyncio.sleep(0.1)
+
+    # Counters and histograms: never below what they were.
+    went_back = {
+        k: (v, after.get(k, 0.0))
+        for k, v in before.items()
+        if (k[0].endswith(("_total", "_count", "_sum")) or k[0].endswith("_bucket")) and after.get(k, 0.0) < v
+    }
+    assert went_back == {}
+    assert get(after, "turms_worker_restarts_total", cause="signal") == restarts + 1
+    # Gauges: the dead worker's connections, sessions and per-pid series are gone.
+    assert get(after, "turms_gateway_connections", transport="tcp") == len(kept)
+    assert get(after, "turms_gateway_sessions", transport="tcp", device_type="BROWSER") == len(kept)
+    assert get(after, "turms_business_user_online") == len(kept)
+    stale = [k for k in after if dict(k[1]).get("pid") == str(victim)]
+    assert stale == []
+    new_pid = (server.worker_pids() - {survivor}).pop()
+    assert get(after, "turms_event_loop_lag_max_seconds", pid=str(new_pid)) >= 0
+    assert (str(new_pid)) in {dict(k[1]).get("pid") for k in after if k[0] == "turms_process_open_fds"}
