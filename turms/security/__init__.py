@@ -1,4 +1,6 @@
-"""Security: password hashing, token verification, and (later) rate limits, blocklist and antispam.
+"""Security: password hashing, token verification, rate limits (``ratelimit``), the IP/user blocklist with
+auto-block (``blocklist``), the gateway's abuse checks (``guard``) and antispam (``antispam``).
 
-May import ``turms.settings``, ``turms.errors``, ``turms.protocol.status`` and libraries; nothing higher.
+May import ``turms.settings``, ``turms.errors``, ``turms.protocol.status``, ``turms.clock`` and libraries;
+nothing higher. The Redis side of the blocklist lives in ``turms.cluster.blocklist``.
 """
