@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Make sure the tools the deployment tests (tests/deploy/) run are installed, and print where they are.
+#
+#   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
+#   strace                       Debian package `strace`: records the server's system calls, which the test
+#                                compares with the unit's SystemCallFilter=
+#   terraform or tofu            used as found on PATH; otherwise OpenTofu is built once from the Go module
+#                                proxy into .cache/bin/tofu (several minutes; needs the Go toolchain)
+#
+# The tests fail, not skip, when one of these is missing, so run this first (scripts/test.sh does).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOFU_VERSION="v1.12.6"
+BIN_DIR="$ROOT/.cache/bin"
+
+missing=()
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+[ -x /bin/kill ] || missing+=(procps)
+command -v strace >/dev/null || missing+=(strace)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  # The systemd package is installed for its tools only; nothing here starts it as init.
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if command -v terraform >/dev/null; then
+  tf="$(command -v terraform)"
+elif command -v tofu >/dev/null; then
+  tf="$(command -v tofu)"
+elif [ -x "$BIN_DIR/tofu" ] && "$BIN_DIR/tofu" version >/dev/null 2>&1; then
+  tf="$BIN_DIR/tofu"
+else
+  command -v go >/dev/null || { echo "ensure_test_tools: no terraform, no tofu and no Go toolchain" >&2; exit 1; }
+  # `go install …@version` refuses modules with replace directives, which OpenTofu's go.mod has, so build
+  # inside a copy of the downloaded module, where they apply.
+  src="$(go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$src" ] || { echo "ensure_test_tools: could not download OpenTofu $TOFU_VERSION" >&2; exit 1; }
+  work="$(mktemp -d)"
+  trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+  cp -r "$src" "$work/src"
+  chmod -R u+w "$work/src"
+  mkdir -p "$BIN_DIR"
+  (cd "$work/src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN_DIR/tofu.tmp" ./cmd/tofu) >&2
+  mv "$BIN_DIR/tofu.tmp" "$BIN_DIR/tofu"
+  tf="$BIN_DIR/tofu"
+fi
+
+echo "systemd-analyze: $(command -v systemd-analyze)"
+echo "strace: $(command -v strace)"
+echo "terraform: $tf"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Install turms-server on a systemd host: a virtual environment under /opt/turms, the unit, the sysctl drop-in,
+# the configuration, and a drop-in that hands the secret files in /etc/turms/credentials/ to the service
+# through LoadCredential=. Run as root. Re-running upgrades the package and keeps the configuration.
+#
+#   install.sh [--package SPEC] [--python PYTHON] [--no-start] [--no-pip]
+#
+#   --package SPEC  what pip installs: `turms-server==0.1.0` (default: the newest turms-server on PyPI), a wheel
+#                   path or a wheel URL.
+#   --python PY     the interpreter that creates the venv (default: python3; 3.11 or newer).
+#   --no-start      install and enable, but do not (re)start the service.
+#   --no-pip        leave /opt/turms/venv as it is (the package is already installed).
+#
+# The unit and sysctl files are taken from this script's directory (systemd/ of a source tree, or what the
+# Terraform host module wrote). The configuration is installed only when /etc/turms/turms.toml does not exist:
+# turms.toml beside this script if there is one, else the release's default (`turms config docs --toml`).
+#
+# DESTDIR=/some/dir stages every file under that directory instead of /, and skips what changes the running
+# system (user creation, sysctl, systemctl); the tests use it.
+set -euo pipefail
+
+PACKAGE="turms-server"
+PYTHON="python3"
+START=1
+PIP=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --package) PACKAGE="$2"; shift 2 ;;
+    --python) PYTHON="$2"; shift 2 ;;
+    --no-start) START=0; shift ;;
+    --no-pip) PIP=0; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="${DESTDIR:-}"
+LIVE=1
+[ -n "$ROOT" ] && LIVE=0
+if [ "$LIVE" = 1 ] && [ "$(id -u)" != 0 ]; then
+  echo "install.sh: run as root (or set DESTDIR to stage the files)" >&2
+  exit 2
+fi
+
+PREFIX="$ROOT/opt/turms"
+ETC="$ROOT/etc/turms"
+UNIT_DIR="$ROOT/etc/systemd/system"
+DROPIN_DIR="$UNIT_DIR/turms.service.d"
+
+# Secret files the service may be given, and the setting that names each file. A credential is visible only
+# to the service, in $CREDENTIALS_DIRECTORY (%d), read-only; the source stays root-only.
+CREDENTIALS=(
+  "admin-root-password admin.root.password_file"
+  "gateway-jwt-key gateway.auth.jwt.key_file"
+  "admin-jwt-key admin.auth.jwt.key_file"
+)
+
+# -- user --------------------------------------------------------------------------------------------------
+if [ "$LIVE" = 1 ] && ! id -u turms >/dev/null 2>&1; then
+  useradd --system --user-group --home-dir /var/lib/turms --no-create-home --shell /usr/sbin/nologin turms
+fi
+
+# -- package -----------------------------------------------------------------------------------------------
+if [ "$PIP" = 1 ]; then
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "install.sh: turms-server needs Python 3.11 or newer (tried: $PYTHON)" >&2
+    exit 2
+  fi
+  mkdir -p "$PREFIX"
+  [ -x "$PREFIX/venv/bin/python" ] || "$PYTHON" -m venv "$PREFIX/venv"
+  "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade pip
+  "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade "$PACKAGE"
+fi
+
+# -- files -------------------------------------------------------------------------------------------------
+install -d -m 0755 "$ETC" "$UNIT_DIR" "$DROPIN_DIR" "$ROOT/etc/sysctl.d" "$PREFIX/docs"
+install -d -m 0700 "$ETC/credentials"
+install -m 0644 "$SRC/turms.service" "$UNIT_DIR/turms.service"
+install -m 0644 "$SRC/90-turms.conf" "$ROOT/etc/sysctl.d/90-turms.conf"
+for doc in operations.md architecture.md configuration.md; do
+  if [ -f "$SRC/../docs/$doc" ]; then
+    install -m 0644 "$SRC/../docs/$doc" "$PREFIX/docs/$doc"
+  fi
+done
+if [ ! -e "$ETC/turms.toml" ]; then
+  if [ -f "$SRC/turms.toml" ]; then
+    install -m 0644 "$SRC/turms.toml" "$ETC/turms.toml"
+  elif [ -x "$PREFIX/venv/bin/turms" ]; then
+    "$PREFIX/venv/bin/turms" config docs --toml > "$ETC/turms.toml"
+    chmod 0644 "$ETC/turms.toml"
+  fi
+fi
+if [ -e "$ETC/turms.env" ]; then
+  chmod 0600 "$ETC/turms.env"
+fi
+
+# One LoadCredential= per secret file present: systemd refuses to start a unit whose credential source is
+# missing, and the server refuses an empty password file, so absent secrets are simply not configured.
+{
+  echo "# Written by install.sh from the files in /etc/turms/credentials/; re-run it after adding one."
+  echo "[Service]"
+  for entry in "${CREDENTIALS[@]}"; do
+    read -r name key <<<"$entry"
+    if [ -s "$ETC/credentials/$name" ]; then
+      chmod 0600 "$ETC/credentials/$name"
+      env_var="TURMS_$(echo "$key" | tr 'a-z.' 'A-Z_')"
+      echo "LoadCredential=$name:/etc/turms/credentials/$name"
+      echo "Environment=$env_var=%d/$name"
+    fi
+  done
+} > "$DROPIN_DIR/50-credentials.conf"
+chmod 0644 "$DROPIN_DIR/50-credentials.conf"
+
+[ "$LIVE" = 1 ] || exit 0
+
+# -- activate ----------------------------------------------------------------------------------------------
+sysctl --quiet --load=/etc/sysctl.d/90-turms.conf || echo "install.sh: some sysctl keys were not applied" >&2
+systemctl daemon-reload
+systemctl enable turms.service
+if [ "$START" = 1 ]; then
+  # restart, not reload: a new package version needs a new supervisor. For a configuration change alone,
+  # `systemctl reload turms` replaces the workers one at a time without dropping the ports.
+  systemctl restart turms.service
+fi

@@ -1,0 +1,345 @@
+"""The systemd units, the sysctl drop-in and install.sh: systemd's own verifier accepts them, install.sh stages
+exactly the repository's files plus a credentials drop-in, and the unit's command lines run a real server
+(READY, rolling reload, clean stop) whose system calls and socket families the unit's sandbox allows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+
+from turms.settings import REGISTRY
+
+from deploy_support import REPO, SYSTEMD_DIR, UNITS, require_tool, run, unit_values
+from testlib import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
+
+CREDENTIAL_RE = re.compile(r'^\s*"([a-z0-9-]+) ([a-z0-9_.]+)"\s*$', re.M)
+UNIT = (SYSTEMD_DIR / "turms.service").read_text()
+
+
+def _stage(root: Path, credentials: dict[str, str]) -> None:
+    """install.sh into ``root`` (DESTDIR), with ``credentials`` present as the operator would put them."""
+    creds = root / "etc" / "turms" / "credentials"
+    creds.mkdir(parents=True)
+    for name, text in credentials.items():
+        (creds / name).write_text(text)
+    env = {**os.environ, "DESTDIR": str(root)}
+    run(["bash", str(SYSTEMD_DIR / "install.sh"), "--no-pip"], env=env)
+
+
+def test_install_sh_stages_the_repository_files_and_a_credentials_dropin(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _stage(root, {"admin-root-password": "s3cret\n", "gateway-jwt-key": "k" * 32})
+
+    assert (root / "etc/systemd/system/turms.service").read_bytes() == (SYSTEMD_DIR / "turms.service").read_bytes()
+    assert (root / "etc/sysctl.d/90-turms.conf").read_bytes() == (SYSTEMD_DIR / "90-turms.conf").read_bytes()
+    assert (root / "etc/turms/credentials").stat().st_mode & 0o777 == 0o700
+    assert (root / "etc/turms/credentials/admin-root-password").stat().st_mode & 0o777 == 0o600
+
+    dropin = (root / "etc/systemd/system/turms.service.d/50-credentials.conf").read_text()
+    assert unit_values(dropin, "Service", "LoadCredential") == [
+        "admin-root-password:/etc/turms/credentials/admin-root-password",
+        "gateway-jwt-key:/etc/turms/credentials/gateway-jwt-key",
+    ]
+    assert unit_values(dropin, "Service", "Environment") == [
+        "TURMS_ADMIN_ROOT_PASSWORD_FILE=%d/admin-root-password",
+        "TURMS_GATEWAY_AUTH_JWT_KEY_FILE=%d/gateway-jwt-key",
+    ]
+
+
+def test_every_credential_install_sh_knows_names_a_real_file_setting() -> None:
+    """A renamed setting would otherwise make the unit pass an unknown TURMS_* variable (exit 2 at start)."""
+    entries = CREDENTIAL_RE.findall((SYSTEMD_DIR / "install.sh").read_text())
+    assert len(entries) == 3
+    for _name, key in entries:
+        assert key in REGISTRY, key
+        assert key.endswith("_file")
+    # The unit's own variables are settings too.
+    for value in unit_values(UNIT, "Service", "Environment"):
+        name = value.partition("=")[0]
+        assert name in REGISTRY.by_env_var(), name
+
+
+def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
+    """systemd-analyze verify, in a root that has systemd's own units, the staged files and the executables
+    the units name; any warning (unknown key, bad value) fails the test, not only errors."""
+    analyze = require_tool("systemd-analyze")
+    root = tmp_path / "root"
+    _stage(root, {"admin-root-password": "s3cret\n"})
+    shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
+    for name in UNITS[1:]:
+        shutil.copy(SYSTEMD_DIR / name, root / "etc/systemd/system" / name)
+    for exe in ("opt/turms/venv/bin/turms", "bin/kill", "usr/bin/redis-server", "usr/bin/mongod"):
+        path = root / exe
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+    proc = subprocess.run(
+        [analyze, "verify", f"--root={root}", *(f"/etc/systemd/system/{u}" for u in UNITS)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 0 and not proc.stdout.strip() and not proc.stderr.strip(), proc.stdout + proc.stderr
+
+
+def test_unit_stops_within_its_own_timeout_after_the_drain() -> None:
+    assert unit_values(UNIT, "Service", "Type") == ["notify"]
+    assert unit_values(UNIT, "Service", "KillMode") == ["mixed"]
+    assert unit_values(UNIT, "Service", "ExecReload") == ["/bin/kill -HUP $MAINPID"]
+    drain = REGISTRY.get("server.drain_timeout_s").default
+    assert float(unit_values(UNIT, "Service", "TimeoutStopSec")[0]) > drain
+    assert unit_values(UNIT, "Service", "RestartPreventExitStatus") == ["2 3 5"]
+
+
+def test_sysctl_dropin_names_real_keys_and_fits_the_unit() -> None:
+    values: dict[str, str] = {}
+    for line in (SYSTEMD_DIR / "90-turms.conf").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        optional = key.startswith("-")
+        key = key.lstrip("-").strip()
+        values[key] = value.strip()
+        if not optional:
+            assert Path("/proc/sys", key.replace(".", "/")).exists(), key
+    assert values["net.ipv4.tcp_migrate_req"] == "1"
+    assert int(values["fs.nr_open"]) >= int(unit_values(UNIT, "Service", "LimitNOFILE")[0])
+    assert int(values["net.core.somaxconn"]) >= REGISTRY.get("gateway.backlog").default
+    low, high = map(int, values["net.ipv4.ip_local_port_range"].split())
+    reserved = {int(p) for p in values["net.ipv4.ip_local_reserved_ports"].split(",")}
+    defaults = {REGISTRY.get(k).default for k in ("gateway.tcp.port", "gateway.websocket.port", "admin.http.port")}
+    assert defaults <= reserved and low < high
+
+
+# -- the unit's command lines against a real server --------------------------------------------------------
+
+
+@dataclass
+class UnitRun:
+    """The unit's ExecStart, as systemd would run it, with the host paths moved into a temporary directory."""
+
+    tmp: Path
+    notify_path: Path
+    argv: list[str]
+    env: dict[str, str]
+    state_dir: Path
+    runtime_dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+
+
+def _unit_run(tmp: Path) -> UnitRun:
+    root = tmp / "root"
+    _stage(root, {"admin-root-password": "unit-test-root-pw\n"})
+    state, runtime = tmp / "state", tmp / "run"
+    (runtime / "turms").mkdir(parents=True)  # RuntimeDirectory=
+    # LoadCredential= copies each file into the service's private $CREDENTIALS_DIRECTORY (%d).
+    creds = shutil.copytree(root / "etc/turms/credentials", tmp / "credentials")
+    venv_bin = Path(sys.executable).parent
+    specifiers = {"%S": str(state), "%t": str(runtime), "%d": str(creds)}
+
+    def expand(text: str) -> str:
+        text = text.replace("/opt/turms/venv/bin", str(venv_bin)).replace("/etc/turms", str(root / "etc/turms"))
+        for spec, value in specifiers.items():
+            text = text.replace(spec, value)
+        return text
+
+    dropin = (root / "etc/systemd/system/turms.service.d/50-credentials.conf").read_text()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}
+    for assignment in unit_values(UNIT, "Service", "Environment") + unit_values(dropin, "Service", "Environment"):
+        key, _, value = expand(assignment).partition("=")
+        env[key] = value
+    # What an operator's /etc/turms/turms.env would hold (EnvironmentFile=): loopback ports for the test.
+    ports = {"tcp": free_port(), "ws": free_port(), "admin": free_port()}
+    env.update(
+        {
+            "TURMS_GATEWAY_TCP_HOST": "127.0.0.1",
+            "TURMS_GATEWAY_TCP_PORT": str(ports["tcp"]),
+            "TURMS_GATEWAY_WEBSOCKET_HOST": "127.0.0.1",
+            "TURMS_GATEWAY_WEBSOCKET_PORT": str(ports["ws"]),
+            "TURMS_ADMIN_HTTP_PORT": str(ports["admin"]),
+            "TURMS_SERVER_WORKERS": "2",
+            "TURMS_LOG_FORMAT": "text",
+        }
+    )
+    notify_path = tmp / "notify.sock"
+    env["NOTIFY_SOCKET"] = str(notify_path)
+    (root / "etc/turms/turms.toml").write_bytes((REPO / "conf/turms.toml").read_bytes())
+    argv = expand(unit_values(UNIT, "Service", "ExecStart")[0]).split()
+    return UnitRun(tmp, notify_path, argv, env, state, runtime, ports)
+
+
+class Notify:
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.setblocking(False)
+        self.messages: list[str] = []
+
+    def count(self, assignment: str) -> int:
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except BlockingIOError:
+                break
+        return sum(1 for m in self.messages if assignment in m.split("\n"))
+
+    async def wait(self, assignment: str, count: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+        deadline = time.monotonic() + 30
+        while self.count(assignment) < count:
+            assert proc.poll() is None, f"exited {proc.returncode}:\n{_log(log)}"
+            assert time.monotonic() < deadline, f"no {assignment} #{count}:\n{_log(log)}"
+            await asyncio.sleep(0.02)
+
+
+def _log(path: Path) -> str:
+    return path.read_text(errors="replace")
+
+
+@pytest.fixture
+def unit_run(tmp_path: Path) -> Iterator[UnitRun]:
+    yield _unit_run(tmp_path)
+
+
+def _start(prefix: list[str], u: UnitRun) -> tuple[subprocess.Popen[bytes], Path]:
+    log = u.tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*prefix, *u.argv], env=u.env, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=u.tmp
+        )
+    return proc, log
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill what the test started (strace's tracees survive strace, so every descendant by pid)."""
+    try:
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        descendants = []
+    if proc.poll() is None:
+        proc.kill()
+    for child in descendants:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    proc.wait(10)
+    psutil.wait_procs(descendants, timeout=10)
+
+
+async def test_execstart_serves_reloads_with_execreload_and_stops_cleanly(unit_run: UnitRun) -> None:
+    notify = Notify(unit_run.notify_path)
+    proc, log = _start([], unit_run)
+    try:
+        await notify.wait("READY=1", 1, proc, log)
+        # StateDirectory= and RuntimeDirectory= are where the unit points the server.
+        assert (unit_run.state_dir / "turms" / "turms.sqlite3").exists()
+        assert (unit_run.runtime_dir / "turms" / "turms.pid").read_text().strip() == str(proc.pid)
+        # The root admin took its password from the credential, so none was generated.
+        assert not (unit_run.state_dir / "turms" / "admin-root-password").exists()
+        reader, writer = await asyncio.open_connection("127.0.0.1", unit_run.ports["tcp"])
+        writer.write(b"\x00")  # a heartbeat is answered with an empty frame
+        assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x00"
+        writer.close()
+
+        reload_cmd = unit_values(UNIT, "Service", "ExecReload")[0].replace("$MAINPID", str(proc.pid)).split()
+        run(reload_cmd)
+        await notify.wait("RELOADING=1", 1, proc, log)
+        await notify.wait("READY=1", 2, proc, log)
+
+        proc.send_signal(signal.Signals[unit_values(UNIT, "Service", "KillSignal")[0]])
+        code = await asyncio.to_thread(proc.wait, float(unit_values(UNIT, "Service", "TimeoutStopSec")[0]))
+        assert code == 0, _log(log)
+        assert notify.count("STOPPING=1") == 1
+    finally:
+        _kill(proc)
+        notify.sock.close()
+
+
+SYSCALL_RE = re.compile(r"^\d+\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]", re.M)
+SOCKET_RE = re.compile(r"\bsocket\((AF_[A-Z0-9]+)")
+
+
+def _allowed_syscalls(analyze: str) -> tuple[set[str], set[str]]:
+    """Expand the unit's SystemCallFilter= with systemd's own tables: (allowed, denied)."""
+
+    def expand(group: str, seen: set[str]) -> set[str]:
+        out: set[str] = set()
+        listing = run([analyze, "syscall-filter", group])
+        for line in listing.splitlines()[1:]:
+            item = line.strip()
+            if not item or item.startswith("#"):
+                continue
+            if item.startswith("@"):
+                if item not in seen:
+                    seen.add(item)
+                    out |= expand(item, seen)
+            else:
+                out.add(item)
+        return out
+
+    allowed: set[str] = set()
+    denied: set[str] = set()
+    for value in unit_values(UNIT, "Service", "SystemCallFilter"):
+        negate = value.startswith("~")
+        for group in value.lstrip("~").split():
+            names = expand(group, {group}) if group.startswith("@") else {group}
+            (denied if negate else allowed).update(names)
+    return allowed - denied, denied
+
+
+async def test_server_syscalls_and_socket_families_fit_the_unit_sandbox(unit_run: UnitRun) -> None:
+    """Run ExecStart under strace through start, a client heartbeat and a stop, and check every system call
+    is allowed by SystemCallFilter= and every socket() family by RestrictAddressFamilies= (the embedded
+    redis-server is exec'd in the same sandbox, so it is covered too)."""
+    strace = require_tool("strace")
+    analyze = require_tool("systemd-analyze")
+    trace = unit_run.tmp / "strace.txt"
+    notify = Notify(unit_run.notify_path)
+    unit_run.env["TURMS_SERVER_WORKERS"] = "1"
+    unit_run.env["TURMS_SERVER_WORKER_BOOT_TIMEOUT_S"] = "60"
+    proc, log = _start([strace, "-f", "-qq", "-o", str(trace)], unit_run)
+    try:
+        await notify.wait("READY=1", 1, proc, log)
+        reader, writer = await asyncio.open_connection("127.0.0.1", unit_run.ports["tcp"])
+        writer.write(b"\x00")
+        assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x00"
+        writer.close()
+        # Stop the server, not strace: strace exits with its tracee's status once the tree is gone.
+        (supervisor,) = psutil.Process(proc.pid).children()
+        supervisor.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 40) == 0, _log(log)
+    finally:
+        _kill(proc)
+        notify.sock.close()
+
+    text = trace.read_text(errors="replace")
+    used = set(SYSCALL_RE.findall(text)) - {"exited", "killed", "resumed"}
+    # The test runs as root (the venv's interpreter lives under /root, which another user cannot reach), and
+    # SQLite hands its -wal/-shm/-journal files to the owner of the database with fchown only when
+    # geteuid() == 0. Under User=turms it never calls it, so root's fchown(fd, 0, 0) is not the unit's.
+    if os.geteuid() == 0 and all(m.endswith(", 0, 0)") for m in re.findall(r"fchown\([^)]*\)", text)):
+        used.discard("fchown")
+    assert {"clone", "execve", "prctl", "setsockopt", "epoll_wait"} & used, "strace recorded nothing useful"
+    allowed, denied = _allowed_syscalls(analyze)
+    assert not (used & denied), f"denied by SystemCallFilter=~: {sorted(used & denied)}"
+    assert used <= allowed, f"not in the unit's SystemCallFilter=: {sorted(used - allowed)}"
+
+    families = set(SOCKET_RE.findall(text))
+    permitted = set(unit_values(UNIT, "Service", "RestrictAddressFamilies")[0].split())
+    assert families, "no socket() call traced"
+    assert families <= permitted, f"socket families outside RestrictAddressFamilies=: {families - permitted}"
