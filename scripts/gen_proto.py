@@ -109,9 +109,7 @@ def write() -> int:
         stale.unlink()
     generate(ROOT)
     DOC.write_text(render_doc(DOC.read_text(encoding="utf-8")), encoding="utf-8")
-    print(
-        f"generated {len(generated_files(ROOT))} files under {PB_REL} and refreshed {DOC.relative_to(ROOT)}"
-    )
+    print(f"generated {len(generated_files(ROOT))} files under {PB_REL} and refreshed {DOC.relative_to(ROOT)}")
     return 0
 
 

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
+scripts/ensure_test_tools.sh
 if [ -z "${TURMS_TEST_MONGO_URI:-}" ]; then
   scripts/ensure_ferretdb.sh >/dev/null
 fi

@@ -1,4 +1,4 @@
-"""The ``turms`` command: serve, config show/check/docs, version.
+"""The ``turms`` command: serve, demo load, config show/check/docs, version.
 
 Exit codes: 0 success; 1 a check failed (stale document); 2 bad usage or configuration; others are the
 supervisor's (see ``turms.supervisor``).
@@ -42,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(serve)
     serve.add_argument("--workers", type=int, metavar="N", help="worker processes (0: one per CPU)")
     serve.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
+    serve.add_argument(
+        "--demo", action="store_true", help="playground: load the demo dataset first (refused in production)"
+    )
+
+    demo = sub.add_parser("demo", help="the playground's demo dataset (docs/playground.md)")
+    dsub = demo.add_subparsers(dest="demo_command", required=True)
+    demo_load = dsub.add_parser("load", help="load the demo dataset into the configured store")
+    _add_config_args(demo_load)
+    demo_load.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
+    demo_load.add_argument("--clear", action="store_true", help="delete everything in the store first")
 
     sub.add_parser("version", help="print the version")
     sub.add_parser("bench", help="run the benchmark harness (see `turms bench --help`)")
@@ -115,9 +125,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             flags = _flags(args)
             load_settings(args.config, flags=flags)  # fail fast on a bad configuration
+            if args.demo:
+                from turms.demo import production_reason
+
+                reason = production_reason(load_settings(args.config, flags=flags))
+                if reason is not None:
+                    print(f"turms: --demo refused on a production deployment: {reason}", file=sys.stderr)
+                    return EXIT_USAGE
             from turms.supervisor import serve
 
-            return serve(args.config, flags)
+            return serve(args.config, flags, demo=args.demo)
+        if args.command == "demo":
+            from turms.demo import run as demo_run
+
+            return demo_run(load_settings(args.config, flags=_flags(args)), clear=args.clear)
     except SettingsError as e:
         print(f"turms: configuration error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 
 from turms.protocol.framing import FrameDecoder, encode_frame
+from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 
 
 def free_port() -> int:
@@ -55,8 +55,16 @@ class NotifySocket:
 class Server:
     """``turms serve`` as a subprocess with free ports, a private data dir and a fake NOTIFY_SOCKET."""
 
-    def __init__(self, tmp_path: Path, *, workers: int = 2, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        workers: int = 2,
+        settings: dict[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.tmp_path = tmp_path
+        self.extra_args = extra_args
         self.workers = workers
         self.tcp_port = free_port()
         self.ws_port = free_port()
@@ -74,6 +82,10 @@ class Server:
             "server.data_dir": str(self.data_dir),
             "gateway.debug.expose_worker_pid": "true",
             "log.format": "text",
+            # Many test clients share 127.0.0.1: Turms's per-IP limit (50 requests) would throttle them. The
+            # limits themselves are tested in test_hostile_input.py and tests/unit/security.
+            "security.rate_limit.ip.enabled": "false",
+            "security.rate_limit.session.enabled": "false",
             **(settings or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -81,7 +93,7 @@ class Server:
     # -- process ----------------------------------------------------------------------------------------
 
     def start(self) -> Server:
-        args = [sys.executable, "-m", "turms.cli", "serve", "--workers", str(self.workers)]
+        args = [sys.executable, "-m", "turms.cli", "serve", "--workers", str(self.workers), *self.extra_args]
         for key, value in self.settings.items():
             args += ["--set", f"{key}={value}"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}

@@ -62,6 +62,10 @@ class BenchServer:
             "gateway.session.login_timeout_s": "120",
             "gateway.session.notify_user_session_after_login": "false",
             "log.level": "WARNING",
+            # The generator's clients share a few loopback addresses; per-IP limits would measure the limiter.
+            "security.rate_limit.ip.enabled": "false",
+            "security.rate_limit.session.enabled": "false",
+            "security.connections.max_unauthenticated_per_ip": "1000000",
         }
         if self.mongo_uri:
             s["storage.mongo.uri"] = self.mongo_uri

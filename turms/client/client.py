@@ -34,6 +34,7 @@ TurmsNotification = turms_notification_pb2.TurmsNotification
 #: After these close statuses the client does not reconnect on its own.
 NO_RECONNECT_STATUSES = frozenset(
     {
+        SessionCloseStatus.DISCONNECTED_BY_CLIENT,  # this user asked to go offline (logout, OFFLINE status)
         SessionCloseStatus.DISCONNECTED_BY_OTHER_DEVICE,
         SessionCloseStatus.DISCONNECTED_BY_ADMIN,
         SessionCloseStatus.USER_IS_DELETED_OR_INACTIVATED,
@@ -220,7 +221,10 @@ class TurmsClient:
             return
         wanted = status not in NO_RECONNECT_STATUSES or self.reconnect_after_kick
         if self.reconnect and wanted:
-            self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="turms-client-reconnect")
+            # A reconnect loop still running retries by itself (this connection was one of its attempts); a
+            # second loop would log in twice, and the two sessions would displace each other (501).
+            if self._reconnecting is None or self._reconnecting.done():
+                self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="turms-client-reconnect")
         else:
             self.closed.set()
 
@@ -245,7 +249,9 @@ class TurmsClient:
                     await hook()
                 except Exception:
                     log.exception("reconnect hook failed")
-            return
+            if self.connected:
+                return
+            # Lost again while the hooks ran: no other loop was started meanwhile, so keep going.
 
     async def wait_connected(self, timeout_s: float | None = None) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout_s)

@@ -8,7 +8,8 @@ message is repaired by clients pulling, and when the subscription is re-establis
 every local session is told to resync.
 
 Wire format of a bus message: one type byte, then a JSON header, then (for notifications) a newline and the
-raw ``TurmsNotification`` bytes.
+raw ``TurmsNotification`` bytes. The header's ``t`` is the trace id of the request that caused the
+notification: the sending and the receiving workers both write it in their notification log lines.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ import redis.asyncio as aioredis
 
 from turms.cluster.keys import Keys
 from turms.cluster.sessions import SessionEntry, SessionRegistry
+from turms.observability import logging as observability_logging
+from turms.observability import metrics, trace
 
 log = logging.getLogger("turms.cluster.bus")
+notification_log = logging.getLogger(observability_logging.NOTIFICATION)
 
 NOTIFY = b"N"
 KICK = b"K"
@@ -95,19 +99,42 @@ class RoutingBus:
 
         Returns the number of worker instances targeted (this one included).
         """
+        trace_id = trace_id or trace.current()  # e.g. an admin request's, when the caller passed none
         by_instance: dict[str, list[int]] = defaultdict(list)
         for uid, entries in (await self.registry.sessions_of(set(user_ids))).items():
             for instance in {e.instance_id for e in entries}:
                 by_instance[instance].append(uid)
         local = by_instance.pop(self.instance_id, None)
+        sent = 0
         if local:
-            self.local.deliver_local(local, payload, exclude_session, trace_id)
+            sent = self.local.deliver_local(local, payload, exclude_session, trace_id)
+            metrics.notifications_delivered("local", sent)
         if by_instance:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for instance, uids in by_instance.items():
-                    header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id})
-                    pipe.publish(self.keys.worker_channel(instance), NOTIFY + header + b"\n" + payload)
-                await pipe.execute()
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for instance, uids in by_instance.items():
+                        header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id})
+                        pipe.publish(self.keys.worker_channel(instance), NOTIFY + header + b"\n" + payload)
+                    await pipe.execute()
+            except (aioredis.RedisError, OSError):
+                metrics.NOTIFICATIONS_DROPPED.labels("publish_failed").inc(len(by_instance))
+                raise
+            metrics.NOTIFICATIONS_PUBLISHED.labels("unicast").inc(len(by_instance))
+        if observability_logging.notification_sampled(trace_id):
+            notification_log.info(
+                "notification sent",
+                extra={
+                    "trace_id": trace_id,
+                    "fields": {
+                        "direction": "sent",
+                        "bytes": len(payload),
+                        "local_users": len(local or ()),
+                        "local_sessions": sent,
+                        "routed_to": sorted(by_instance),
+                        "routed_users": sum(len(u) for u in by_instance.values()),
+                    },
+                },
+            )
         return len(by_instance) + (1 if local else 0)
 
     async def deliver_broadcast(
@@ -123,10 +150,25 @@ class RoutingBus:
         For large audiences (big groups): no registry lookup per recipient; every worker instance receives
         the recipient list once and writes to the ones it holds.
         """
+        trace_id = trace_id or trace.current()
         uids = list(user_ids)
-        self.local.deliver_local(uids, payload, exclude_session, trace_id)
+        sent = self.local.deliver_local(uids, payload, exclude_session, trace_id)
+        metrics.notifications_delivered("local", sent)
         header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id, "o": self.instance_id})
-        await self.redis.publish(self.keys.broadcast_channel, NOTIFY + header + b"\n" + payload)
+        try:
+            await self.redis.publish(self.keys.broadcast_channel, NOTIFY + header + b"\n" + payload)
+        except (aioredis.RedisError, OSError):
+            metrics.NOTIFICATIONS_DROPPED.labels("publish_failed").inc()
+            raise
+        metrics.NOTIFICATIONS_PUBLISHED.labels("broadcast").inc()
+        if observability_logging.notification_sampled(trace_id):
+            notification_log.info(
+                "notification broadcast",
+                extra={
+                    "trace_id": trace_id,
+                    "fields": {"direction": "sent", "bytes": len(payload), "users": len(uids), "local_sessions": sent},
+                },
+            )
 
     async def kick(self, entries: Iterable[SessionEntry], close_status: int, reason: str | None = None) -> None:
         """Close these sessions wherever they are held."""
@@ -197,7 +239,7 @@ class RoutingBus:
                 header, _, payload = data[1:].partition(b"\n")
                 h = orjson.loads(header)
                 if h.get("o") != self.instance_id:  # a broadcast's origin served its own sessions already
-                    self.local.deliver_local(h["u"], payload, h.get("x"), h.get("t"))
+                    self._received(h, payload)
             elif kind == KICK:
                 h = orjson.loads(data[1:])
                 self.local.close_local(h["s"], h["c"], h.get("r"))
@@ -207,7 +249,35 @@ class RoutingBus:
                 if handler is not None:
                     await handler(h)
             else:
+                metrics.NOTIFICATIONS_DROPPED.labels("bad_message").inc()
                 log.warning("unknown bus message type %r", kind)
         except Exception:
             # One bad message must not stop the subscription.
+            if kind == NOTIFY:
+                metrics.NOTIFICATIONS_DROPPED.labels("bad_message").inc()
             log.exception("failed to handle a bus message of type %r", kind)
+
+    def _received(self, header: dict[str, Any], payload: bytes) -> None:
+        """A notification from another worker: write it to the recipients' sessions held here."""
+        trace_id = header.get("t")
+        broadcast = "o" in header
+        with trace.use(trace_id):
+            sent = self.local.deliver_local(header["u"], payload, header.get("x"), trace_id)
+            metrics.notifications_delivered("broadcast" if broadcast else "routed", sent)
+            if not sent and not broadcast:
+                # The registry named this worker, but the sessions are gone (closed meanwhile).
+                metrics.NOTIFICATIONS_DROPPED.labels("no_session").inc()
+            if observability_logging.notification_sampled(trace_id):
+                notification_log.info(
+                    "notification delivered",
+                    extra={
+                        "trace_id": trace_id,
+                        "fields": {
+                            "direction": "received",
+                            "route": "broadcast" if broadcast else "routed",
+                            "bytes": len(payload),
+                            "users": len(header["u"]),
+                            "sessions": sent,
+                        },
+                    },
+                )

@@ -32,9 +32,12 @@ from turms.gateway.connection import (
 )
 from turms.gateway.handler import RequestHandler
 from turms.gateway.notifications import close_notification, error_response, response
+from turms.observability import metrics
 from turms.protocol.pb.turms_request_pb2 import TurmsRequest
 from turms.protocol.requests import parse_request
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+from turms.security.blocklist import Violation
+from turms.security.guard import AbuseGuard
 from turms.settings import Settings
 from turms.settings import gateway as gw
 
@@ -65,9 +68,14 @@ class Gateway:
         self.rng = rng or random.Random()
         self.pid = os.getpid() if pid is None else pid
         self.draining = False
+        #: Rate limits, blocklist and auto-block (the worker gives it the cluster blocklist).
+        self.guard = AbuseGuard(settings)
         self._sessions: dict[int, ClientSession] = {}
         self._awaiting_login: dict[int, ClientSession] = {}
         self._idle: OrderedDict[int, ClientSession] = OrderedDict()
+        #: Sessions counted in the sessions gauge (session id -> device type): login may set ``user_id``
+        #: before it succeeds, so the gauge follows this table rather than ``logged_in``.
+        self._counted_sessions: dict[int, int | None] = {}
         self._next_id = 1
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -121,6 +129,8 @@ class Gateway:
         self._sessions[session.id] = session
         self._awaiting_login[session.id] = session
         self._idle[session.id] = session
+        self.guard.opened(session.id, conn.remote)
+        metrics.connection_opened(conn.transport_name)
         if self.draining:
             # Accepted while the listener was closing: tell it to go elsewhere straight away.
             self.close(session, SessionCloseStatus.SERVER_CLOSED, self._reconnect_reason(), WS_GOING_AWAY)
@@ -129,6 +139,11 @@ class Gateway:
     def connection_lost(self, session: ClientSession) -> None:
         self._forget_timers(session)
         removed = self._sessions.pop(session.id, None) is not None
+        self.guard.closed(session.id)
+        if removed:
+            metrics.connection_closed(session.conn.transport_name)
+        if session.id in self._counted_sessions:
+            metrics.session_closed(session.conn.transport_name, self._counted_sessions.pop(session.id))
         if removed and session.logged_in and self.on_session_closed is not None:
             self.on_session_closed(session)
         if removed and not self._sessions and self._all_closed is not None:
@@ -150,9 +165,14 @@ class Gateway:
         except RequestError as e:
             # Turms answers an undecodable request, a bad request id or an unknown kind with
             # INVALID_REQUEST and keeps the connection (the id is -1 when it could not be read).
+            self.guard.report(Violation.CORRUPTED_REQUEST, session.id, session.user_id)
             session.conn.send(error_response(e, reason=self._reason(e.reason or "")))
             return
         request_id = request.request_id
+        refused = self.guard.check(session.id, session.user_id, kind)
+        if refused is not None:
+            session.conn.send(response(request_id, refused[0], self._reason(refused[1])))
+            return
         if self.draining:
             session.conn.send(
                 response(request_id, ResponseStatusCode.SERVER_UNAVAILABLE, self._reason("server is draining"))
@@ -167,10 +187,16 @@ class Gateway:
                 )
             )
             return
+        if self.guard.is_disabled(kind):
+            session.conn.send(
+                response(request_id, ResponseStatusCode.ILLEGAL_ARGUMENT, self._reason("the request type is disabled"))
+            )
+            return
         self._dispatch(session, request, request_id)
 
     def protocol_error(self, session: ClientSession, error: ProtocolError) -> None:
         """The byte stream broke the protocol (framing): close with the error's status (ILLEGAL_REQUEST)."""
+        self.guard.report(Violation.CORRUPTED_FRAME, session.id, session.user_id)
         self.close(session, error.close_status, self._reason(error.reason or str(error)), WS_PROTOCOL_ERROR)
 
     # -- requests ---------------------------------------------------------------------------------------
@@ -201,9 +227,14 @@ class Gateway:
 
     def session_logged_in(self, session: ClientSession, user_id: int, device_type: int | None = None) -> None:
         """Called by login: the connection has a session now, so the login deadline no longer applies."""
+        if session.id in self._counted_sessions:
+            metrics.session_closed(session.conn.transport_name, self._counted_sessions[session.id])
+        self._counted_sessions[session.id] = device_type
+        metrics.session_opened(session.conn.transport_name, device_type)
         session.user_id = user_id
         session.device_type = device_type
         self._awaiting_login.pop(session.id, None)
+        self.guard.authenticated(session.id)
 
     def close(self, session: ClientSession, status: SessionCloseStatus, reason: str, ws_code: int = WS_NORMAL) -> None:
         """Send the close notification, then close the connection once it is flushed. Idempotent."""

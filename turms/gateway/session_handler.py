@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import time
+from contextvars import ContextVar
 from typing import Any
 
 from turms.clock import Clock
@@ -21,6 +22,8 @@ from turms.gateway.connection import ClientSession
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.login_policy import DeviceType, LoginConflictStrategy, LoginPolicy, SimultaneousLoginStrategy
+from turms.observability import logging as observability_logging
+from turms.observability import metrics, trace
 from turms.protocol.pb import constant_pb2, model_user_pb2, turms_notification_pb2
 from turms.protocol.requests import to_enum
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
@@ -29,18 +32,32 @@ from turms.settings import Settings
 from turms.settings import auth as auth_settings
 
 log = logging.getLogger("turms.gateway.session")
+client_api_log = logging.getLogger(observability_logging.CLIENT_API)
+
+#: The status code of the response the current request got (set by every response built here), for metrics
+#: and the client-API log; 0 when the request got no response (the connection went away meanwhile).
+_RESPONSE_CODE: ContextVar[int] = ContextVar("turms_response_code", default=0)
 
 USER_STATUS_AVAILABLE = 0
 USER_STATUS_OFFLINE = 1
 LOGIN_VERSION = 1
 
 
-def build_response(request_id: int, code: ResponseStatusCode, reason: str | None, data: Any, now_ms: int) -> bytes:
+def build_response(
+    request_id: int,
+    code: ResponseStatusCode,
+    reason: str | None,
+    data: Any,
+    now_ms: int,
+    custom_attributes: tuple[Any, ...] = (),
+) -> bytes:
     n = turms_notification_pb2.TurmsNotification(timestamp=now_ms, request_id=request_id, code=int(code))
     if reason:
         n.reason = reason
     if data is not None:
         n.data.CopyFrom(data)
+    if custom_attributes:
+        n.custom_attributes.extend(custom_attributes)
     return bytes(n.SerializeToString())
 
 
@@ -81,7 +98,58 @@ class SessionHandler:
     # RequestHandler --------------------------------------------------------------------------------
 
     async def handle(self, session: ClientSession, request: Any) -> bytes | None:
+        """Handle one request under a new trace id; count it by type and status, time it, and write its
+        client-API log line when the trace is sampled."""
         kind = request.WhichOneof("kind")
+        trace_id = trace.new_trace_id()
+        trace_token = trace.CURRENT.set(trace_id)
+        code_token = _RESPONSE_CODE.set(0)
+        started = time.perf_counter()
+        try:
+            return await self._handle(session, request, kind, trace_id)
+        except asyncio.CancelledError:
+            _RESPONSE_CODE.set(int(ResponseStatusCode.SERVER_UNAVAILABLE))  # what the gateway answers then
+            raise
+        except Exception:
+            _RESPONSE_CODE.set(int(ResponseStatusCode.SERVER_INTERNAL_ERROR))
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            code = _RESPONSE_CODE.get()
+            metrics.record_request(kind, code, elapsed)
+            if observability_logging.client_api_sampled(trace_id):
+                self._log_request(session, request, kind, code, elapsed, trace_id)
+            _RESPONSE_CODE.reset(code_token)
+            trace.CURRENT.reset(trace_token)
+
+    def _log_request(
+        self, session: ClientSession, request: Any, kind: str, code: int, elapsed: float, trace_id: str
+    ) -> None:
+        user_id = session.user_id
+        if user_id is None and kind == "create_session_request":
+            user_id = request.create_session_request.user_id
+        client_api_log.info(
+            "%s %d",
+            kind,
+            code,
+            extra={
+                "trace_id": trace_id,
+                "fields": {
+                    "session": self.local.cluster_session_id(session) if session.logged_in else None,
+                    "user": user_id,
+                    "device": metrics.device_name(session.device_type) if session.device_type is not None else None,
+                    "ip": _ip(session.conn.remote),
+                    "transport": session.conn.transport_name,
+                    "request_id": request.request_id,
+                    "type": kind,
+                    "size": request.ByteSize(),
+                    "code": code,
+                    "duration_ms": round(elapsed * 1000, 3),
+                },
+            },
+        )
+
+    async def _handle(self, session: ClientSession, request: Any, kind: str, trace_id: str) -> bytes | None:
         if kind == "create_session_request":
             return await self._login(session, request)
         if kind == "delete_session_request":
@@ -94,11 +162,15 @@ class SessionHandler:
         requester = Requester(
             session.user_id, session.device_type, self.local.cluster_session_id(session), _ip(session.conn.remote)
         )
-        req = ServiceRequest(requester, request.request_id, request, kind, self.clock.now(), os.urandom(8).hex())
+        req = ServiceRequest(requester, request.request_id, request, kind, self.clock.now(), trace_id)
         result = await self.router.dispatch(req)
-        return build_response(request.request_id, result.code, result.reason, result.data, self.clock.now_ms())
+        _RESPONSE_CODE.set(int(result.code))
+        return build_response(
+            request.request_id, result.code, result.reason, result.data, self.clock.now_ms(), result.custom_attributes
+        )
 
     def _reply(self, request: Any, code: ResponseStatusCode, reason: str | None = None, data: Any = None) -> bytes:
+        _RESPONSE_CODE.set(int(code))
         return build_response(request.request_id, code, reason, data, self.clock.now_ms())
 
     # Login and logout ------------------------------------------------------------------------------
@@ -122,6 +194,10 @@ class SessionHandler:
             return self._reply(request, refused)
         if _gone(session):
             return None  # the connection went away while we checked the password
+        if self.gateway.guard.user_blocked(user_id):
+            # Checked after authentication, so nobody can probe which user ids are blocked.
+            self._refuse_blocked(session, request)
+            return None
         status = body.user_status if body.HasField("user_status") else USER_STATUS_AVAILABLE
         if status == USER_STATUS_OFFLINE:
             status = USER_STATUS_AVAILABLE
@@ -140,8 +216,14 @@ class SessionHandler:
             self._spawn(self.registry.unregister(user_id, entry))
             return None
         session.entry = entry
+        first_here = not self.local.of_user(user_id)
         self.local.add(session)
+        if first_here:
+            metrics.USERS_ONLINE.inc()
         self.gateway.session_logged_in(session, user_id, int(device))
+        if self.gateway.guard.user_blocked(user_id):
+            self._refuse_blocked(session, request)  # blocked while it registered
+            return None
         if registration.conflicts:
             await self.bus.kick(
                 registration.conflicts,
@@ -157,6 +239,11 @@ class SessionHandler:
             session.conn.send(bytes(n.SerializeToString()))
         return None
 
+    def _refuse_blocked(self, session: ClientSession, request: Any) -> None:
+        reason = "the user is blocked"
+        session.conn.send(self._reply(request, ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED, reason))
+        self.gateway.close(session, SessionCloseStatus.USER_IS_BLOCKED, reason)
+
     async def _logout(self, session: ClientSession, request: Any) -> bytes | None:
         session.conn.send(self._reply(request, ResponseStatusCode.OK))
         self.gateway.close(session, SessionCloseStatus.DISCONNECTED_BY_CLIENT, "logged out")
@@ -166,6 +253,8 @@ class SessionHandler:
         """The connection of a logged-in session is gone: leave the local table and the registry."""
         if not self.local.remove(session):
             return
+        if session.user_id is not None and not self.local.of_user(session.user_id):
+            metrics.USERS_ONLINE.dec()
         entry: SessionEntry | None = session.entry
         if session.user_id is not None and entry is not None:
             self._spawn(self.registry.unregister(session.user_id, entry))

@@ -9,6 +9,7 @@ from typing import Any
 from turms.errors import TurmsError
 from turms.protocol.status import ResponseStatusCode
 from turms.security.passwords import hash_password_async, verify_password_async
+from turms.service.relationship.relations import ensure_default_group
 from turms.storage.errors import DuplicateKeyError
 from turms.storage.port import Store
 
@@ -57,6 +58,9 @@ async def create_user(
         await store.insert_one(USER, doc)
     except DuplicateKeyError:
         raise TurmsError(ResponseStatusCode.RECORD_CONTAINS_DUPLICATE_KEY, f"user {user_id} exists") from None
+    # Every user owns the default relationship group (index 0), as in Turms; queries also create it lazily
+    # for users who never went through here (``gateway.auth.type = none``).
+    await ensure_default_group(store, user_id, now)
     return doc
 
 

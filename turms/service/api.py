@@ -53,6 +53,9 @@ class Response:
     reason: str | None = None
     #: A ``TurmsNotification.Data`` message, or None.
     data: Any = None
+    #: ``Value`` messages for ``TurmsNotification.custom_attributes`` (our tagged wire extensions, e.g. the
+    #: sequence id of an acknowledged message; see docs/protocol.md).
+    custom_attributes: tuple[Any, ...] = ()
 
 
 OK = Response()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from turms.clock import Clock
 from turms.service.api import Notifier, Presence
 from turms.settings import Settings
 from turms.storage.port import Store
+
+if TYPE_CHECKING:
+    from turms.security.antispam import TextModerator
+    from turms.service.user.location import GeoIndex
 
 
 class IdGenerator(Protocol):
@@ -25,3 +29,7 @@ class Services:
     ids: IdGenerator
     notifier: Notifier
     presence: Presence
+    #: Where users are (Redis GEO); None turns the location features off.
+    geo: GeoIndex | None = None
+    #: Antispam for user-supplied text (``turms.security.antispam.check_text``); None checks nothing.
+    moderator: TextModerator | None = None

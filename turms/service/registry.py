@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from turms.service import group
+from turms.service import conversation, group, message, relationship, user
 from turms.service.api import Router
 from turms.service.context import Services
 
@@ -11,4 +11,8 @@ def build_router(services: Services) -> Router:
     router = Router()
     # Each domain module adds its request kinds here: register(router, services).
     group.register(router, services)
+    message.register(router, services)
+    conversation.register(router, services)
+    user.register(router, services)
+    relationship.register(router, services)
     return router

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from turms.settings.registry import at_least, between, port, setting
 
-TCP_ENABLED = setting(
-    "gateway.tcp.enabled", bool, True, "Accept clients over TCP (varint32-framed protobuf)."
-)
+TCP_ENABLED = setting("gateway.tcp.enabled", bool, True, "Accept clients over TCP (varint32-framed protobuf).")
 TCP_HOST = setting("gateway.tcp.host", str, "0.0.0.0", "Address the client TCP listener binds.")
 TCP_PORT = setting("gateway.tcp.port", int, 11510, "Client TCP port (Turms's default).", validator=port)
 WS_ENABLED = setting("gateway.websocket.enabled", bool, True, "Accept clients over WebSocket.")
@@ -14,9 +12,7 @@ WS_HOST = setting("gateway.websocket.host", str, "0.0.0.0", "Address the client 
 WS_PORT = setting(
     "gateway.websocket.port", int, 10510, "Client WebSocket port (Turms's default); path `/`.", validator=port
 )
-BACKLOG = setting(
-    "gateway.backlog", int, 4096, "Listen backlog of each client listener.", validator=between(16, 65535)
-)
+BACKLOG = setting("gateway.backlog", int, 4096, "Listen backlog of each client listener.", validator=between(16, 65535))
 MAX_FRAME_BYTES = setting(
     "gateway.client_api.max_frame_bytes",
     int,
@@ -36,8 +32,7 @@ HEARTBEAT_TIMEOUT_S = setting(
     "gateway.session.heartbeat_timeout_s",
     float,
     180.0,
-    "A session that has sent nothing (not even a heartbeat) for this long is closed with "
-    "HEARTBEAT_TIMEOUT (110).",
+    "A session that has sent nothing (not even a heartbeat) for this long is closed with HEARTBEAT_TIMEOUT (110).",
     validator=at_least(0.05),
     live=True,
 )

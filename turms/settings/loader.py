@@ -129,9 +129,7 @@ def _read_toml(path: Path, registry: Registry) -> dict[str, Any]:
     return flat
 
 
-def _flatten(
-    node: Mapping[str, Any], prefix: str, out: dict[str, Any], registry: Registry, path: Path
-) -> None:
+def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, Any], registry: Registry, path: Path) -> None:
     for name, value in node.items():
         key = f"{prefix}{name}"
         if key in registry:

@@ -12,9 +12,7 @@ URL = setting(
     "Unix socket in the data directory.",
     secret=True,
 )
-KEY_PREFIX = setting(
-    "redis.key_prefix", str, "turms:", "Prefix of every Redis key and channel this server uses."
-)
+KEY_PREFIX = setting("redis.key_prefix", str, "turms:", "Prefix of every Redis key and channel this server uses.")
 CONNECT_TIMEOUT_S = setting(
     "redis.connect_timeout_s",
     float,

@@ -165,9 +165,7 @@ def setting(
     choices: tuple[Any, ...] | None = None,
 ) -> Setting[T]:
     """Declare a scalar setting in the global registry."""
-    return REGISTRY.add(
-        Setting(key, typ, default, description, validator, live=live, secret=secret, choices=choices)
-    )
+    return REGISTRY.add(Setting(key, typ, default, description, validator, live=live, secret=secret, choices=choices))
 
 
 def list_setting(

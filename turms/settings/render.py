@@ -75,7 +75,6 @@ def render_markdown(registry: Registry = REGISTRY) -> str:
             desc = (s.description + choices).replace("|", "\\|")
             default = toml_value(s.default).replace("|", "\\|")
             out.append(
-                f"| `{s.key}` | {_type_name(s)} | `{default}` | {'yes' if s.live else 'no'} "
-                f"| `{s.env_var}` | {desc} |"
+                f"| `{s.key}` | {_type_name(s)} | `{default}` | {'yes' if s.live else 'no'} | `{s.env_var}` | {desc} |"
             )
     return "\n".join(out) + "\n"

@@ -235,7 +235,8 @@ SCHEMA = Schema.of(
             _f("act", Kind.BOOL),
             _f("uda", Kind.MAP),
         ),
-        (_ix(("dd", 1)), _ix(("rd", 1))),
+        # `n`: QueryUserProfilesRequest by name is an exact, indexed match.
+        (_ix(("dd", 1)), _ix(("rd", 1)), _ix(("n", 1))),
         group="user",
         doc="Users; `pw` is a scrypt/Argon2 hash; `pas` the profile access strategy; `pgid` the role id.",
     ),
@@ -271,6 +272,7 @@ SCHEMA = Schema.of(
             _f("_id.oid", Kind.INT, True),
             _f("_id.rid", Kind.INT, True),
             _f("n", Kind.STR),
+            _f("nt", Kind.STR),
             _f("bd", Kind.DATE),
             _f("ed", Kind.DATE),
         ),

@@ -5,7 +5,8 @@ starts the embedded Redis when no ``redis.url`` is configured, forks workers (:m
 their heartbeats, restarts the dead with backoff, halts on a boot failure, drains on SIGTERM, reloads on
 SIGHUP one worker at a time, and reports to systemd (:mod:`.sdnotify`).
 
-May import: the standard library, ``turms.settings``, ``turms.worker`` (the entry point it forks into).
+May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.worker`` (the entry point it
+forks into), and ``turms.demo`` with ``--demo`` only.
 See docs/architecture.md for the process model and lifecycle.
 
 Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot; 4 the
@@ -15,15 +16,16 @@ embedded redis-server failed to start; 5 the supervisor could not start (pid fil
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import sys
 import time
 from pathlib import Path
 from typing import IO
 
+from turms.observability import logging as observability_logging
+from turms.observability import multiprocess
 from turms.settings import Settings, SettingsError, load_settings, server
-from turms.settings import log as log_settings
+from turms.settings import metrics as metrics_settings
 from turms.supervisor.arbiter import (
     EXIT_BOOT_FAILURE,
     EXIT_OK,
@@ -48,34 +50,9 @@ __all__ = [
 log = logging.getLogger("turms.supervisor")
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        doc = {
-            "ts": round(record.created, 3),
-            "level": record.levelname,
-            "logger": record.name,
-            "pid": record.process,
-            "msg": record.getMessage(),
-        }
-        if record.exc_info:
-            doc["exc"] = self.formatException(record.exc_info)
-        return json.dumps(doc, ensure_ascii=False)
-
-
 def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
-    """A stderr handler for the whole process tree (workers inherit it at fork), unless one exists."""
-    root = logging.getLogger()
-    root.setLevel(settings.get(log_settings.LEVEL))
-    if root.handlers:
-        return
-    handler = logging.StreamHandler(stream or sys.stderr)
-    if settings.get(log_settings.FORMAT) == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
-        )
-    root.addHandler(handler)
+    """The loggers of the supervisor (see :mod:`turms.observability.logging`); workers set up their own."""
+    observability_logging.setup(settings, stream=stream)
 
 
 def _lock_data_dir(data_dir: Path) -> IO[bytes] | None:
@@ -90,11 +67,12 @@ def _lock_data_dir(data_dir: Path) -> IO[bytes] | None:
     return f
 
 
-def serve(config_file: str | None, flags: list[tuple[str, str]]) -> int:
+def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool = False) -> int:
     """Run the server until it is stopped; return the process exit code.
 
     The configuration is read from ``config_file`` (or ``$TURMS_CONFIG``), ``TURMS_*`` variables and
-    ``flags``, and reread from the same sources on SIGHUP.
+    ``flags``, and reread from the same sources on SIGHUP. ``demo`` loads the playground dataset once, before
+    the workers are forked (:func:`turms.demo.load_before_serving`).
     """
     try:
         settings = load_settings(config_file, flags=flags)
@@ -111,6 +89,15 @@ def serve(config_file: str | None, flags: list[tuple[str, str]]) -> int:
     if lock is None:
         log.critical("another turms server is using the data directory %s", data_dir.resolve())
         return EXIT_START_FAILURE
+    if settings.get(metrics_settings.ENABLED):
+        # Only now, holding the lock: the files of another running server must not be wiped.
+        metrics_dir = settings.get(metrics_settings.MULTIPROCESS_DIR) or str(data_dir / "metrics")
+        try:
+            multiprocess.prepare(Path(metrics_dir))
+        except OSError as e:
+            log.critical("cannot prepare the metrics directory %s: %s", metrics_dir, e)
+            lock.close()
+            return EXIT_START_FAILURE
     pid_file: PidFile | None = None
     try:
         if settings.get(server.PID_FILE):
@@ -120,6 +107,12 @@ def serve(config_file: str | None, flags: list[tuple[str, str]]) -> int:
             except (PidFileError, OSError) as e:
                 log.critical("%s", e)
                 return EXIT_START_FAILURE
+        if demo:
+            from turms.demo.run import EXIT_PRODUCTION, load_before_serving
+
+            code = load_before_serving(settings)
+            if code:
+                return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
         started = time.monotonic()
         code = Arbiter(settings, config_file=config_file, flags=flags).run()
         log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)

@@ -28,7 +28,10 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from types import FrameType
 
+from turms.observability import metrics, multiprocess
+from turms.observability.process import ProcessSampler
 from turms.settings import Settings, SettingsError, load_settings, redis, server
+from turms.settings import metrics as metrics_settings
 from turms.supervisor import sdnotify
 from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from turms.supervisor.worker_process import SUPERVISOR_SIGNALS, WorkerHandle, describe_status, spawn
@@ -102,6 +105,9 @@ class Arbiter:
         self._spawn_not_before = 0.0
         self._next_index = 0
         self._redis_restart_at = 0.0
+        self._sampler: ProcessSampler | None = None
+        self._next_sample_at = 0.0
+        self._worker_states: tuple[int, int, int] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------
 
@@ -126,6 +132,7 @@ class Arbiter:
                 self._murder()
                 self._check_redis()
                 self._manage()
+                self._observe()
             return self._exit_code
         finally:
             self._kill_all(signal.SIGKILL)
@@ -312,6 +319,7 @@ class Arbiter:
             self._read_pipe(h, self.clock())  # a FAIL message may still be in the pipe
             h.close_fd()
             del self.workers[pid]
+            multiprocess.mark_process_dead(pid)  # its gauges leave the sums; its counters stay
             self._on_exit(h, status)
 
     def _on_exit(self, h: WorkerHandle, status: int) -> None:
@@ -335,6 +343,7 @@ class Arbiter:
             hint = " (SIGKILL from outside: the kernel's OOM killer, or an operator)"
         elif h.killed:
             hint = " (killed by the supervisor: it stopped sending heartbeats)"
+        metrics.WORKER_RESTARTS.labels("hung" if h.killed else "signal" if sig is not None else "exit").inc()
         log.error(
             "worker %d (pid %d) died after %.1f s: %s%s; restarting in %.2f s",
             h.index,
@@ -345,9 +354,7 @@ class Arbiter:
             delay,
         )
         if code == 0:
-            log.error(
-                "worker %d (pid %d) exited on its own; was the supervisor's pid reused?", h.index, h.pid
-            )
+            log.error("worker %d (pid %d) exited on its own; was the supervisor's pid reused?", h.index, h.pid)
 
     def _on_boot_failure(self, h: WorkerHandle, cause: str) -> None:
         if not self._ever_ready:
@@ -357,6 +364,7 @@ class Arbiter:
             self._abort_reload(f"the replacement worker (pid {h.pid}) failed to boot: {cause}")
             return
         self._boot_failure_streak += 1
+        metrics.WORKER_BOOT_FAILURES.inc()
         if self._boot_failure_streak >= self.target:
             streak = self._boot_failure_streak
             self._halt(f"{streak} workers in a row failed to boot; the last (pid {h.pid}): {cause}")
@@ -499,6 +507,22 @@ class Arbiter:
                 return
             time.sleep(0.01)
 
+    def _observe(self) -> None:
+        """Metrics of the supervisor's own: worker states (when they change) and process figures."""
+        ready = sum(1 for h in self.workers.values() if h.ready and not h.draining)
+        draining = sum(1 for h in self.workers.values() if h.draining)
+        states = (ready, len(self.workers) - ready - draining, draining)
+        if states != self._worker_states:
+            self._worker_states = states
+            for state, count in zip(("ready", "booting", "draining"), states, strict=True):
+                metrics.WORKERS.labels(state).set(count)
+        now = self.clock()
+        if now >= self._next_sample_at:
+            self._next_sample_at = now + self.settings.get(metrics_settings.PROCESS_INTERVAL_S)
+            if self._sampler is None:
+                self._sampler = ProcessSampler("supervisor")
+            self._sampler.sample()
+
     # -- embedded redis ---------------------------------------------------------------------------------
 
     def _start_redis(self) -> bool:
@@ -524,9 +548,7 @@ class Arbiter:
         now = self.clock()
         if now < self._redis_restart_at:
             return
-        log.error(
-            "the embedded redis-server (pid %d) exited with %s; restarting it", r.pid, r.process.returncode
-        )
+        log.error("the embedded redis-server (pid %d) exited with %s; restarting it", r.pid, r.process.returncode)
         self._redis_restart_at = now + 1.0
         try:
             r.stop()

@@ -47,9 +47,7 @@ def bind_reuseport(what: str, host: str, port: int, backlog: int) -> socket.sock
         cause = os.strerror(e.errno) if e.errno else str(e)
         if e.errno == errno.EADDRINUSE:
             cause += " (by a process that did not set SO_REUSEPORT, or another user's)"
-        raise ListenerError(
-            e.errno or 0, f"cannot bind the {what} listener to {host}:{port}: {cause}"
-        ) from None
+        raise ListenerError(e.errno or 0, f"cannot bind the {what} listener to {host}:{port}: {cause}") from None
     return sock
 
 

@@ -82,6 +82,11 @@ class TcpConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) >= 2:
             self.remote = f"{peer[0]}:{peer[1]}"
+            if not self.gateway.guard.admit(peer[0]):
+                # A blocked IP, or too many connections from it awaiting login: dropped without a reply.
+                self._closed = True
+                self.transport.abort()
+                return
         self.session = self.gateway.connection_made(self)
 
     def data_received(self, data: bytes) -> None:
@@ -165,8 +170,6 @@ def tcp_protocol_factory(
     gateway: Gateway, loop: asyncio.AbstractEventLoop, *, max_frame_bytes: int, max_outbound_bytes: int
 ) -> Callable[[], TcpConnection]:
     def factory() -> TcpConnection:
-        return TcpConnection(
-            gateway, loop, max_frame_bytes=max_frame_bytes, max_outbound_bytes=max_outbound_bytes
-        )
+        return TcpConnection(gateway, loop, max_frame_bytes=max_frame_bytes, max_outbound_bytes=max_outbound_bytes)
 
     return factory

@@ -124,6 +124,12 @@ class WebSocketEndpoint:
         return app
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if isinstance(peer, tuple) and peer and not self.gateway.guard.admit(peer[0]):
+            # A blocked IP, or too many connections from it awaiting login: dropped without a reply.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=403)
         max_frame = self.settings.get(gw.MAX_FRAME_BYTES)
         ws = web.WebSocketResponse(
             max_msg_size=max_frame,
@@ -141,9 +147,7 @@ class WebSocketEndpoint:
                 if msg.type is WSMsgType.BINARY:
                     self.gateway.frame_received(session, msg.data)
                 elif msg.type is WSMsgType.TEXT:
-                    self.gateway.protocol_error(
-                        session, ProtocolError("text messages are not part of the protocol")
-                    )
+                    self.gateway.protocol_error(session, ProtocolError("text messages are not part of the protocol"))
                 elif msg.type is WSMsgType.ERROR:
                     break  # aiohttp has closed it (e.g. 1009 for an oversized message)
         finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +16,10 @@ import redis.asyncio as aioredis
 from turms.clock import Clock, SystemClock
 from turms.cluster.bus import RoutingBus
 from turms.cluster.connection import connect
+from turms.cluster.geo import RedisGeoIndex
 from turms.cluster.ids import Snowflake
 from turms.cluster.keys import Keys
+from turms.cluster.lease import RedisLease
 from turms.cluster.live_settings import LiveSettings
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
@@ -27,21 +28,20 @@ from turms.gateway.auth import authenticator_from_settings
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.session_handler import SessionHandler
+from turms.observability.instrument import timed
+from turms.observability.logging import node_id_of
 from turms.service.api import Router
 from turms.service.context import Services
+from turms.service.message import retention
 from turms.service.registry import build_router
-from turms.settings import Settings, gateway, server
+from turms.settings import Settings, message
 from turms.settings import auth as auth_settings
 from turms.settings import redis as redis_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
+from turms.worker.abuse import AbuseProtection
 
 log = logging.getLogger("turms.worker")
-
-
-def node_id_of(settings: Settings) -> str:
-    configured = settings.get(server.NODE_ID)
-    return configured or f"{socket.gethostname()}-{settings.get(gateway.TCP_PORT)}"
 
 
 class BusNotifier:
@@ -60,9 +60,7 @@ class BusNotifier:
         broadcast: bool = False,
     ) -> None:
         if broadcast:
-            await self.bus.deliver_broadcast(
-                user_ids, notification, exclude_session=exclude_session, trace_id=trace_id
-            )
+            await self.bus.deliver_broadcast(user_ids, notification, exclude_session=exclude_session, trace_id=trace_id)
         else:
             await self.bus.deliver(user_ids, notification, exclude_session=exclude_session, trace_id=trace_id)
 
@@ -94,6 +92,8 @@ class Components:
     services: Services
     handler: SessionHandler
     clock: Clock
+    #: Blocklist (admin service functions: ``abuse.blocklist``), auto-block and antispam.
+    abuse: AbuseProtection | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -105,7 +105,7 @@ class Components:
         redis = connect(redis_url, connect_timeout_s=timeout)
         subscriber = connect(redis_url, connect_timeout_s=timeout, pubsub=True)
         clock = SystemClock()
-        store = open_store(settings)
+        store = timed(open_store(settings))  # store latency and errors, measured at one choke point
         await store.start()
         lease = WorkerIdLease(redis, prefix=keys.prefix)
         await lease.acquire()
@@ -129,7 +129,11 @@ class Components:
             ids=ids,
             notifier=BusNotifier(bus),
             presence=RegistryPresence(registry),
+            geo=RedisGeoIndex(redis, keys.prefix),
         )
+        abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
+        await abuse.start()
+        services.moderator = abuse.antispam
         router = build_router(services)
         handler = SessionHandler(
             settings=settings,
@@ -165,8 +169,13 @@ class Components:
             services=services,
             handler=handler,
             clock=clock,
+            abuse=abuse,
         )
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
+        retention_lease = RedisLease(
+            redis, f"{keys.prefix}lease:message-retention", ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
+        )
+        self._tasks.append(retention.start(services, retention_lease))
         log.info("node %s, worker instance %s, worker id %d", node_id, membership.instance_id, lease.worker_id)
         return self
 
@@ -184,6 +193,8 @@ class Components:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.handler.flush()
+        if self.abuse is not None:
+            await self.abuse.stop()
         await self.live.stop()
         await self.bus.stop()
         await self.membership.stop()

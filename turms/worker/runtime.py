@@ -31,10 +31,16 @@ from typing import Any
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from turms.admin.app import AdminApi
+from turms.admin.context import AdminDeps, NodeState
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
+from turms.observability import logging as observability_logging
+from turms.observability.lag import LagProbe
+from turms.observability.process import ProcessSampler
 from turms.settings import Settings, admin, server
 from turms.settings import gateway as gw
+from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
 from turms.storage.errors import StorageError
 from turms.transport import (
@@ -94,6 +100,8 @@ class Worker:
         self._stop: asyncio.Event | None = None
         self._heartbeat: asyncio.TimerHandle | None = None
         self.components: Components | None = None
+        self.lag_probe = LagProbe(self.settings.get(metrics_settings.LOOP_LAG_INTERVAL_MS) / 1000)
+        self.process_sampler = ProcessSampler("worker")
 
     # -- entry ------------------------------------------------------------------------------------------
 
@@ -111,6 +119,8 @@ class Worker:
             await self._shutdown_resources()
             return EXIT_BOOT_FAILURE
         self.health.ready = True
+        self.lag_probe.start()
+        self.process_sampler.start(self.settings.get(metrics_settings.PROCESS_INTERVAL_S))
         self.channel.ready()
         log.info(
             "worker %d (pid %d, generation %d) serving: %s",
@@ -185,8 +195,42 @@ class Worker:
         if "client WebSocket" in self._sockets:
             await self._start_site("client WebSocket", WebSocketEndpoint(self.gateway, s).app())
         if "admin HTTP" in self._sockets:
-            await self._start_site("admin HTTP", self.health.app())
+            await self._start_site("admin HTTP", await self._admin_app())
         self.gateway.start(loop)
+
+    async def _admin_app(self) -> web.Application:
+        """The admin API (with ``/health``) over this worker's components; creates the root admin if needed."""
+        c = self.components
+        assert c is not None
+        node = NodeState(
+            index=self.spec.index,
+            generation=self.spec.generation,
+            is_ready=lambda: self.health.ready,
+            is_draining=lambda: self.health.draining,
+            connections=lambda: len(self.gateway),
+            redis_ping=self._redis_ping,
+            started=self.health.started,
+        )
+        deps = AdminDeps(
+            settings=self.settings,
+            store=c.store,
+            clock=c.clock,
+            ids=c.services.ids,
+            registry=c.registry,
+            bus=c.bus,
+            membership=c.membership,
+            live=c.live,
+            node=node,
+            blocklist=c.abuse.blocklist if c.abuse is not None else None,
+            antispam_test=c.abuse.test_text if c.abuse is not None else None,
+            antispam_reload=c.abuse.reload_antispam_everywhere if c.abuse is not None else None,
+        )
+        try:
+            api = AdminApi(deps)
+            await api.start()
+        except (StorageError, OSError, ValueError) as e:
+            raise BootError(f"cannot set up the admin API: {e}") from None
+        return api.app()
 
     async def _start_site(self, name: str, app: web.Application) -> None:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -264,6 +308,8 @@ class Worker:
 
     async def _shutdown_resources(self) -> None:
         self.gateway.stop()
+        self.lag_probe.stop()
+        await self.process_sampler.stop()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         if self._tcp_server is not None:
@@ -294,6 +340,8 @@ def run_worker(spec: WorkerSpec, handler: RequestHandler | None = None) -> int:
     import uvloop
 
     faulthandler.enable()  # SIGABRT from the supervisor (hung worker) dumps every thread's stack
+    # The supervisor's handlers were inherited at fork; this generation's settings may differ (reload).
+    observability_logging.setup(spec.settings, worker=str(spec.index))
     channel = WorkerChannel(spec.control_fd)
     try:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:

@@ -15,6 +15,7 @@ from typing import Any
 from turms.errors import TurmsError
 from turms.protocol.pb import model_group_pb2
 from turms.protocol.status import ResponseStatusCode as Code
+from turms.security.antispam import TextType
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.group import access, permissions
@@ -104,7 +105,9 @@ class Invitations:
         body = req.body
         uid = req.requester.user_id
         group_id, invitee = body.group_id, body.invitee_id
-        content = check_length(body.content, gs.INVITATION_MAX_CONTENT_LENGTH, self.s, "content")
+        content = check_length(
+            body.content, gs.INVITATION_MAX_CONTENT_LENGTH, self.s, "content", TextType.GROUP_INVITATION_CONTENT
+        )
         role = await access.member_role(self.store, group_id, uid)
         if role is None:
             raise TurmsError(Code.NOT_GROUP_MEMBER_TO_SEND_GROUP_INVITATION)
@@ -265,7 +268,9 @@ class JoinRequests:
         body = req.body
         uid = req.requester.user_id
         group_id = body.group_id
-        content = check_length(body.content, gs.JOIN_REQUEST_MAX_CONTENT_LENGTH, self.s, "content")
+        content = check_length(
+            body.content, gs.JOIN_REQUEST_MAX_CONTENT_LENGTH, self.s, "content", TextType.GROUP_JOIN_REQUEST_CONTENT
+        )
         if await access.member_role(self.store, group_id, uid) is not None:
             raise TurmsError(Code.GROUP_MEMBER_SEND_GROUP_JOIN_REQUEST)
         if await access.is_blocked(self.store, group_id, uid):

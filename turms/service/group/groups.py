@@ -9,6 +9,7 @@ from turms.clock import ms_to_datetime
 from turms.errors import TurmsError
 from turms.protocol.pb import model_group_pb2
 from turms.protocol.status import ResponseStatusCode as Code
+from turms.security.antispam import TextType, check_text
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.group import access, permissions
@@ -21,11 +22,14 @@ from turms.settings.registry import Setting
 _VERSION_FIELDS = ("mbr", "bl", "jr", "jq", "invt")
 
 
-def check_length(value: str, limit: Setting[int], services: Services, what: str) -> str:
+def check_length(
+    value: str, limit: Setting[int], services: Services, what: str, text_type: TextType | None = None
+) -> str:
+    """``value`` within its length limit and, for an antispam text type, moderated (masked or refused)."""
     maximum = services.settings.get(limit)
     if len(value) > maximum:
         raise TurmsError(Code.ILLEGAL_ARGUMENT, f"the {what} must be at most {maximum} characters")
-    return value
+    return value if text_type is None else check_text(services.moderator, text_type, value)
 
 
 def _attributes(mapping: Any) -> dict[str, Any]:
@@ -50,7 +54,7 @@ class Groups:
         body = req.body
         uid = req.requester.user_id
         now = req.now
-        name = check_length(body.name, gs.MAX_NAME_LENGTH, self.s, "name")
+        name = check_length(body.name, gs.MAX_NAME_LENGTH, self.s, "name", TextType.GROUP_NAME)
         type_id = body.type_id if body.HasField("type_id") else DEFAULT_GROUP_TYPE_ID
         if body.HasField("min_score") and body.min_score < 0:
             raise TurmsError(Code.ILLEGAL_ARGUMENT, "min_score must be >= 0")
@@ -68,9 +72,11 @@ class Groups:
             "ac": self.s.settings.get(gs.ACTIVATE_GROUP_WHEN_CREATED),
         }
         if body.HasField("intro"):
-            doc["intro"] = check_length(body.intro, gs.MAX_INTRO_LENGTH, self.s, "intro")
+            doc["intro"] = check_length(body.intro, gs.MAX_INTRO_LENGTH, self.s, "intro", TextType.GROUP_INTRO)
         if body.HasField("announcement"):
-            doc["annt"] = check_length(body.announcement, gs.MAX_ANNOUNCEMENT_LENGTH, self.s, "announcement")
+            doc["annt"] = check_length(
+                body.announcement, gs.MAX_ANNOUNCEMENT_LENGTH, self.s, "announcement", TextType.GROUP_ANNOUNCEMENT
+            )
         if body.HasField("mute_end_date"):
             doc["med"] = ms_to_datetime(body.mute_end_date)
         if body.user_defined_attributes:
@@ -117,11 +123,13 @@ class Groups:
         uid = req.requester.user_id
         changes: dict[str, Any] = {}
         if body.HasField("name"):
-            changes["n"] = check_length(body.name, gs.MAX_NAME_LENGTH, self.s, "name")
+            changes["n"] = check_length(body.name, gs.MAX_NAME_LENGTH, self.s, "name", TextType.GROUP_NAME)
         if body.HasField("intro"):
-            changes["intro"] = check_length(body.intro, gs.MAX_INTRO_LENGTH, self.s, "intro")
+            changes["intro"] = check_length(body.intro, gs.MAX_INTRO_LENGTH, self.s, "intro", TextType.GROUP_INTRO)
         if body.HasField("announcement"):
-            changes["annt"] = check_length(body.announcement, gs.MAX_ANNOUNCEMENT_LENGTH, self.s, "announcement")
+            changes["annt"] = check_length(
+                body.announcement, gs.MAX_ANNOUNCEMENT_LENGTH, self.s, "announcement", TextType.GROUP_ANNOUNCEMENT
+            )
         if body.HasField("min_score"):
             if body.min_score < 0:
                 raise TurmsError(Code.ILLEGAL_ARGUMENT, "min_score must be >= 0")

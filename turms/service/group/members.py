@@ -11,6 +11,7 @@ from turms.errors import TurmsError
 from turms.protocol.pb import constant_pb2, model_group_pb2
 from turms.protocol.requests import to_enum
 from turms.protocol.status import ResponseStatusCode as Code
+from turms.security.antispam import TextType
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.group import access, permissions
@@ -107,7 +108,11 @@ class Members:
             raise TurmsError(Code.ILLEGAL_ARGUMENT, f"the role of new members must not be {role.name}")
         if not user_ids:
             return OK
-        name = check_length(body.name, gs.MAX_MEMBER_NAME_LENGTH, self.s, "name") if body.HasField("name") else None
+        name = (
+            check_length(body.name, gs.MAX_MEMBER_NAME_LENGTH, self.s, "name", TextType.GROUP_MEMBER_NAME)
+            if body.HasField("name")
+            else None
+        )
         found = await access.active_group_and_type(self.store, group_id)
         if found is None:
             raise TurmsError(Code.ADD_USER_TO_INACTIVE_GROUP)
@@ -179,7 +184,11 @@ class Members:
         uid = req.requester.user_id
         group_id, target = body.group_id, body.member_id
         role = _role(body.role) if body.HasField("role") else None
-        name = check_length(body.name, gs.MAX_MEMBER_NAME_LENGTH, self.s, "name") if body.HasField("name") else None
+        name = (
+            check_length(body.name, gs.MAX_MEMBER_NAME_LENGTH, self.s, "name", TextType.GROUP_MEMBER_NAME)
+            if body.HasField("name")
+            else None
+        )
         mute_end = ms_to_datetime(body.mute_end_date) if body.HasField("mute_end_date") else None
         if role is Role.OWNER:
             raise TurmsError(Code.ILLEGAL_ARGUMENT, "transfer the ownership with UpdateGroupRequest.successor_id")

@@ -8,6 +8,7 @@ from typing import Any
 from turms.errors import TurmsError
 from turms.protocol.pb import model_group_pb2
 from turms.protocol.status import ResponseStatusCode as Code
+from turms.security.antispam import TextType, check_text
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.group import access, permissions
@@ -54,8 +55,8 @@ class Questions:
             {
                 "_id": self.s.ids.next_id(),
                 "gid": group_id,
-                "q": q.question,
-                "ans": list(dict.fromkeys(q.answers)),
+                "q": self._moderated(q.question),
+                "ans": [self._moderated(a) for a in dict.fromkeys(q.answers)],
                 "score": q.score,
             }
             for q in body.questions
@@ -75,6 +76,9 @@ class Questions:
             await access.touch_group_version(self.store, body.group_id, req.now, "jq")
         return OK
 
+    def _moderated(self, text: str) -> str:
+        return check_text(self.s.moderator, TextType.GROUP_JOIN_QUESTION, text)
+
     async def update(self, req: ServiceRequest) -> Response:
         body = req.body
         question = body.question if body.HasField("question") else None
@@ -89,9 +93,9 @@ class Questions:
             raise TurmsError(Code.NOT_GROUP_OWNER_OR_MANAGER_TO_UPDATE_GROUP_QUESTION)
         changes: dict[str, Any] = {}
         if question is not None:
-            changes["q"] = question
+            changes["q"] = self._moderated(question)
         if answers is not None:
-            changes["ans"] = answers
+            changes["ans"] = [self._moderated(a) for a in answers]
         if score is not None:
             changes["score"] = score
         if changes:

@@ -1,0 +1,144 @@
+"""A small terminal chat over the Python client: ``python -m turms.client.chat --user 1 --password 123 --to 2``.
+
+Type a line to send it to the current conversation. Commands: ``/to USER_ID`` (private chat), ``/group
+GROUP_ID`` (group chat), ``/history`` (the last messages of the current conversation), ``/quit``. Incoming
+messages are printed as ``[from USER (group G)] text`` as soon as they arrive, exactly once and in order per
+conversation, also across reconnects (the message service resyncs after every reconnect).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from turms.client.client import TurmsClient
+from turms.client.errors import ConnectionClosedError, ResponseError
+from turms.client.message import ChatMessage, ConversationKey, MessageService
+
+HELP = "commands: /to USER_ID, /group GROUP_ID, /history, /quit; anything else is sent"
+
+
+def format_message(m: ChatMessage) -> str:
+    where = f" (group {m.conversation.target_id})" if m.conversation.is_group else ""
+    return f"[from {m.sender_id}{where}] {m.text or ''}"
+
+
+class Chat:
+    def __init__(self, client: TurmsClient, messages: MessageService, out: TextIO) -> None:
+        self.client = client
+        self.messages = messages
+        self.out = out
+        self.target: ConversationKey | None = None
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def print_incoming(self) -> None:
+        async for m in self.messages.messages():
+            if m.sender_id != self.messages.user_id:
+                self.say(format_message(m))
+
+    async def handle(self, line: str) -> bool:
+        """Handle one input line; False to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line in ("/quit", "/exit"):
+                return False
+            if line.startswith("/to "):
+                self.target = ConversationKey(False, int(line.split()[1]))
+                self.say(f"now chatting with user {self.target.target_id}")
+            elif line.startswith("/group "):
+                self.target = ConversationKey(True, int(line.split()[1]))
+                self.say(f"now chatting in group {self.target.target_id}")
+            elif line == "/history":
+                await self.history()
+            elif line.startswith("/"):
+                self.say(HELP)
+            elif self.target is None:
+                self.say("choose a conversation first: /to USER_ID or /group GROUP_ID")
+            else:
+                send = self.messages.send_group if self.target.is_group else self.messages.send_private
+                result = await send(self.target.target_id, line)
+                self.say(f"(sent #{result.sequence_id or '?'})")
+        except (ValueError, IndexError):
+            self.say(HELP)
+        except ResponseError as e:
+            self.say(f"refused: {e.code.name} ({int(e.code)}) {e.reason or ''}".rstrip())
+        except ConnectionClosedError as e:
+            self.say(f"not connected ({e}); retrying in the background")
+        return True
+
+    async def history(self) -> None:
+        if self.target is None:
+            self.say("no conversation chosen")
+            return
+        found = await self.messages.query(
+            are_group_messages=self.target.is_group,
+            from_ids=(self.target.target_id,),
+            max_count=20,
+            descending=True,
+        )
+        for m in reversed(found):
+            where = f" (group {m.group_id})" if m.HasField("group_id") else ""
+            self.say(f"[from {m.sender_id}{where}] {m.text}")
+
+
+async def _stdin_lines() -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    return reader
+
+
+async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    client = TurmsClient(args.host, args.port, url=args.url)
+    await client.connect()
+    messages = MessageService(client, args.user)
+    chat = Chat(client, messages, out)
+    try:
+        await client.login(args.user, args.password, device_type=args.device)
+    except ResponseError as e:
+        chat.say(f"login refused: {e.code.name} ({int(e.code)})")
+        await client.close()
+        return 1
+    chat.say(f"logged in as user {args.user}; {HELP}")
+    if args.to is not None:
+        await chat.handle(f"/to {args.to}")
+    elif args.group is not None:
+        await chat.handle(f"/group {args.group}")
+    incoming = asyncio.ensure_future(chat.print_incoming())
+    reader = await _stdin_lines()
+    try:
+        while True:
+            raw = await reader.readline()
+            if not raw or not await chat.handle(raw.decode(errors="replace")):
+                break
+    finally:
+        incoming.cancel()
+        await messages.close()
+        await client.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m turms.client.chat", description="A terminal chat for Turms servers.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=11510, help="client TCP port")
+    p.add_argument("--url", help="connect over WebSocket instead, e.g. ws://127.0.0.1:10510")
+    p.add_argument("--user", type=int, required=True, help="your user id")
+    p.add_argument("--password", default=None, help="password (or a JWT when the server uses JWT)")
+    p.add_argument("--device", type=int, default=0, help="device type (0 desktop, 1 browser, 2 iOS, 3 Android)")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--to", type=int, help="start a private chat with this user")
+    target.add_argument("--group", type=int, help="start chatting in this group")
+    return asyncio.run(run(p.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
