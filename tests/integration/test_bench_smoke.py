@@ -31,3 +31,28 @@ def test_idle_capacity_smoke(bench_server: BenchServer) -> None:
     assert r["online_at_end"] == 300
     assert r["logins_failed"] == {} and r["connect_errors"] == 0
     assert r["server_rss_per_session_bytes"] is not None
+
+
+def test_one_to_one_with_churn_smoke(bench_server: BenchServer) -> None:
+    r = scenarios.one_to_one(
+        bench_server, pairs=20, rate=200, duration_s=1.0, processes=2, churn_rate=20, login_rate=400
+    )
+    assert r["sent"] == r["acked"] == r["delivered"] > 0
+    assert r["lost"] == 0 and r["ack_failed"] == {}
+    assert r["churned_sessions"] > 0
+
+
+def test_fanout_smoke(bench_server: BenchServer) -> None:
+    r = scenarios.fanout(bench_server, members=50, rate=20, duration_s=1.0, processes=2, group_id=1, login_rate=400)
+    assert r["online"] == 50 and r["acked"] == r["sent"] > 0
+    assert r["delivered"] == r["expected"] == r["acked"] * 49
+
+
+def test_reconnect_storm_smoke(bench_server: BenchServer) -> None:
+    r = scenarios.reconnect_storm(bench_server, pairs=20, history=3, fetch=20, processes=2, login_rate=400)
+    assert r["reconnected"] == r["synced"] == 40
+
+
+def test_background_sessions_smoke(bench_server: BenchServer) -> None:
+    background = scenarios.hold_idle(bench_server, first_id=300, count=60, processes=2)
+    assert background.release() == 60

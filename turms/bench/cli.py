@@ -64,12 +64,62 @@ def run_one_to_one(args: argparse.Namespace, churn_rate: float = 0.0) -> dict[st
     return result
 
 
+def run_fanout(args: argparse.Namespace, members: int) -> dict[str, Any]:
+    server = _server(args, members)
+    try:
+        # One sender at args.fanout_rate messages/s: deliveries/s = rate x (members - 1).
+        return scenarios.fanout(
+            server,
+            members=members,
+            rate=args.fanout_rate if members > 10 else args.fanout_rate * 10,
+            duration_s=args.duration_s,
+            processes=args.processes,
+            group_id=1,
+        )
+    finally:
+        server.stop()
+
+
+def run_storm(args: argparse.Namespace) -> dict[str, Any]:
+    server = _server(args, 2 * args.pairs)
+    try:
+        return scenarios.reconnect_storm(server, pairs=args.pairs, history=20, fetch=20, processes=args.processes)
+    finally:
+        server.stop()
+
+
+def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
+    """Per-message cost at several numbers of online users: idle sessions plus the 1:1 pairs."""
+    points = []
+    for online in args.scaling_online:
+        idle = max(0, online - 2 * args.pairs)
+        server = _server(args, online)
+        try:
+            background = (
+                scenarios.hold_idle(server, first_id=2 * args.pairs + 1, count=idle, processes=args.processes)
+                if idle
+                else None
+            )
+            r = scenarios.one_to_one(
+                server, pairs=args.pairs, rate=args.rate, duration_s=args.duration_s, processes=args.processes
+            )
+            r["background_online"] = background.release() if background is not None else 0
+        finally:
+            server.stop()
+        r["online"] = 2 * args.pairs + r["background_online"]  # measured, not the target
+        points.append(r)
+    return {"scenario": "scaling", "points": points}
+
+
 def run_suite(args: argparse.Namespace) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     steps: list[tuple[str, Any]] = [
         ("idle capacity", lambda: run_idle(args)),
         ("1:1 throughput", lambda: run_one_to_one(args)),
         ("1:1 with churn", lambda: run_one_to_one(args, churn_rate=args.churn_rate)),
+        *((f"fan-out {m}", lambda m=m: run_fanout(args, m)) for m in args.fanout_members),
+        ("reconnect storm", lambda: run_storm(args)),
+        ("scaling", lambda: run_scaling(args)),
     ]
     for name, step in steps:
         print(f"== {name}", flush=True)
@@ -83,7 +133,7 @@ def run_suite(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="turms bench", description=__doc__)
-    p.add_argument("scenario", choices=["idle", "one-to-one", "churn", "suite", "report"])
+    p.add_argument("scenario", choices=["idle", "one-to-one", "churn", "fanout", "storm", "scaling", "suite", "report"])
     p.add_argument("--from", dest="source", type=Path, help="report: the suite JSON to render into docs/benchmarks.md")
     p.add_argument("--workers", type=int, default=2, help="server worker processes")
     p.add_argument("--processes", type=int, default=2, help="load generator processes")
@@ -95,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=2000.0, help="1:1: messages per second (open loop)")
     p.add_argument("--duration-s", type=float, default=20.0, help="1:1: sending time")
     p.add_argument("--churn-rate", type=float, default=200.0, help="churn: connect/disconnects per second")
+    p.add_argument(
+        "--fanout-members", type=int, nargs="+", default=[10, 500, 5000], help="fan-out: group sizes (all online)"
+    )
+    p.add_argument("--fanout-rate", type=float, default=100.0, help="fan-out: group messages per second")
+    p.add_argument(
+        "--scaling-online", type=int, nargs="+", default=[1000, 10_000, 50_000], help="scaling: online users"
+    )
     p.add_argument("--json", type=Path, help="write the results here (default: bench-results/<store>-<time>.json)")
     p.add_argument("--write-docs", action="store_true", help="(suite) update docs/benchmarks.md from the results")
     return p
@@ -116,6 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = [run_one_to_one(args)]
     elif args.scenario == "churn":
         results = [run_one_to_one(args, churn_rate=args.churn_rate)]
+    elif args.scenario == "fanout":
+        results = [run_fanout(args, m) for m in args.fanout_members]
+    elif args.scenario == "storm":
+        results = [run_storm(args)]
+    elif args.scenario == "scaling":
+        results = [run_scaling(args)]
     else:
         results = run_suite(args)
     if args.scenario != "suite":

@@ -227,3 +227,247 @@ def one_to_one(
         "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
         "workers": server.workers,
     }
+
+
+# -- group fan-out ---------------------------------------------------------------------------------------
+
+
+async def create_group(server: BenchServer, group_id: int, members: int) -> None:
+    """A group of users 1..members (1 owns it) written directly in the store, in the group domain's shapes,
+    with a group type whose size limit fits (the default type allows 500)."""
+    from datetime import UTC, datetime
+
+    from turms.settings import load_settings
+    from turms.storage.factory import open_store
+
+    flags = [(k, v) for k, v in server.settings().items() if k.startswith(("storage.", "server.data_dir"))]
+    store = open_store(load_settings(None, env={}, flags=flags))
+    await store.start()
+    now = datetime.now(UTC)
+    try:
+        type_id = 100 + group_id
+        await store.insert_one("groupType", {"_id": type_id, "n": "bench", "gsl": members, "js": 0, "gs": True})
+        await store.insert_one(
+            "group", {"_id": group_id, "tid": type_id, "oid": 1, "cid": 1, "n": "bench", "ac": True, "cd": now}
+        )
+        docs = [
+            {"_id": {"gid": group_id, "uid": uid}, "role": 0 if uid == 1 else 2, "jd": now}
+            for uid in range(1, members + 1)
+        ]
+        for i in range(0, len(docs), 2000):
+            await store.insert_many("groupMember", docs[i : i + 2000])
+    finally:
+        await store.close()
+
+
+async def _fanout_child(ctx: ChildContext) -> dict[str, Any]:
+    p = ctx.params
+    users = ctx.share(list(range(1, p["members"] + 1)))
+    tokens = _tokens(p, users)
+    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    ctx.phase()
+    await gen.ramp(users, p["login_rate"] / ctx.processes)
+    ctx.phase()
+    sender = gen.clients.get(1)
+    if sender is not None:
+        rate, started = p["rate"], time.monotonic_ns()
+        end, sent = started + int(p["duration_s"] * 1e9), 0
+        while (now := time.monotonic_ns()) < end:
+            while sent < int((now - started) / 1e9 * rate):
+                sender.send_message(started + int(sent / rate * 1e9), group_id=p["group_id"])
+                sent += 1
+            await asyncio.sleep(TICK_S)
+    else:
+        await asyncio.sleep(p["duration_s"])
+    await asyncio.sleep(p["drain_s"])
+    ctx.phase()
+    gen.close_all()
+    await asyncio.sleep(0.2)
+    out = gen.stats.as_dict()
+    del out["acked_keys"], out["delivered_keys"]
+    return out
+
+
+def fanout(
+    server: BenchServer,
+    *,
+    members: int,
+    rate: float,
+    duration_s: float,
+    processes: int,
+    group_id: int,
+    login_rate: float = 2000.0,
+) -> dict[str, Any]:
+    from turms.bench.server import run_async
+
+    run_async(create_group(server, group_id, members))
+    params = {
+        "members": members,
+        "rate": rate,
+        "duration_s": duration_s,
+        "drain_s": 3.0,
+        "group_id": group_id,
+        "login_rate": login_rate,
+        "port": server.tcp_port,
+        "jwt_key": server.jwt_key,
+    }
+    children = Children(_fanout_child, processes, params)
+    children.phase()
+    children.phase()
+    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    children.phase()
+    elapsed, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
+    results = children.results()
+    acked, delivered = total(results, "acked"), total(results, "delivered")
+    online = total(results, "logins_ok")
+    # Every online member but the sender receives every acknowledged message.
+    expected = acked * (online - 1)
+    latencies = merge(results, "delivery_latency_ms")
+    span = duration_s + (max(latencies) / 1000 if latencies else 0.0)
+    return {
+        "scenario": "fanout",
+        "members": members,
+        "online": online,
+        "logins_failed": {k: v for r in results for k, v in r["logins_failed"].items()},
+        "connect_errors": total(results, "connect_errors"),
+        "rate_per_s": rate,
+        "sent": total(results, "sent"),
+        "acked": acked,
+        "delivered": delivered,
+        "expected": expected,
+        "lost": expected - delivered,
+        "deliveries_per_s": round(delivered / span, 1) if span else 0.0,
+        "delivery_ms": percentiles(latencies),
+        "server_cpu_cores": round(cpu / elapsed, 3) if elapsed else None,
+        "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
+        "workers": server.workers,
+    }
+
+
+# -- reconnect storm + sync -------------------------------------------------------------------------------
+
+
+async def _storm_child(ctx: ChildContext) -> dict[str, Any]:
+    from turms.protocol.pb import request_message_pb2
+
+    p = ctx.params
+    pairs = ctx.share(list(range(p["pairs"])))
+    users = [u for k in pairs for u in (2 * k + 1, 2 * k + 2)]
+    tokens = _tokens(p, users)
+    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    ctx.phase()
+    await gen.ramp(users, p["login_rate"] / ctx.processes)
+    # History: every sender sends `history` messages to its peer before the storm.
+    for k in pairs:
+        c = gen.clients.get(2 * k + 1)
+        if c is not None:
+            for _ in range(p["history"]):
+                c.send_message(time.monotonic_ns(), recipient_id=2 * k + 2)
+    deadline = time.monotonic() + 30
+    while gen.stats.acked < gen.stats.sent and time.monotonic() < deadline:  # noqa: ASYNC110 - polling counters
+        await asyncio.sleep(0.05)
+    ctx.phase()  # everyone has history; drop every connection at once
+    gen.close_all()
+    await asyncio.sleep(0.5)
+    ctx.phase()
+    started = time.monotonic()
+    synced: list[float] = []
+    waiting: dict[int, float] = {}
+
+    def on_response(client: BenchClient, n: Any) -> None:
+        if n.code == 1000 and n.data.HasField("messages") and client.user_id in waiting:
+            synced.append((time.monotonic() - waiting.pop(client.user_id)) * 1000)
+
+    clients = await asyncio.gather(*(gen.connect(u) for u in users))
+    reconnected = 0
+    for c in clients:
+        if c is None:
+            continue
+        c.on_response = on_response
+        if await c.logged_in == 1000:
+            reconnected += 1
+            peer = c.user_id + 1 if c.user_id % 2 else c.user_id - 1
+            waiting[c.user_id] = time.monotonic()
+            c.send_request(
+                "query_messages_request",
+                request_message_pb2.QueryMessagesRequest(
+                    from_ids=[peer], are_group_messages=False, max_count=p["fetch"], descending=True
+                ),
+            )
+    deadline = time.monotonic() + 60
+    while waiting and time.monotonic() < deadline:  # noqa: ASYNC110 - polling counters
+        await asyncio.sleep(0.01)
+    all_synced_s = time.monotonic() - started
+    ctx.phase()
+    gen.close_all()
+    await asyncio.sleep(0.2)
+    return {"reconnected": reconnected, "synced": len(synced), "query_ms": synced, "all_synced_s": all_synced_s}
+
+
+def reconnect_storm(
+    server: BenchServer, *, pairs: int, history: int, fetch: int, processes: int, login_rate: float = 2000.0
+) -> dict[str, Any]:
+    params = {
+        "pairs": pairs,
+        "history": history,
+        "fetch": fetch,
+        "login_rate": login_rate,
+        "port": server.tcp_port,
+        "jwt_key": server.jwt_key,
+    }
+    children = Children(_storm_child, processes, params)
+    for _ in range(4):
+        children.phase()
+    results = children.results()
+    return {
+        "scenario": "reconnect_storm",
+        "clients": 2 * pairs,
+        "fetch": fetch,
+        "reconnected": total(results, "reconnected"),
+        "synced": total(results, "synced"),
+        "all_synced_s": round(max(r["all_synced_s"] for r in results), 3),
+        "query_ms": percentiles(merge(results, "query_ms")),
+        "workers": server.workers,
+    }
+
+
+# -- idle background sessions (for the scaling series) -----------------------------------------------------
+
+
+async def _background_child(ctx: ChildContext) -> dict[str, Any]:
+    p = ctx.params
+    users = ctx.share(list(range(p["first_id"], p["first_id"] + p["count"])))
+    tokens = _tokens(p, users)
+    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    await gen.ramp(users, p["login_rate"] / ctx.processes)
+    ctx.phase()  # online
+    ctx.phase()  # released by the parent
+    gen.close_all()
+    await asyncio.sleep(0.2)
+    return {"logins_ok": gen.stats.logins_ok}
+
+
+class Background:
+    """Idle sessions kept online (in their own processes) while another scenario runs."""
+
+    def __init__(self, children: Children) -> None:
+        self.children = children
+
+    def release(self) -> int:
+        self.children.phase()
+        return total(self.children.results(), "logins_ok")
+
+
+def hold_idle(
+    server: BenchServer, *, first_id: int, count: int, processes: int, login_rate: float = 3000.0
+) -> Background:
+    params = {
+        "first_id": first_id,
+        "count": count,
+        "login_rate": login_rate,
+        "port": server.tcp_port,
+        "jwt_key": server.jwt_key,
+    }
+    children = Children(_background_child, processes, params, source_count=16)
+    children.phase()
+    return Background(children)
