@@ -101,3 +101,14 @@ async def test_presence_notifications_and_reconnect(tmp_path: Path) -> None:
             await s.close()
         await alice.close()
         await bob.close()
+
+
+def test_docs_name_every_public_sdk_method() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs/client.md").read_text()
+    missing = [
+        f"{cls.__name__}.{name}"
+        for cls in SDK
+        for name, member in inspect.getmembers(cls)
+        if not name.startswith("_") and inspect.isfunction(member) and f"`{name}(" not in doc
+    ]
+    assert missing == []
