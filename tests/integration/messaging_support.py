@@ -70,6 +70,7 @@ class CuttingProxy:
         self._pairs: list[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.cuts = 0
+        self._closed = False
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -80,7 +81,13 @@ class CuttingProxy:
         except OSError:
             writer.close()
             return
+        except BaseException:  # cancelled at shutdown: leave no writer open to warn when collected
+            writer.close()
+            raise
         pair = (writer, up_writer)
+        if self._closed:
+            self._close(pair)
+            return
         self._pairs.append(pair)
         for src, dst in ((reader, up_writer), (up_reader, writer)):
             task = asyncio.ensure_future(self._pipe(src, dst, pair))
@@ -115,6 +122,7 @@ class CuttingProxy:
         return True
 
     async def close(self) -> None:
+        self._closed = True
         if self._server is not None:
             self._server.close()
         for pair in list(self._pairs):

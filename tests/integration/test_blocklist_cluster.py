@@ -93,10 +93,16 @@ async def test_a_user_blocked_on_host_1_is_disconnected_on_host_2_within_1_s(
     assert client.close_status == 701
     assert not bystander.closed.is_set()
     # Logging in again is refused (2011, then close status 701) on either host.
-    again, code = await login(h2.tcp_port, 4242, DeviceType.ANDROID, expect_ok=False)
-    assert code == 2011
-    await asyncio.wait_for(again.closed.wait(), 2.0)
-    assert again.close_status == 701
+    # The worker that held the session applied the block first; every other worker does within the same
+    # 1 s bound. A login that lands on a worker in between is still closed with 701 straight after.
+    while True:
+        again, code = await login(h2.tcp_port, 4242, DeviceType.ANDROID, expect_ok=False)
+        await asyncio.wait_for(again.closed.wait(), 2.0)
+        assert again.close_status == 701
+        if code == 2011:
+            break
+        assert time.monotonic() - started < 1.0, "a worker still accepted the blocked user after 1 s"
+        await again.close()
     await blocklist.unblock_user_ids([4242])
     await asyncio.sleep(0.2)
     back, code = await login(h2.tcp_port, 4242, DeviceType.ANDROID)
