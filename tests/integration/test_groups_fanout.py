@@ -14,6 +14,7 @@ import pytest
 
 from turms.client import TurmsClient
 from turms.client.group import GroupService
+from turms.client.message import MessageService
 from turms.service.group.model import Role
 
 from integration_support import Server, running
@@ -44,6 +45,7 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
             "groupMember", [{"_id": {"gid": gid, "uid": u}, "role": int(Role.MEMBER), "jd": now} for u in member_ids]
         )
     received: Counter[int] = Counter()
+    messages: Counter[int] = Counter()
     clients: list[TurmsClient] = []
     gate = asyncio.Semaphore(100)
 
@@ -55,8 +57,11 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
 
             def count(n: object, uid: int = uid) -> None:
                 relayed = getattr(n, "relayed_request", None)
-                if relayed is not None and relayed.WhichOneof("kind") == "update_group_request":
+                kind = relayed.WhichOneof("kind") if relayed is not None else None
+                if kind == "update_group_request":
                     received[uid] += 1
+                elif kind == "create_message_request":
+                    messages[uid] += 1
 
             c.on_notification(count)
             clients.append(c)
@@ -76,7 +81,20 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
         await asyncio.sleep(0.5)  # any duplicate would arrive by now
         assert len(received) == MEMBERS, f"{MEMBERS - len(received)} members got nothing"
         assert set(received.values()) == {1}, "some member got the push more than once"
-        print(f"\n2,000 logins in {login_s:.2f} s; push delivered to all in {delivered_s:.3f} s")
+        # And one group message: stored once, pushed to every member exactly once.
+        sent = time.monotonic()
+        await MessageService(owner, 1).send_group(gid, "hello, 2,000 members")
+        deadline = time.monotonic() + 30
+        while sum(messages.values()) < MEMBERS and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        message_s = time.monotonic() - sent
+        await asyncio.sleep(0.5)
+        assert len(messages) == MEMBERS, f"{MEMBERS - len(messages)} members got no message"
+        assert set(messages.values()) == {1}, "some member got the message more than once"
+        print(
+            f"\n2,000 logins in {login_s:.2f} s; push delivered to all in {delivered_s:.3f} s; "
+            f"message in {message_s:.3f} s"
+        )
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
         await owner.close()
