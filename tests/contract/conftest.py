@@ -8,9 +8,6 @@ If FerretDB cannot be built or started the mongo half fails; it never skips.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -18,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ferret_support import FerretDB
 from storecases import TEST_SCHEMA
 
 from turms.storage.mongo import MongoStore
 from turms.storage.port import Store
 from turms.storage.sqlite import SqliteStore
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class FakeClock:
@@ -49,66 +45,17 @@ class StoreConfig:
     database: str = ""
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _ensure_ferretdb() -> str:
-    script = ROOT / "scripts" / "ensure_ferretdb.sh"
-    proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1800, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"cannot build FerretDB (scripts/ensure_ferretdb.sh):\n{proc.stderr[-4000:]}")
-    return proc.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="session")
 def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = os.environ.get("TURMS_TEST_MONGO_URI")
     if env:
         yield env
         return
-    binary = _ensure_ferretdb()
-    state = tmp_path_factory.mktemp("ferretdb")
-    port = _free_port()
-    log_file = (state / "ferretdb.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--handler=sqlite",
-            f"--sqlite-url=file:{state}/",
-            f"--state-dir={state}",
-            f"--listen-addr=127.0.0.1:{port}",
-            "--debug-addr=-",
-            "--telemetry=disable",
-            "--log-level=warn",
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
+    ferret = FerretDB(tmp_path_factory.mktemp("ferretdb")).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"FerretDB exited with {proc.returncode}; see {state / 'ferretdb.log'}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("FerretDB did not start listening within 30 s")
-                time.sleep(0.05)
-        yield f"mongodb://127.0.0.1:{port}/"
+        yield ferret.uri
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log_file.close()
+        ferret.stop()
 
 
 @pytest.fixture

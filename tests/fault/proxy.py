@@ -66,23 +66,32 @@ class FaultProxy:
                 w.transport.abort()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
+            self._writers.discard(writer)
             writer.close()
             return
-        self._writers.update((writer, up_writer))
+        except BaseException:  # cancelled (the proxy or the loop is shutting down): leave nothing open
+            self._writers.discard(writer)
+            writer.close()
+            raise
+        self._writers.add(up_writer)
         up = asyncio.ensure_future(self._pipe(reader, up_writer, None))
         down = asyncio.ensure_future(self._pipe(up_reader, writer, self._filter_frames() if self.framed else None))
         for t in (up, down):
             self._tasks.add(t)
             t.add_done_callback(self._tasks.discard)
-        await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
-        for t in (up, down):
-            t.cancel()
-        for w in (writer, up_writer):
-            self._writers.discard(w)
-            w.close()
+        try:
+            await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            # Also when cancelled: a writer left open warns ("loop is closed") when collected later.
+            for t in (up, down):
+                t.cancel()
+            for w in (writer, up_writer):
+                self._writers.discard(w)
+                w.close()
 
     def _filter_frames(self) -> Callable[[bytes], bytes]:
         decoder = FrameDecoder(1 << 24)
@@ -101,18 +110,21 @@ class FaultProxy:
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, transform: Callable[[bytes], bytes] | None
     ) -> None:
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                return
-            await self._open.wait()
-            if self.delay_s:
-                await asyncio.sleep(self.delay_s)
-            if transform is not None:
-                data = transform(data)
-            if data:
-                writer.write(data)
-                await writer.drain()
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    return
+                await self._open.wait()
+                if self.delay_s:
+                    await asyncio.sleep(self.delay_s)
+                if transform is not None:
+                    data = transform(data)
+                if data:
+                    writer.write(data)
+                    await writer.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            return  # one side reset (a killed worker, a restarted Redis): the pair is closed by _accept
 
 
 def drop_fraction_of_acks(fraction: float, rng: random.Random) -> FrameFilter:

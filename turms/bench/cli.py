@@ -67,11 +67,11 @@ def run_one_to_one(args: argparse.Namespace, churn_rate: float = 0.0) -> dict[st
 def run_fanout(args: argparse.Namespace, members: int) -> dict[str, Any]:
     server = _server(args, members)
     try:
-        # One sender at args.fanout_rate messages/s: deliveries/s = rate x (members - 1).
+        # One sender; its rate is chosen so that the offered load is --fanout-deliveries deliveries/s.
         return scenarios.fanout(
             server,
             members=members,
-            rate=args.fanout_rate if members > 10 else args.fanout_rate * 10,
+            rate=max(1.0, args.fanout_deliveries / (members - 1)),
             duration_s=args.duration_s,
             processes=args.processes,
             group_id=1,
@@ -148,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fanout-members", type=int, nargs="+", default=[10, 500, 5000], help="fan-out: group sizes (all online)"
     )
-    p.add_argument("--fanout-rate", type=float, default=100.0, help="fan-out: group messages per second")
+    p.add_argument(
+        "--fanout-deliveries", type=float, default=100_000.0, help="fan-out: offered deliveries per second"
+    )
     p.add_argument(
         "--scaling-online", type=int, nargs="+", default=[1000, 10_000, 50_000], help="scaling: online users"
     )

@@ -293,8 +293,10 @@ class MessageService:
                 raise
             got = list(n.data.messages.messages) if n.HasField("data") else []
             for msg in got:
-                k, seq, m = self._from_model(msg)
-                self._offer(k, seq, m)
+                # Offered under the synced conversation: a tombstone names no sender, recipient or group, so
+                # the key derived from the model would be wrong for it (and the conversation would stall).
+                _, seq, m = self._from_model(msg)
+                self._offer(key, seq, m)
             if len(got) < self.sync_page_size:
                 return
 

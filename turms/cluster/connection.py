@@ -8,6 +8,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
+from redis.asyncio.connection import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -52,6 +53,11 @@ class InstrumentedRedis(aioredis.Redis):
         return InstrumentedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
 
 
+#: Connections per client (per worker): enough for pipelined bursts, bounded so a storm queues instead of
+#: opening thousands of sockets to Redis.
+MAX_CONNECTIONS = 64
+
+
 def connect(url: str, *, connect_timeout_s: float = 5.0, retries: int = 3, pubsub: bool = False) -> aioredis.Redis:
     """A client for ``url`` that retries a command on a broken connection (Redis restarted, proxy reset).
 
@@ -59,11 +65,16 @@ def connect(url: str, *, connect_timeout_s: float = 5.0, retries: int = 3, pubsu
     routing bus must *see* a lost subscription, because messages published meanwhile are gone and its
     sessions have to be told to resync.
     """
-    return InstrumentedRedis.from_url(
+    # A bounded pool that makes callers *wait* for a connection: under a burst (thousands of logins at once)
+    # the default pool raises "Too many connections" instead, which failed logins with 1200.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=max(connect_timeout_s, 5.0),
         socket_connect_timeout=connect_timeout_s,
         socket_timeout=None if pubsub else max(connect_timeout_s, 5.0),
         retry=Retry(NoBackoff(), 0) if pubsub else Retry(ExponentialWithJitterBackoff(0.05, 1.0), retries),
         retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError],
         health_check_interval=0 if pubsub else 30,
     )
+    return InstrumentedRedis(connection_pool=pool)

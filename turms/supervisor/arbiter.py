@@ -222,7 +222,7 @@ class Arbiter:
     # -- reload -----------------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Reread the configuration; replace workers one at a time (a new one ready, then an old one out)."""
+        """Reread the configuration; boot the new workers one at a time, then drain the old ones together."""
         if self._stopping:
             return
         sdnotify.reloading("reloading configuration")
@@ -244,9 +244,9 @@ class Arbiter:
         self.target = worker_count(self.settings)
         self._reloading = True
         log.info(
-            "reload: replacing workers one at a time (generation %d, %d workers)",
-            self.generation,
+            "reload: starting %d new workers (generation %d), then draining the old ones",
             self.target,
+            self.generation,
         )
 
     def _abort_reload(self, cause: str) -> None:
@@ -256,6 +256,10 @@ class Arbiter:
             self.target = worker_count(self.settings)
         self.generation -= 1
         self._reloading = False
+        # Replacements that already booted run the abandoned configuration: they go, the old workers stay.
+        for h in list(self.workers.values()):
+            if h.generation > self.generation and not h.draining:
+                self._drain(h)
         sdnotify.ready("reload aborted")
 
     # -- the loop's steps -------------------------------------------------------------------------------
@@ -436,15 +440,19 @@ class Arbiter:
         booting = [h for h in active if not h.ready]
         old = [h for h in active if h.generation < self.generation]
         if old:
-            # Rolling reload: one replacement at a time; drain an old worker once a new one is ready.
+            # Rolling reload: boot the new generation one worker at a time, then drain every old worker at
+            # once. Draining them together (each closes its listeners first) means no client moved off one
+            # old worker lands on another old one about to drain: each client reconnects exactly once, and
+            # the close notification's jittered reconnect hint spreads the reconnects
+            # (tests/fault/test_reload_under_load.py).
             if booting:
                 return
-            if len(active) > self.target:
-                victim = min(old, key=lambda h: h.started_at)
+            if len(active) - len(old) < self.target:
+                self._spawn(now)
+                return
+            for victim in sorted(old, key=lambda h: h.started_at):
                 log.info("reload: draining worker %d (pid %d)", victim.index, victim.pid)
                 self._drain(victim)
-                return
-            self._spawn(now)
             return
         if self._reloading and not booting:
             self._reloading = False

@@ -1,0 +1,118 @@
+"""A slow Redis subscriber: Redis drops it at its pub/sub output-buffer limit; it re-subscribes and its
+clients resync with zero loss.
+
+Redis runs with ``client-output-buffer-limit pubsub 1mb 512kb 5``. 100 clients send messages carrying 16 KiB
+of records (heavy pushes) while one worker is ``SIGSTOP``-ped for 8 s: the notifications routed to it pile up
+in Redis until Redis closes its subscription. After ``SIGCONT`` the worker must re-subscribe (measured through
+``PUBSUB NUMSUB``) and tell its sessions to resync, so that, before the test asks any client to resync,
+every client's view already equals the stored history (style-and-reliability.md B6.8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+from workload import Workload, read_stored
+
+from turms.cluster.keys import Keys
+from turms.storage.port import Store
+from turms.supervisor.embedded_redis import EmbeddedRedis
+
+from history import check
+from integration_support import Server, running
+from messaging_support import SERVER_SETTINGS, server_store
+from testlib import free_port
+
+pytestmark = pytest.mark.slow
+
+PAUSE_S = 8.0
+MAX_PAUSE_S = 16.0
+PADDING = 12 * 1024  # under the 16 KiB request frame limit
+
+
+async def subscribers(redis: aioredis.Redis, channel: str) -> int:
+    counts = await redis.pubsub_numsub(channel)
+    return int(counts[0][1])
+
+
+@pytest.mark.timeout(180)
+async def test_dropped_subscriber_resubscribes_and_clients_lose_nothing(tmp_path: Path) -> None:
+    seed = random.randrange(1 << 30)
+    print(f"slow subscriber: seed {seed}")
+    rng = random.Random(seed)
+    settings = {**SERVER_SETTINGS, "server.worker_heartbeat_timeout_s": "30"}
+    redis_config = {"client-output-buffer-limit": "pubsub 1mb 512kb 5"}
+    # No proxies: their buffers would hold back the backlog that Redis must see grow.
+    embedded = EmbeddedRedis(tmp_path / "redis", tcp_port=free_port(), extra_config=redis_config)
+    embedded.start()
+    server = Server(tmp_path, workers=2, settings={**settings, "redis.url": embedded.url})
+    with running(server):
+        await server.wait_ready()
+        async with server_store(server.data_dir) as store:
+            await scenario(server, embedded, store, rng)
+    embedded.stop()
+
+
+async def scenario(server: Server, embedded: EmbeddedRedis, store: Store, rng: random.Random) -> None:
+    redis = aioredis.Redis.from_url(embedded.url)
+    broadcast = Keys().broadcast_channel
+    workload = Workload(server.tcp_port, padding_bytes=PADDING, seed=rng.randrange(1 << 30))
+    await workload.setup(store)
+    await workload.connect()
+    assert await subscribers(redis, broadcast) == 2
+    stop = asyncio.Event()
+    load = asyncio.create_task(workload.run(stop))
+    await asyncio.sleep(2)
+    victim = rng.choice(sorted(server.worker_pids()))
+    os.kill(victim, signal.SIGSTOP)
+    dropped_after: float | None = None
+    paused = time.monotonic()
+    try:
+        # At least PAUSE_S; longer (bounded) if a loaded machine made the backlog grow slowly.
+        while True:
+            elapsed = time.monotonic() - paused
+            if dropped_after is None and await subscribers(redis, broadcast) < 2:
+                dropped_after = elapsed
+            if elapsed >= (PAUSE_S if dropped_after is not None else MAX_PAUSE_S):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        os.kill(victim, signal.SIGCONT)
+    resumed = time.monotonic()
+    while await subscribers(redis, broadcast) < 2:
+        assert time.monotonic() - resumed < 10, "the dropped worker did not re-subscribe"
+        await asyncio.sleep(0.02)
+    resubscribed_after = time.monotonic() - resumed
+    await asyncio.sleep(3)
+    stop.set()
+    try:
+        await asyncio.wait_for(load, 60)
+    except TimeoutError:
+        raise AssertionError(f"senders stuck: {workload.stats()}\n{server.log()[-5000:]}") from None
+    # Let pulls triggered by the server's resync hint (and by sequence gaps) finish; no test-driven resync.
+    await asyncio.sleep(1)
+    await asyncio.gather(*(m.messages.wait_synced() for m in workload.members))
+    stored = await read_stored(store, workload.conversations)
+    before_resync = check(workload.history, stored, workload.views())
+    hinted = sum(1 for m in workload.members if m.resync_hints)
+    print(
+        f"slow subscriber: dropped by Redis {dropped_after} s into the pause, re-subscribed "
+        f"{resubscribed_after:.2f} s after SIGCONT; {hinted} clients told to resync; {workload.stats()}"
+    )
+    await workload.settle()
+    after_resync = check(workload.history, await read_stored(store, workload.conversations), workload.views())
+    await workload.close()
+    await redis.aclose()
+    assert dropped_after is not None, "Redis never dropped the paused subscriber"
+    assert resubscribed_after < 3.0
+    assert hinted >= 10, "the re-subscribed worker did not tell its sessions to resync"
+    assert not before_resync, [f"{a.kind}: {a.detail}" for a in before_resync[:20]]
+    assert not after_resync, [f"{a.kind}: {a.detail}" for a in after_resync[:20]]
+    assert "re-subscribed to Redis after a loss" in server.log()
