@@ -148,9 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fanout-members", type=int, nargs="+", default=[10, 500, 5000], help="fan-out: group sizes (all online)"
     )
-    p.add_argument(
-        "--fanout-deliveries", type=float, default=100_000.0, help="fan-out: offered deliveries per second"
-    )
+    p.add_argument("--fanout-deliveries", type=float, default=100_000.0, help="fan-out: offered deliveries per second")
     p.add_argument(
         "--scaling-online", type=int, nargs="+", default=[1000, 10_000, 50_000], help="scaling: online users"
     )
