@@ -77,4 +77,4 @@ def connect(url: str, *, connect_timeout_s: float = 5.0, retries: int = 3, pubsu
         retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError],
         health_check_interval=0 if pubsub else 30,
     )
-    return InstrumentedRedis(connection_pool=pool)
+    return InstrumentedRedis.from_pool(pool)  # the client owns the pool: aclose() closes its connections
