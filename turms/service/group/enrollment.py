@@ -93,6 +93,34 @@ async def _admit(
     return True
 
 
+async def _settle(
+    services: Services,
+    collection: str,
+    doc_id: int,
+    action: ResponseAction,
+    now: datetime,
+    expire_after_s: int,
+    extra: dict[str, Any],
+    *,
+    not_pending: Code,
+    group_id: int,
+    joiner: int,
+) -> bool:
+    """Answer a pending invitation or join request: claim it (``not_pending`` when it no longer is pending),
+    and on ACCEPT admit ``joiner`` first. Returns whether ``joiner`` was added to the group."""
+
+    async def claim() -> dict[str, Any] | None:
+        doc = await _claim(services, collection, doc_id, _ACTION_STATUS[action], now, expire_after_s, extra)
+        if doc is None:
+            raise TurmsError(not_pending)
+        return doc
+
+    if action is ResponseAction.ACCEPT:
+        return await _admit(services, group_id, joiner, now, claim=claim)
+    await claim()
+    return False
+
+
 class Invitations:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -163,19 +191,18 @@ class Invitations:
         group_id = int(invitation["gid"])
         extra = {"rsn": reason} if body.HasField("reason") else {}
 
-        async def claim() -> dict[str, Any] | None:
-            doc = await _claim(
-                self.s, GROUP_INVITATION, body.invitation_id, _ACTION_STATUS[action], req.now, self._expiry(), extra
-            )
-            if doc is None:
-                raise TurmsError(Code.UPDATE_NON_PENDING_GROUP_INVITATION)
-            return doc
-
-        joined = False
-        if action is ResponseAction.ACCEPT:
-            joined = await _admit(self.s, group_id, uid, req.now, claim=claim)
-        else:
-            await claim()
+        joined = await _settle(
+            self.s,
+            GROUP_INVITATION,
+            body.invitation_id,
+            action,
+            req.now,
+            self._expiry(),
+            extra,
+            not_pending=Code.UPDATE_NON_PENDING_GROUP_INVITATION,
+            group_id=group_id,
+            joiner=uid,
+        )
         await self._versions(group_id, int(invitation["irid"]), uid, req.now)
         audience = Audience(self.s, "group_invitation_replied", group_id)
         audience.add("notify_group_invitation_inviter", [int(invitation["irid"])])
@@ -343,19 +370,18 @@ class JoinRequests:
         if body.HasField("reason"):
             extra["rsn"] = reason
 
-        async def claim() -> dict[str, Any] | None:
-            updated = await _claim(
-                self.s, GROUP_JOIN_REQUEST, body.request_id, _ACTION_STATUS[action], req.now, self._expiry(), extra
-            )
-            if updated is None:
-                raise TurmsError(Code.UPDATE_NON_PENDING_GROUP_JOIN_REQUEST)
-            return updated
-
-        joined = False
-        if action is ResponseAction.ACCEPT:
-            joined = await _admit(self.s, group_id, sender, req.now, claim=claim)
-        else:
-            await claim()
+        joined = await _settle(
+            self.s,
+            GROUP_JOIN_REQUEST,
+            body.request_id,
+            action,
+            req.now,
+            self._expiry(),
+            extra,
+            not_pending=Code.UPDATE_NON_PENDING_GROUP_JOIN_REQUEST,
+            group_id=group_id,
+            joiner=sender,
+        )
         await self._versions(group_id, sender, req.now)
         audience = Audience(self.s, "group_join_request_replied", group_id)
         audience.add("notify_group_join_request_sender", [sender])
