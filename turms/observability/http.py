@@ -19,8 +19,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from turms.observability import multiprocess, trace
-from turms.settings import Settings
-from turms.settings import metrics as metrics_settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 #: Where request handlers find the request's trace id (``request[TRACE_ID_KEY]``).
@@ -57,13 +55,3 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
             raise
     response.headers[REQUEST_ID_HEADER] = trace_id
     return response
-
-
-def add_routes(app: web.Application, settings: Settings | None = None) -> web.Application:
-    """Add ``GET /metrics`` to ``app`` unless ``metrics.enabled`` is off; return ``app``.
-
-    Apps without their own ``X-Request-ID`` handling can also append :func:`request_id_middleware`.
-    """
-    if settings is None or settings.get(metrics_settings.ENABLED):
-        app.router.add_get("/metrics", metrics_handler)
-    return app

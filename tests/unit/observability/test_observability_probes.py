@@ -109,7 +109,7 @@ async def test_metrics_route_and_request_ids() -> None:
 
     app = web.Application(middlewares=[http.request_id_middleware])
     app.router.add_get("/hello", hello)
-    http.add_routes(app)
+    app.router.add_get("/metrics", http.metrics_handler)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
