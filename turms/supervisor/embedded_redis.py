@@ -66,6 +66,7 @@ class EmbeddedRedis:
         self.directory = Path(directory)
         self.binary = find_redis_server(binary)
         self.socket_path = self.directory / "redis.sock"
+        self.log_path = self.directory / "redis.log"
         self.tcp_port = tcp_port
         self.extra_config = extra_config or {}
         #: Ask the kernel to SIGTERM redis-server when the process that started it dies (Linux), so a
@@ -101,19 +102,21 @@ class EmbeddedRedis:
         config.update(self.extra_config)
         conf_path = self.directory / "redis.conf"
         conf_path.write_text("".join(f"{k} {v}\n" for k, v in config.items()))
-        self.process = subprocess.Popen(
-            [self.binary, str(conf_path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            # Only the single-threaded supervisor sets die_with_parent, so preexec_fn is safe here.
-            preexec_fn=_die_with_parent if self.die_with_parent else None,  # noqa: PLW1509
-        )
+        # Its output (warnings and worse) goes to a file: no pipe for anyone to drain or leak.
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [self.binary, str(conf_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                # Only the single-threaded supervisor sets die_with_parent, so preexec_fn is safe here.
+                preexec_fn=_die_with_parent if self.die_with_parent else None,  # noqa: PLW1509
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                err = self.log_path.read_bytes()[-4000:].decode(errors="replace")
                 raise EmbeddedRedisError(f"redis-server exited with {self.process.returncode}: {err.strip()}")
             if self._ping():
                 log.info("embedded redis-server pid %d at %s", self.process.pid, self.url)
@@ -146,8 +149,6 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
 
     def kill(self) -> None:
         """Kill without a clean shutdown (fault tests)."""
@@ -157,8 +158,6 @@ class EmbeddedRedis:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
 
     @property
     def pid(self) -> int | None:
