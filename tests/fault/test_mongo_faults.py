@@ -1,8 +1,8 @@
 """The nemesis run on the MongoDB adapter: the same workload and checker as test_nemesis_run.py, with the store
 on FerretDB (its SQLite backend; built by scripts/ensure_ferretdb.sh). FerretDB is slow, so the run is
 smaller (20 clients, about 40 sends/s, 25 s); the SQLite lock fault becomes ``pause_store`` (FerretDB
-``SIGSTOP``-ped for 2 s). Worker kills are left out of the CI run while a known sequence-hole bug is open
-(see ``CI_MONGO_FAULTS``); the ``-m fault`` variant keeps them.
+``SIGSTOP``-ped for 2 s). A worker killed between the sequence counter and its insert leaves a hole, which
+the first sync that meets it fills with a tombstone (``turms.service.message.holes``).
 
 With ``TURMS_TEST_MONGO_URI`` pointing at a replica set, a second test steps the primary down
 (``replSetStepDown``) mid-run and expects nothing acked to be lost (retryable writes, ``w: majority``). It is
@@ -109,13 +109,6 @@ async def run_on_mongo(
         return stats
 
 
-#: Known bug (docs/reliability.md, "Open"): on MongoDB the sequence counter moves before the insert, so a
-#: worker killed between the two leaves a sequence id with neither a message nor a tombstone, and clients
-#: syncing that conversation stall at the hole. The CI run leaves ``kill_worker`` out until the store repairs
-#: such holes; the long run below keeps it and fails while the bug is open.
-CI_MONGO_FAULTS = tuple(f for f in MONGO_FAULTS if f != "kill_worker")
-
-
 async def ferret_run(tmp_path: Path, duration_s: float, faults: tuple[str, ...]) -> None:
     seed = int(os.environ.get("TURMS_FAULT_SEED") or random.randrange(1 << 30))
     print(f"mongo nemesis run: seed {seed}")
@@ -129,7 +122,7 @@ async def ferret_run(tmp_path: Path, duration_s: float, faults: tuple[str, ...])
 
 @pytest.mark.timeout(240)
 async def test_nemesis_run_on_ferretdb(tmp_path: Path) -> None:
-    await ferret_run(tmp_path, 25, CI_MONGO_FAULTS)
+    await ferret_run(tmp_path, 25, MONGO_FAULTS)
 
 
 @pytest.mark.fault

@@ -30,10 +30,11 @@ SERVER_SETTINGS = {
 
 
 @asynccontextmanager
-async def server_store(data_dir: Path) -> AsyncIterator[Store]:
-    """The store a server with ``server.data_dir = data_dir`` uses, opened from the test process."""
-    settings = load_settings(None, env={}, flags=[("server.data_dir", str(data_dir))])
-    store = open_store(settings)
+async def server_store(data_dir: Path, settings: dict[str, str] | None = None) -> AsyncIterator[Store]:
+    """The store a server with ``server.data_dir = data_dir`` (and these store ``settings``, if any) uses,
+    opened from the test process."""
+    loaded = load_settings(None, env={}, flags=[("server.data_dir", str(data_dir)), *(settings or {}).items()])
+    store = open_store(loaded)
     await store.start()
     try:
         yield store

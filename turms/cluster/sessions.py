@@ -47,6 +47,8 @@ class Registration:
     accepted: bool
     #: Live sessions that conflict with the login: displaced when accepted, the reason when refused.
     conflicts: tuple[SessionEntry, ...]
+    #: Refused because a conflicting session's login started later (a slow login never displaces a newer one).
+    superseded: bool = False
 
 
 class SessionRegistry:
@@ -71,10 +73,9 @@ class SessionRegistry:
                 *conflicting,
             ],
         )
-        accepted = raw[0] == 1
         pairs = raw[1:]
         conflicts = tuple(SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2))
-        return Registration(accepted, conflicts)
+        return Registration(raw[0] == 1, conflicts, superseded=raw[0] == 2)
 
     async def unregister(self, user_id: int, entry: SessionEntry) -> tuple[bool, bool]:
         """Remove ``entry`` if it is still registered. Returns (removed, user now offline)."""

@@ -185,6 +185,8 @@ class SessionHandler:
             device = DeviceType(body.device_type)
         except ValueError:
             return self._reply(request, ResponseStatusCode.ILLEGAL_ARGUMENT, "unknown device type")
+        # When the login started: of two conflicting logins, the later-started one wins (see register_session.lua).
+        started_ms = self.clock.now_ms()
         policy = self.policy()
         if policy.is_forbidden(device):
             return self._reply(request, ResponseStatusCode.LOGIN_FROM_FORBIDDEN_DEVICE_TYPE)
@@ -203,9 +205,7 @@ class SessionHandler:
             status = USER_STATUS_AVAILABLE
         session.user_id = user_id
         session.device_type = int(device)
-        entry = SessionEntry(
-            device, self.local.instance_id, self.local.cluster_session_id(session), self.clock.now_ms()
-        )
+        entry = SessionEntry(device, self.local.instance_id, self.local.cluster_session_id(session), started_ms)
         registration = await self.registry.register(user_id, entry, status, policy)
         if not registration.accepted:
             session.user_id = None

@@ -118,6 +118,17 @@ QUERY_MAX_COUNT = setting(
     validator=between(1, 100_000),
     live=True,
 )
+SEQUENCE_HOLE_GRACE_S = setting(
+    "service.message.query.sequence_hole_grace_s",
+    float,
+    2.0,
+    "MongoDB only: a sequence id allocated without a stored message (its writer died between the counter "
+    "and the insert) is filled with a tombstone by the first sequence-range query that finds it once the "
+    "hole is this old; until then the query waits for the insert to land. A late insert then takes a new "
+    "sequence id, so no number ever holds two messages.",
+    validator=between(0.1, 60),
+    live=True,
+)
 WITH_TOTAL_MESSAGES = setting(
     "service.message.query.messages_per_conversation_with_total",
     int,

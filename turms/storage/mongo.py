@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -75,10 +75,16 @@ _UPDATE_ERROR_CODES = frozenset({2, 9, 14, 28, 40, 52, 56, 66})
 #: Index options a server may not implement (FerretDB v1: TTL, partial, hashed): we degrade, and say so.
 _NOT_IMPLEMENTED_CODES = frozenset({27, 67, 115, 238})
 _INDEX_CONFLICT_CODES = frozenset({85, 86})
+#: Sequence ids one insert_with_sequence tries when a hole repair took its number (one is the usual).
+_RENUMBER_ATTEMPTS = 5
 _TOMBSTONE_ATTEMPTS = 5
 _CLAIM_SEP = "\x1f"
 _CLAIM_KEEP = 1024
 _CLAIM_TTL = timedelta(hours=1)
+#: How long a claimed number stays a safe place to probe upwards from: far below _CLAIM_TTL, so every claim
+#: above it is younger than the cleanup's age limit.
+_CLAIM_TOP_FRESH_S = 600.0
+_CLAIM_TOPS_MAX = 100_000
 
 
 def utc_now() -> datetime:
@@ -164,6 +170,11 @@ class MongoStore:
         self._purge_task: asyncio.Task[None] | None = None
         self.degraded_indexes: list[str] = []
         self._atomic_updates: bool | None = None
+        #: Claim counters: one allocation per key at a time in this process (losers of a claim race retry,
+        #: so letting every local caller race makes a busy key quadratic). Entries live while in use.
+        self._claim_locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        #: Claim counters: the last number this process claimed per key, and when (monotonic seconds).
+        self._claim_tops: dict[str, tuple[int, float]] = {}
 
     @property
     def engine(self) -> str:
@@ -464,7 +475,17 @@ class MongoStore:
         if not isinstance(key, str) or not key or _CLAIM_SEP in key:
             raise InvalidUpdateError("a counter key is a non-empty string without \\x1f")
         if not await self._has_atomic_updates():
-            return await self._next_by_claim(key)
+            lock, users = self._claim_locks.get(key) or (asyncio.Lock(), 0)
+            self._claim_locks[key] = (lock, users + 1)
+            try:
+                async with lock:
+                    return await self._next_by_claim(key)
+            finally:
+                lock, users = self._claim_locks[key]
+                if users == 1:
+                    del self._claim_locks[key]
+                else:
+                    self._claim_locks[key] = (lock, users - 1)
         coll = self._coll(_COUNTERS)
 
         def make() -> Awaitable[Document | None]:
@@ -479,33 +500,43 @@ class MongoStore:
     async def _next_by_claim(self, key: str) -> int:
         """A dense counter from unique inserts alone, for servers without atomic read-modify-write.
 
-        Each number is a document ``<key>\\x1f<seq, zero-padded>``: to advance we read the highest and insert
-        the next; the unique ``_id`` lets exactly one caller win each number and losers retry, so no number
-        is handed out twice or skipped. Claims are never deleted while a stale reader could still act on
-        them: only those more than :data:`_CLAIM_KEEP` numbers behind and older than :data:`_CLAIM_TTL` go.
+        Each number is a claim document ``<key>\\x1f<seq, zero-padded>``; the unique ``_id`` lets exactly one
+        caller win each number, so no number is handed out twice or skipped. Claims are always 1..top without
+        a gap. The next number is found by inserting upwards from the last top this process knew (a
+        duplicate-key error means "taken, try the next"), because an insert is checked against the unique
+        index while FerretDB v1 answers every read (even by ``_id``) by scanning the collection. The highest
+        claim is read only when this process has no fresh top for the key (:data:`_CLAIM_TOP_FRESH_S`).
+        Claims are deleted only when far behind and old (:data:`_CLAIM_KEEP`, :data:`_CLAIM_TTL`), which a
+        fresh top never is, so probing upwards from it never lands on a deleted number.
         """
         coll = self._coll(_COUNTERS)
         prefix = key + _CLAIM_SEP
-        window = {"_id": {"$gte": prefix, "$lt": prefix + "\x7f"}}
-        delay = 0.001
-        while True:
-            top = await self._call(lambda: coll.find_one(window, sort=[("_id", -1)]))
+        now = time.monotonic()
+        known = self._claim_tops.get(key)
+        if known is not None and now - known[1] < _CLAIM_TOP_FRESH_S:
+            seq = known[0] + 1
+        else:
+            window = {"_id": {"$gte": prefix, "$lt": prefix + "\x7f"}}
+            top = await self._call(functools.partial(coll.find_one, window, sort=[("_id", -1)]))
             seq = (int(top["seq"]) if top is not None else 0) + 1
+        while True:
             try:
                 await coll.insert_one({"_id": f"{prefix}{seq:020d}", "seq": seq, "cd": self.clock()})
+                break
             except perr.DuplicateKeyError:
-                await asyncio.sleep(delay * random.random())
-                delay = min(delay * 2, 0.05)
-                continue
+                seq += 1  # taken by another process: the next one
             except perr.PyMongoError as exc:
                 raise map_error(exc) from exc
-            if seq % _CLAIM_KEEP == 0:
-                old = {
-                    "_id": {"$gte": prefix, "$lt": f"{prefix}{seq - _CLAIM_KEEP:020d}"},
-                    "cd": {"$lt": self.clock() - _CLAIM_TTL},
-                }
-                await self._call(functools.partial(coll.delete_many, old))
-            return seq
+        if len(self._claim_tops) >= _CLAIM_TOPS_MAX:
+            self._claim_tops.clear()
+        self._claim_tops[key] = (seq, now)
+        if seq % _CLAIM_KEEP == 0:
+            old = {
+                "_id": {"$gte": prefix, "$lt": f"{prefix}{seq - _CLAIM_KEEP:020d}"},
+                "cd": {"$lt": self.clock() - _CLAIM_TTL},
+            }
+            await self._call(functools.partial(coll.delete_many, old))
+        return seq
 
     async def insert_with_sequence(
         self, collection: str, document: Document, *, counter_key: str, field: str, tombstone: Document
@@ -513,16 +544,27 @@ class MongoStore:
         spec = self.schema[collection]
         self._prepare(spec, {**document, field: 0})
         tomb_check = self._prepare(spec, {**tombstone, field: 0})
-        seq = await self.next_sequence(counter_key)
-        doc = self._prepare(spec, {**document, field: seq})
         coll = self._coll(collection)
-        try:
-            await self._call(lambda: coll.insert_one(doc))
-        except StorageError as exc:
-            # The number is spent: fill it with a tombstone so readers never wait on a hole.
-            await self._write_tombstone(coll, {**tomb_check, field: seq})
-            raise exc from None
-        return seq
+        for _ in range(_RENUMBER_ATTEMPTS):
+            seq = await self.next_sequence(counter_key)
+            doc = self._prepare(spec, {**document, field: seq})
+            try:
+                await self._call(functools.partial(coll.insert_one, doc))
+                return seq
+            except DuplicateKeyError:
+                mine = await self._call(functools.partial(coll.find_one, {"_id": doc["_id"]}, {field: 1}))
+                if mine is not None:
+                    if mine.get(field) == seq:
+                        return seq  # a retried attempt of this very insert had been stored
+                    # The _id itself is taken: the number is spent, as for any failed insert.
+                    await self._write_tombstone(coll, {**tomb_check, field: seq})
+                    raise
+                # A reader filled this number as a hole (turms.service.message.holes): take the next one.
+            except StorageError as exc:
+                # The number is spent: fill it with a tombstone so readers never wait on a hole.
+                await self._write_tombstone(coll, {**tomb_check, field: seq})
+                raise exc from None
+        raise StorageError(f"{collection}: every sequence id tried was taken ({_RENUMBER_ATTEMPTS} attempts)")
 
     async def _write_tombstone(self, coll: AsyncCollection[Document], tomb: Document) -> None:
         delay = 0.05

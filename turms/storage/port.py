@@ -191,7 +191,10 @@ class Store(Protocol):
         The sequence stays dense: on SQLite allocation and insert share one transaction (a failed insert
         rolls the counter back). On MongoDB the counter is incremented first; if the insert then fails,
         ``tombstone`` (with ``field`` set to the allocated value) is inserted in its place so readers see a
-        tombstone, never a hole, and the insert's error is raised.
+        tombstone, never a hole, and the insert's error is raised. A writer that dies between the two steps
+        leaves a hole, which readers fill with a tombstone (``turms.service.message.holes``); a number that
+        is already taken when the insert arrives (a unique index on the sequence field says so) is skipped
+        and the next one allocated, on both adapters.
         """
         ...
 

@@ -64,6 +64,8 @@ log = logging.getLogger("turms.storage.sqlite")
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 _COUNTERS = "sequenceCounter"
+#: Sequence ids one insert_with_sequence tries when its number is already taken.
+_RENUMBER_ATTEMPTS = 5
 
 
 def utc_now() -> datetime:
@@ -645,15 +647,23 @@ class SqliteStore:
         self, collection: str, document: Document, *, counter_key: str, field: str, tombstone: Document
     ) -> int:
         # One transaction: if the insert fails its savepoint also rolls the counter back, so no hole and
-        # no tombstone are ever needed here.
+        # no tombstone are ever needed here. A number already taken (only possible if a document was put
+        # there by hand) is skipped, as on MongoDB.
         _check_counter(counter_key)
         coll = self.schema[collection]
         doc = self._prepare(coll, {**document, field: 0})
 
         def run(conn: sqlite3.Connection) -> int:
-            seq = self._next_sequence_sync(conn, counter_key)
-            self._insert_sync(conn, coll, {**doc, field: seq})
-            return seq
+            for _ in range(_RENUMBER_ATTEMPTS):
+                seq = self._next_sequence_sync(conn, counter_key)
+                try:
+                    self._insert_sync(conn, coll, {**doc, field: seq})
+                    return seq
+                except sqlite3.IntegrityError:
+                    if conn.execute(f'SELECT 1 FROM "{coll.name}" WHERE id = ?', (encode_id(doc["_id"]),)).fetchone():
+                        raise  # the _id itself is taken
+                    # The number holds another document (a hole repair's tombstone): take the next one.
+            raise StorageError(f"{collection}: every sequence id tried was taken ({_RENUMBER_ATTEMPTS} attempts)")
 
         return await self._write(run)
 

@@ -63,6 +63,22 @@ async def test_register_and_conflicts(redis_client: aioredis.Redis, membership: 
     assert {e.session_id for e in await reg.sessions(1)} == {"s2", "s3"}
 
 
+async def test_a_slow_login_never_displaces_a_later_one(redis_client: aioredis.Redis, membership: Membership) -> None:
+    """A login that started before the registered session's (the same client, reconnected while its first
+    login was still being checked) is refused instead of closing the newer session."""
+    reg = SessionRegistry(redis_client, KEYS, membership)
+    newer = SessionEntry(D.DESKTOP, membership.instance_id, "new", 2_000)
+    assert (await reg.register(7, newer, 0, EACH)).accepted
+    stale = await reg.register(7, SessionEntry(D.DESKTOP, membership.instance_id, "old", 1_000), 0, EACH)
+    assert not stale.accepted and stale.superseded
+    assert [c.session_id for c in stale.conflicts] == ["new"]
+    assert {e.session_id for e in await reg.sessions(7)} == {"new"}
+    # Started later (or at the same millisecond): it displaces as before.
+    later = await reg.register(7, SessionEntry(D.DESKTOP, membership.instance_id, "later", 2_000), 0, EACH)
+    assert later.accepted and not later.superseded
+    assert {e.session_id for e in await reg.sessions(7)} == {"later"}
+
+
 async def test_unregister_only_removes_own_entry(redis_client: aioredis.Redis, membership: Membership) -> None:
     reg = SessionRegistry(redis_client, KEYS, membership)
     old = entry(membership, D.IOS, "old")

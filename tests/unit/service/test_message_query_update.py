@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.protocol.status import SystemMessageType
@@ -138,3 +140,68 @@ async def test_edit_by_sender_only_and_group_type_rules(tmp_path: Path) -> None:
         mid = (await w.send(A, to=B)).data.long
         r = await w.call(A, "update_message_request", message_id=mid, text="x")
         assert r.code == Code.UPDATING_MESSAGE_BY_SENDER_IS_DISABLED
+
+
+# Sequence holes (a writer that died between the MongoDB counter and its insert) -------------------------
+
+
+def seqs(r: Any) -> list[tuple[int, bool]]:
+    """(sequence id, is tombstone) of each answered message."""
+    return [
+        (m.sequence_id, find_tagged(m.custom_attributes, TOMBSTONE_TAG) is not None) for m in r.data.messages.messages
+    ]
+
+
+async def test_an_old_hole_is_filled_with_a_tombstone_by_the_sync_that_meets_it(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        for _ in range(4):
+            await w.send(A, to=B)
+        await w.store.delete_one("message", {"sqid": 2})  # allocated, never stored
+        w.clock.advance(60)
+        r = await w.ok(B, Q, from_ids=[A], are_group_messages=False, attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
+        assert seqs(r) == [(1, False), (2, True), (3, False), (4, False)]
+        stored = await w.messages({"sqid": 2})
+        assert len(stored) == 1 and stored[0]["tomb"] is True
+        # The next send takes the next number; the tombstone is never shown outside sequence syncs.
+        assert (await w.send(A, to=B)).code == Code.OK
+        r = await w.ok(B, Q, from_ids=[A], are_group_messages=False)
+        assert [m.sequence_id for m in r.data.messages.messages] == [1, 3, 4, 5]
+
+
+async def test_a_young_hole_is_waited_for_and_an_insert_landing_meanwhile_wins(tmp_path: Path) -> None:
+    async with world(tmp_path, {"service.message.query.sequence_hole_grace_s": "0.5"}) as w:
+        for _ in range(3):
+            await w.send(A, to=B)
+        [original] = await w.messages({"sqid": 2})
+        await w.store.delete_one("message", {"sqid": 2})
+        sync = asyncio.create_task(w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 2, 0)]))
+        await asyncio.sleep(0.1)
+        assert not sync.done()  # waiting for the hole to age
+        await w.store.insert_one("message", original)  # the slow insert lands
+        r = await sync
+        assert seqs(r) == [(2, False), (3, False)]
+        assert r.data.messages.messages[0].id == original["_id"]
+
+
+async def test_numbers_below_the_lowest_stored_one_are_holes_unless_retention_took_them(tmp_path: Path) -> None:
+    settings = {"service.message.query.sequence_hole_grace_s": "0.1"}
+    async with world(tmp_path, settings) as w:
+        for _ in range(3):
+            await w.send(A, to=B)
+        # No retention: the bottom number is missing because its insert is late (or an admin deleted it).
+        await w.store.delete_one("message", {"sqid": 1})
+        w.clock.advance(60)
+        r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
+        assert seqs(r) == [(1, True), (2, False), (3, False)]
+    async with world(tmp_path / "retention", {**settings, "service.message.retention_period_h": "1"}) as w:
+        for _ in range(5):
+            await w.send(A, to=B)
+        await w.store.delete_many("message", {"sqid": {"$lte": 2}})  # retention took the oldest
+        w.clock.advance(60)
+        r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
+        assert seqs(r) == [(3, False), (4, False), (5, False)]
+        assert len(await w.messages()) == 3  # no tombstone written
+        # A hole above the lowest stored number is one, even when the range starts below it.
+        await w.store.delete_one("message", {"sqid": 4})
+        r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
+        assert seqs(r) == [(3, False), (4, True), (5, False)]

@@ -46,6 +46,7 @@ from turms.service.message.model import (
     ip_to_int,
     sequence_key,
     tagged,
+    tombstone,
     without_tag,
 )
 from turms.service.push import relayed
@@ -144,9 +145,12 @@ async def store_message(
         doc["pmid"] = pre_message_id
     # Only MongoDB writes the tombstone (when its insert fails after the counter moved); it keeps the
     # sequence dense and is skipped by readers.
-    tombstone = {"_id": services.ids.next_id(), "cid": cid, "dyd": now, "tomb": True}
     seq = await services.store.insert_with_sequence(
-        MESSAGE, doc, counter_key=sequence_key(cid), field="sqid", tombstone=tombstone
+        MESSAGE,
+        doc,
+        counter_key=sequence_key(cid),
+        field="sqid",
+        tombstone=tombstone(services.ids.next_id(), cid, now),
     )
     doc["sqid"] = seq
     return Stored(message_id, seq, now, doc)

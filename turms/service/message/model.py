@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from turms.clock import datetime_to_ms
@@ -56,6 +57,14 @@ def private_conversation_id(a: int, b: int) -> bytes:
 
 def group_conversation_id(group_id: int) -> bytes:
     return group_id.to_bytes(8, "big", signed=True)
+
+
+def tombstone(message_id: int, cid: bytes, delivery_date: datetime, sequence_id: int | None = None) -> dict[str, Any]:
+    """A stored sequence id without a message (skipped by readers, returned marked to syncing clients)."""
+    doc: dict[str, Any] = {"_id": message_id, "cid": cid, "dyd": delivery_date, "tomb": True}
+    if sequence_id is not None:
+        doc["sqid"] = sequence_id
+    return doc
 
 
 def conversation_id(is_group: bool, sender_id: int, target_id: int) -> bytes:

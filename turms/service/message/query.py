@@ -8,7 +8,8 @@
 * ``delivery_date_start``/``end`` (inclusive), ``are_system_messages``, ``descending``, ``max_count`` (capped
   by ``service.message.query.max_count``).
 * the :data:`~turms.service.message.model.SEQ_RANGE_TAG` attribute selects a sequence range of exactly one
-  conversation, ordered by sequence id; tombstones then appear, marked, so a syncing client sees no hole.
+  conversation, ordered by sequence id; tombstones then appear, marked, so a syncing client sees no hole
+  (a number a dead writer left without a message is filled first: ``turms.service.message.holes``).
 * ``with_total``: per conversation, the unread count (messages from others after the requester's read
   date) and its latest N messages (``service.message.query.messages_per_conversation_with_total``).
 """
@@ -24,7 +25,7 @@ from turms.protocol.pb import model_message_pb2, turms_notification_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.service.api import Response, ServiceRequest
 from turms.service.context import Services
-from turms.service.message import policy
+from turms.service.message import holes, policy
 from turms.service.message.model import (
     MESSAGE,
     SEQ_RANGE_TAG,
@@ -217,6 +218,12 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         flt = {k: v for k, v in base.items() if k != "tomb"}
         flt = {**flt, "cid": conversations[0].cid, "sqid": bounds}
         docs = await services.store.find(MESSAGE, flt, sort=[("sqid", direction)], limit=max_count)
+        if len(flt) == 2:  # the whole range (no date or kind filter): a missing number is a hole
+            cid = conversations[0].cid
+            found = await holes.missing_numbers(services, cid, docs, start, direction == 1)
+            if found:
+                await holes.repair(services, cid, found)
+                docs = await services.store.find(MESSAGE, flt, sort=[("sqid", direction)], limit=max_count)
         mark = True
     else:
         cids = [c.cid for c in conversations]
