@@ -193,9 +193,11 @@ async def deliver(
             trace_id=req.trace_id,
             broadcast=is_group and len(members) > threshold,
         )
-    except Exception:
+    except Exception as e:
         # The message is stored and acked: recipients will pull it. A push failure must not fail the send.
-        log.warning("pushing message to %d users failed", len(members), exc_info=True)
+        # No traceback: under overload (Redis pool exhausted) formatting one per message cost a quarter of
+        # the worker's CPU (py-spy, docs/benchmarks.md) and deepened the overload.
+        log.warning("pushing message to %d users failed: %s: %s", len(members), type(e).__name__, e)
 
 
 async def _lookup_ack(services: Services, message_id: int) -> MessageAck | None:
