@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 
 
@@ -11,3 +12,13 @@ def free_port(host: str = "127.0.0.1") -> int:
         s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+class CountingIds:
+    """An id generator for service-layer tests: consecutive ids from ``start``."""
+
+    def __init__(self, start: int = 1_000_000) -> None:
+        self._next = itertools.count(start)
+
+    def next_id(self) -> int:
+        return next(self._next)

@@ -6,7 +6,6 @@ the domains that own them would, so these tests do not depend on those domains' 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -21,6 +20,8 @@ from turms.service.api import Requester, Response, Router, ServiceRequest
 from turms.service.context import Services
 from turms.settings import load_settings
 from turms.storage.factory import open_store
+
+from testlib import CountingIds
 
 
 class Recorder:
@@ -51,14 +52,6 @@ class Recorder:
 class NoPresence:
     async def statuses(self, user_ids: Any) -> dict[int, tuple[int | None, list[int]]]:
         return {u: (None, []) for u in user_ids}
-
-
-class Ids:
-    def __init__(self) -> None:
-        self._next = itertools.count(1_000_000)
-
-    def next_id(self) -> int:
-        return next(self._next)
 
 
 class World:
@@ -167,7 +160,7 @@ async def world(tmp_path: Path, settings: dict[str, str] | None = None) -> Async
     await store.start()
     clock = FakeClock()
     notes = Recorder()
-    services = Services(loaded, store, clock, Ids(), notes, NoPresence())
+    services = Services(loaded, store, clock, CountingIds(1_000_000), notes, NoPresence())
     router = Router()
     message.register(router, services)
     conversation.register(router, services)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ from turms.service.group.model import GROUP_TYPE, InvitationStrategy, JoinStrate
 from turms.service.group.speaking import send_message_code
 from turms.settings import load_settings
 from turms.storage.factory import open_store
+
+from testlib import CountingIds
 
 
 class Recorder:
@@ -93,14 +94,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     store = open_store(settings)
     await store.start()
     clock = FakeClock()
-    counter = itertools.count(1000)
-
-    class Ids:
-        def next_id(self) -> int:
-            return next(counter)
-
     notes = Recorder()
-    services = Services(settings, store, clock, Ids(), notes, NoPresence())
+    services = Services(settings, store, clock, CountingIds(1000), notes, NoPresence())
     router = Router()
     group.register(router, services)
     try:

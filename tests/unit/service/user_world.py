@@ -4,7 +4,6 @@ recording Notifier port (the routing bus is tested in the integration tests).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +17,8 @@ from turms.service.api import Requester, Response, Router, ServiceRequest
 from turms.service.context import Services
 from turms.settings import load_settings
 from turms.storage.factory import open_store
+
+from testlib import CountingIds
 
 
 class Recorder:
@@ -52,14 +53,6 @@ class Presence:
 
     async def statuses(self, user_ids: Any) -> dict[int, tuple[int | None, list[int]]]:
         return {u: ((0, [0]) if u in self.online else (None, [])) for u in user_ids}
-
-
-class Ids:
-    def __init__(self) -> None:
-        self._next = itertools.count(5_000_000)
-
-    def next_id(self) -> int:
-        return next(self._next)
 
 
 class World:
@@ -103,7 +96,7 @@ async def world(tmp_path: Path, settings: dict[str, str] | None = None, *, geo: 
     await store.start()
     clock = FakeClock()
     notes = Recorder()
-    services = Services(loaded, store, clock, Ids(), notes, Presence(), geo=geo)
+    services = Services(loaded, store, clock, CountingIds(5_000_000), notes, Presence(), geo=geo)
     router = Router()
     user.register(router, services)
     relationship.register(router, services)
