@@ -86,6 +86,12 @@ class Participant:
 FERRETDB_SHARE = 8
 SEND_DEADLINE_S = 60.0
 FERRETDB_SEND_DEADLINE_S = 240.0
+#: Seconds between two connection cuts (uniform in this range). On FerretDB the gaps are FERRETDB_SHARE times
+#: longer: at the same wall-clock rate a FerretDB run (about 3 acks/s) saw 1,053 cuts for 250 messages, four
+#: per message against one per 50 on SQLite, and every reconnect's resync is a collection scan there, so the
+#: run measured FerretDB's collapse under its own overload (requests past the clients' 5 s timeout, retried,
+#: piling up) instead of the delivery contract. Still several times more cuts per message than on SQLite.
+CUT_GAP_S = (0.02, 0.15)
 
 
 @contextlib.contextmanager
@@ -109,17 +115,24 @@ def store_settings(kind: str, tmp_path: Path) -> Iterator[dict[str, str]]:
 
 async def run_load(tmp_path: Path, per_client: int, *, kill_worker: bool, seed: int, store_kind: str) -> None:
     rng = random.Random(seed)
-    deadline = SEND_DEADLINE_S
+    deadline, cut_gap = SEND_DEADLINE_S, CUT_GAP_S
     if store_kind == "mongo" and not os.environ.get("TURMS_TEST_MONGO_URI"):
         per_client //= FERRETDB_SHARE
         deadline = FERRETDB_SEND_DEADLINE_S
+        cut_gap = (CUT_GAP_S[0] * FERRETDB_SHARE, CUT_GAP_S[1] * FERRETDB_SHARE)
     print(f"delivery test on {store_kind}, seed {seed}, {per_client} messages per client")
     with store_settings(store_kind, tmp_path) as storage:
-        await _run_load(tmp_path, per_client, kill_worker, rng, storage, deadline)
+        await _run_load(tmp_path, per_client, kill_worker, rng, storage, deadline, cut_gap)
 
 
 async def _run_load(
-    tmp_path: Path, per_client: int, kill_worker: bool, rng: random.Random, storage: dict[str, str], deadline: float
+    tmp_path: Path,
+    per_client: int,
+    kill_worker: bool,
+    rng: random.Random,
+    storage: dict[str, str],
+    deadline: float,
+    cut_gap: tuple[float, float],
 ) -> None:
     server = Server(tmp_path, workers=2, settings={**SERVER_SETTINGS, **storage})
     with running(server):
@@ -139,7 +152,7 @@ async def _run_load(
                 for gid, group_members in members.items():
                     await make_group(store, gid, group_members)
                 await asyncio.gather(*(p.start() for p in people))
-                await exchange(server, proxy, store, people, per_client, kill_worker, rng, deadline)
+                await exchange(server, proxy, store, people, per_client, kill_worker, rng, deadline, cut_gap)
         finally:
             for p in people:  # also when the run failed: nothing left open for a later test to trip on
                 await p.messages.close()
@@ -156,6 +169,7 @@ async def exchange(
     kill_worker: bool,
     rng: random.Random,
     deadline: float,
+    cut_gap: tuple[float, float],
 ) -> None:
     """Everyone sends ``per_client`` messages under connection cuts (and a kill), then resyncs; then check."""
     progress = [0]
@@ -165,7 +179,7 @@ async def exchange(
 
     async def chaos() -> None:
         while not stop.is_set():
-            await asyncio.sleep(rng.uniform(0.02, 0.15))
+            await asyncio.sleep(rng.uniform(*cut_gap))
             proxy.cut_random(rng)
             if kill_worker and not killed and progress[0] >= total // 2:
                 pid = rng.choice(sorted(server.worker_pids()))
@@ -242,15 +256,9 @@ async def check(store: Any, people: list[Participant]) -> None:
             assert p.delivered.get(key, []) == history, f"user {p.uid}: {key} differs from the stored history"
 
 
-#: On FerretDB the runs go to the long mode (``-m fault``): saturated by the resyncs of constantly
-#: reconnecting clients, it acked 200 of 250 messages in 240 s on a loaded CI machine (250 in 37 to 56 s here).
-#: With ``TURMS_TEST_MONGO_URI`` (a real MongoDB) they run in the default suite too.
-_MONGO_MARKS = [pytest.mark.mongo] if os.environ.get("TURMS_TEST_MONGO_URI") else [pytest.mark.mongo, pytest.mark.fault]
-STORES = [pytest.param("sqlite"), pytest.param("mongo", marks=_MONGO_MARKS)]
-#: Open (docs/reliability.md): on FerretDB, after the worker kill some clients are closed with 501 (another
-#: login of the same user displaced their session) and, honouring 501, stop reconnecting; this variant fails
-#: in the long mode until that is fixed.
-KILL_STORES = STORES
+#: FerretDB is back in the default suite: with cuts paced to its throughput (:data:`CUT_GAP_S`) a run takes
+#: 8 to 11 s here (it was in the long mode while cuts at SQLite's pace drove it into collapse).
+STORES = [pytest.param("sqlite"), pytest.param("mongo", marks=pytest.mark.mongo)]
 
 
 @pytest.mark.timeout(360)
@@ -260,7 +268,7 @@ async def test_delivery_with_random_connection_drops(tmp_path: Path, store_kind:
 
 
 @pytest.mark.timeout(360)
-@pytest.mark.parametrize("store_kind", KILL_STORES)
+@pytest.mark.parametrize("store_kind", STORES)
 async def test_delivery_with_a_worker_killed_mid_run(tmp_path: Path, store_kind: str) -> None:
     await run_load(tmp_path, 40, kill_worker=True, seed=random.randrange(1 << 30), store_kind=store_kind)
 

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,7 +16,9 @@ import pytest
 
 from turms.client import TurmsClient
 from turms.gateway.login_policy import DeviceType, LoginConflictStrategy, SimultaneousLoginStrategy
+from turms.protocol.framing import encode_frame
 from turms.protocol.pb import request_user_pb2
+from turms.protocol.pb.turms_request_pb2 import TurmsRequest
 from turms.service.accounts import create_user
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
@@ -25,6 +28,8 @@ from session_support import host, login, set_live_settings, shared_store
 
 pytestmark = pytest.mark.slow
 D = DeviceType
+ONE_FOR_ALL = SimultaneousLoginStrategy.ALLOW_ONE_DEVICE_FOR_ALL_DEVICE_TYPES_ONLINE
+DISPLACE = LoginConflictStrategy.DISCONNECT_LOGGED_IN_DEVICES
 _user_ids = itertools.count(1000)
 
 
@@ -84,6 +89,48 @@ async def test_kick_routes_across_hosts(cluster: tuple[Server, Server, Path]) ->
     )
     assert await closed_with(mobile) == 500
     for c in (second, observer):
+        await c.close()
+
+
+async def test_an_abandoned_login_never_displaces_the_live_session(cluster: tuple[Server, Server, Path]) -> None:
+    """A client gave up on a login (timeout, connection closed) before a stalled worker read it, and logged in
+    elsewhere. When the worker comes back, it finds the login and the close together: the login must neither
+    register nor close the session the client really uses."""
+    h1, h2, sqlite = cluster
+    async with shared_store(sqlite) as store:
+        await set_live_settings(
+            store,
+            h1.settings["redis.url"],
+            {
+                "gateway.simultaneous_login.strategy": ONE_FOR_ALL.value,
+                "gateway.simultaneous_login.conflict_strategy": DISPLACE.value,
+            },
+        )
+    uid = next(_user_ids)
+    live, _ = await login(h2.tcp_port, uid, D.DESKTOP)
+    request = TurmsRequest(request_id=1)
+    request.create_session_request.version = 1
+    request.create_session_request.user_id = uid
+    request.create_session_request.device_type = int(D.ANDROID)
+    stalled = h1.worker_pids()
+    for pid in stalled:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        abandoned = socket.create_connection(("127.0.0.1", h1.tcp_port), timeout=5)
+        abandoned.sendall(encode_frame(request.SerializeToString()))
+        abandoned.shutdown(socket.SHUT_WR)
+        await asyncio.sleep(0.2)
+    finally:
+        for pid in stalled:
+            os.kill(pid, signal.SIGCONT)
+    with abandoned:
+        loop = asyncio.get_running_loop()
+        while await loop.run_in_executor(None, abandoned.recv, 65536):
+            pass  # whatever the worker answers (nothing, or OK followed by its own close): read to the end
+    assert await still_alive(live)
+    observer, _ = await login(h2.tcp_port, next(_user_ids), D.DESKTOP)
+    assert (await statuses(observer, uid))[uid] == (0, {int(D.DESKTOP)})
+    for c in (live, observer):
         await c.close()
 
 

@@ -77,11 +77,18 @@ class SessionRegistry:
         conflicts = tuple(SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2))
         return Registration(raw[0] == 1, conflicts, superseded=raw[0] == 2)
 
-    async def unregister(self, user_id: int, entry: SessionEntry) -> tuple[bool, bool]:
-        """Remove ``entry`` if it is still registered. Returns (removed, user now offline)."""
-        removed, offline = await _UNREGISTER(
-            self.redis, keys=[self.keys.session(user_id)], args=[int(entry.device), entry.encode()]
-        )
+    async def unregister(
+        self, user_id: int, entry: SessionEntry, restore: Iterable[SessionEntry] = ()
+    ) -> tuple[bool, bool]:
+        """Remove ``entry`` if it is still registered. Returns (removed, user now offline).
+
+        ``restore``: the entries ``entry``'s registration displaced, put back (where their device type is still
+        free) when it is removed — the undo of a login whose connection closed while it registered.
+        """
+        args: list[str | int] = [int(entry.device), entry.encode()]
+        for e in restore:
+            args += [int(e.device), e.encode()]
+        removed, offline = await _UNREGISTER(self.redis, keys=[self.keys.session(user_id)], args=args)
         return bool(removed), bool(offline)
 
     async def sessions(self, user_id: int) -> list[SessionEntry]:

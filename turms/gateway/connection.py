@@ -69,7 +69,8 @@ class ClientSession:
         self.entry: Any = None
         #: Requests dispatched and not answered yet.
         self.in_flight = 0
-        #: The close status sent (or about to be), once the gateway decided to close.
+        #: The close status sent (or about to be) once the gateway decided to close; ``CONNECTION_CLOSED`` when
+        #: the peer left first.
         self.closing: int | None = None
 
     @property

@@ -137,6 +137,9 @@ class Gateway:
         return session
 
     def connection_lost(self, session: ClientSession) -> None:
+        if session.closing is None:
+            # The peer left: a request still in flight (a login) must see the session as gone.
+            session.closing = int(SessionCloseStatus.CONNECTION_CLOSED)
         self._forget_timers(session)
         removed = self._sessions.pop(session.id, None) is not None
         self.guard.closed(session.id)

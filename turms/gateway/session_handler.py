@@ -212,8 +212,9 @@ class SessionHandler:
             session.device_type = None
             return self._reply(request, ResponseStatusCode.SESSION_SIMULTANEOUS_CONFLICTS_DECLINE)
         if _gone(session):
-            # Closed during registration: undo it.
-            self._spawn(self.registry.unregister(user_id, entry))
+            # Closed during registration: undo it, and give back the places of the sessions it displaced (they
+            # were not told; a login that never got to its client must not take over from one that did).
+            self._spawn(self.registry.unregister(user_id, entry, registration.conflicts))
             return None
         session.entry = entry
         first_here = not self.local.of_user(user_id)
@@ -225,6 +226,13 @@ class SessionHandler:
             self._refuse_blocked(session, request)  # blocked while it registered
             return None
         if registration.conflicts:
+            log.info(
+                "user %d logged in on device %s as %s, displacing %s",
+                user_id,
+                device.name,
+                entry.session_id,
+                ", ".join(f"{e.session_id} ({e.device.name}, login {e.login_ms})" for e in registration.conflicts),
+            )
             await self.bus.kick(
                 registration.conflicts,
                 SessionCloseStatus.DISCONNECTED_BY_OTHER_DEVICE,

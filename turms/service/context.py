@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from turms.clock import Clock
-from turms.service.api import Notifier, Presence
+from turms.service.api import Notifier, Presence, Response
+from turms.service.single_flight import SingleFlight
 from turms.settings import Settings
 from turms.storage.port import Store
 
@@ -33,3 +34,6 @@ class Services:
     geo: GeoIndex | None = None
     #: Antispam for user-supplied text (``turms.security.antispam.check_text``); None checks nothing.
     moderator: TextModerator | None = None
+    #: Sends with an idempotency key running in this worker, by (sender, device type, key): a retry that
+    #: arrives meanwhile waits for the first attempt's ack instead of repeating its work.
+    sends_in_flight: SingleFlight[tuple[int, int, str], Response] = field(default_factory=SingleFlight)

@@ -10,7 +10,7 @@ May import: the standard library, ``aiohttp``, ``turms.protocol`` (framing), ``t
 
 from __future__ import annotations
 
-from turms.transport.listeners import ListenerError, bind_reuseport, sweep_accept
+from turms.transport.listeners import ListenerError, bind_reuseport, start_listening, sweep_accept
 from turms.transport.tcp import TcpConnection, tcp_protocol_factory
 from turms.transport.websocket import WebSocketEndpoint
 
@@ -19,6 +19,7 @@ __all__ = [
     "TcpConnection",
     "WebSocketEndpoint",
     "bind_reuseport",
+    "start_listening",
     "sweep_accept",
     "tcp_protocol_factory",
 ]

@@ -23,8 +23,13 @@ class ListenerError(Exception):
         self.errno = errno_
 
 
-def bind_reuseport(what: str, host: str, port: int, backlog: int) -> socket.socket:
-    """A non-blocking listening TCP socket on ``host:port`` with ``SO_REUSEPORT`` (and ``SO_REUSEADDR``)."""
+def bind_reuseport(what: str, host: str, port: int) -> socket.socket:
+    """A non-blocking TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (and ``SO_REUSEADDR``).
+
+    Bound, not listening: a taken port fails here, at once, but the kernel hands this socket no connection
+    until :func:`start_listening` (a worker listens only once it can serve; connections queued on a socket
+    whose worker is still booting wait unanswered, and their clients time out and log in elsewhere).
+    """
     try:
         infos = socket.getaddrinfo(
             host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE | socket.AI_ADDRCONFIG
@@ -40,7 +45,6 @@ def bind_reuseport(what: str, host: str, port: int, backlog: int) -> socket.sock
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(addr)
-        sock.listen(backlog)
         sock.setblocking(False)
     except OSError as e:
         sock.close()
@@ -49,6 +53,16 @@ def bind_reuseport(what: str, host: str, port: int, backlog: int) -> socket.sock
             cause += " (by a process that did not set SO_REUSEPORT, or another user's)"
         raise ListenerError(e.errno or 0, f"cannot bind the {what} listener to {host}:{port}: {cause}") from None
     return sock
+
+
+def start_listening(what: str, sock: socket.socket, backlog: int) -> None:
+    """Join the ``SO_REUSEPORT`` group: from now on the kernel queues new connections on ``sock`` too."""
+    try:
+        sock.listen(backlog)
+    except OSError as e:
+        host, port = sock.getsockname()[:2]
+        cause = os.strerror(e.errno) if e.errno else str(e)
+        raise ListenerError(e.errno or 0, f"cannot listen on the {what} listener at {host}:{port}: {cause}") from None
 
 
 def sweep_accept(sock: socket.socket, limit: int = 65536) -> list[socket.socket]:

@@ -1,8 +1,10 @@
 """A worker's life: boot (bind, connect, report READY), serve, drain.
 
 Boot binds every listener first, so a taken port fails in milliseconds, then waits for Redis up to
-``redis.connect_timeout_s``. Any boot failure is reported to the supervisor as ``FAIL <cause>`` and the
-worker exits with :data:`~turms.worker.control.EXIT_BOOT_FAILURE`.
+``redis.connect_timeout_s`` and builds the components; only then do the sockets listen (join the
+``SO_REUSEPORT`` groups), so no connection waits in the queue of a worker that cannot serve it yet. Any
+boot failure is reported to the supervisor as ``FAIL <cause>`` and the worker exits with
+:data:`~turms.worker.control.EXIT_BOOT_FAILURE`.
 
 Drain (SIGTERM, or the supervisor died):
 
@@ -47,6 +49,7 @@ from turms.transport import (
     ListenerError,
     WebSocketEndpoint,
     bind_reuseport,
+    start_listening,
     sweep_accept,
     tcp_protocol_factory,
 )
@@ -58,6 +61,8 @@ log = logging.getLogger("turms.worker")
 
 #: Upper bound of the interval between two heartbeats to the supervisor.
 MAX_HEARTBEAT_INTERVAL_S = 1.0
+#: Accept queue of the admin HTTP listener (the client listeners use ``gateway.backlog``).
+ADMIN_BACKLOG = 128
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class Worker:
             redis_ping=self._redis_ping,
         )
         self._sockets: dict[str, socket.socket] = {}
+        self._backlogs: dict[str, int] = {}
         self._tcp_server: asyncio.AbstractServer | None = None
         self._runners: dict[str, web.AppRunner] = {}
         self._sites: dict[str, web.SockSite] = {}
@@ -155,16 +161,14 @@ class Worker:
         backlog = s.get(gw.BACKLOG)
         try:
             if s.get(gw.TCP_ENABLED):
-                self._sockets["client TCP"] = bind_reuseport(
-                    "client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT), backlog
-                )
+                self._sockets["client TCP"] = bind_reuseport("client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT))
             if s.get(gw.WS_ENABLED):
                 self._sockets["client WebSocket"] = bind_reuseport(
-                    "client WebSocket", s.get(gw.WS_HOST), s.get(gw.WS_PORT), backlog
+                    "client WebSocket", s.get(gw.WS_HOST), s.get(gw.WS_PORT)
                 )
             if s.get(admin.HTTP_ENABLED):
                 self._sockets["admin HTTP"] = bind_reuseport(
-                    "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT), 128
+                    "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT)
                 )
         except ListenerError as e:
             raise BootError(str(e)) from None
@@ -181,6 +185,14 @@ class Worker:
             )
         except (StorageError, aioredis.RedisError, OSError, TimeoutError, WorkerIdUnavailableError) as e:
             raise BootError(f"cannot start the store or the cluster services: {e!r}") from None
+        # Only now, ready to serve, do the sockets join the SO_REUSEPORT groups: before, the kernel would queue
+        # a share of new connections on them, unanswered for as long as the boot takes.
+        self._backlogs = {name: backlog if name != "admin HTTP" else ADMIN_BACKLOG for name in self._sockets}
+        try:
+            for name, sock in self._sockets.items():
+                start_listening(name, sock, self._backlogs[name])
+        except ListenerError as e:
+            raise BootError(str(e)) from None
         loop = asyncio.get_running_loop()
         if "client TCP" in self._sockets:
             factory = tcp_protocol_factory(
@@ -191,7 +203,9 @@ class Worker:
             )
             # The server gets a duplicate descriptor: the original stays open after the server closes so
             # the drain can accept what is still queued on it (see turms.transport.listeners).
-            self._tcp_server = await loop.create_server(factory, sock=self._sockets["client TCP"].dup())
+            self._tcp_server = await loop.create_server(
+                factory, sock=self._sockets["client TCP"].dup(), backlog=self._backlogs["client TCP"]
+            )
         if "client WebSocket" in self._sockets:
             await self._start_site("client WebSocket", WebSocketEndpoint(self.gateway, s).app())
         if "admin HTTP" in self._sockets:
@@ -236,7 +250,7 @@ class Worker:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         self._runners[name] = runner
-        site = web.SockSite(runner, self._sockets[name].dup())
+        site = web.SockSite(runner, self._sockets[name].dup(), backlog=self._backlogs[name])
         await site.start()
         self._sites[name] = site
 

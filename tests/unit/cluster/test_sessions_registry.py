@@ -91,6 +91,31 @@ async def test_unregister_only_removes_own_entry(redis_client: aioredis.Redis, m
     assert await redis_client.exists(KEYS.session(7)) == 0
 
 
+async def test_undoing_a_login_gives_back_what_it_displaced(
+    redis_client: aioredis.Redis, membership: Membership
+) -> None:
+    """A login whose connection closed while it registered is removed and the sessions it displaced come back,
+    except where their device type was taken again meanwhile."""
+    ALL_ONE = LoginPolicy(
+        SimultaneousLoginStrategy.ALLOW_ONE_DEVICE_FOR_ALL_DEVICE_TYPES_ONLINE,
+        LoginConflictStrategy.DISCONNECT_LOGGED_IN_DEVICES,
+    )
+    reg = SessionRegistry(redis_client, KEYS, membership)
+    live = entry(membership, D.DESKTOP, "live")
+    assert (await reg.register(8, live, 0, ALL_ONE)).accepted
+    zombie = SessionEntry(D.ANDROID, membership.instance_id, "zombie", 5)
+    displaced = await reg.register(8, zombie, 0, ALL_ONE)
+    assert [c.session_id for c in displaced.conflicts] == ["live"]
+    assert await reg.unregister(8, zombie, displaced.conflicts) == (True, False)
+    assert [e.session_id for e in await reg.sessions(8)] == ["live"]
+    # Undo after the displaced device type was taken again meanwhile: the newer entry stays.
+    displaced = await reg.register(8, zombie, 0, ALL_ONE)
+    assert [c.session_id for c in displaced.conflicts] == ["live"]
+    await redis_client.hset(KEYS.session(8), str(int(D.DESKTOP)), f"{membership.instance_id}|taken|9")
+    assert await reg.unregister(8, zombie, displaced.conflicts) == (True, False)
+    assert [e.session_id for e in await reg.sessions(8)] == ["taken"]
+
+
 async def test_dead_instance_entries_are_absent(redis_client: aioredis.Redis) -> None:
     alive = Membership(redis_client, KEYS, "n", liveness_window_ms=60_000)
     dead = Membership(redis_client, KEYS, "n", liveness_window_ms=60_000)

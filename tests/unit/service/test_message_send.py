@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.security.antispam import TextType, Verdict
+from turms.service.api import Response
 from turms.service.message.model import (
     IDEMPOTENCY_TAG,
     MESSAGE_TAG,
@@ -147,13 +150,49 @@ async def test_a_retry_with_the_same_key_returns_the_original_ack(tmp_path: Path
         assert (await w.send(A, to=B, attrs=[tag(IDEMPOTENCY_TAG, 5)])).code == Code.ILLEGAL_ARGUMENT
 
 
-async def test_concurrent_retries_create_one_message(tmp_path: Path) -> None:
+class Unshared:
+    """Each attempt runs on its own, as attempts that reached different workers do."""
+
+    async def run(self, key: object, call: Callable[[], Awaitable[Response]]) -> Response:
+        return await call()
+
+
+async def test_concurrent_attempts_on_different_workers_create_one_message(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
+        w.s.sends_in_flight = Unshared()  # type: ignore[assignment]
         key = [tag(IDEMPOTENCY_TAG, "same")]
         acks = await asyncio.gather(*(w.send(A, to=B, attrs=key) for _ in range(10)))
         assert {a.code for a in acks} == {Code.OK}
         assert len({a.data.long for a in acks}) == 1
         assert len(await w.messages()) == 1
+
+
+async def test_retries_reaching_the_worker_of_a_running_attempt_wait_for_its_ack(tmp_path: Path) -> None:
+    """A client retried while its first attempt was still running (slow store): the retries share the first
+    attempt's work instead of each claiming, numbering and inserting again."""
+    async with world(tmp_path) as w:
+        inserts = 0
+        real = w.store.insert_with_sequence
+
+        async def slow_insert(*args: Any, **kwargs: Any) -> int:
+            nonlocal inserts
+            inserts += 1
+            await asyncio.sleep(0.05)
+            return await real(*args, **kwargs)
+
+        w.store.insert_with_sequence = slow_insert  # type: ignore[method-assign]
+        key = [tag(IDEMPOTENCY_TAG, "retried")]
+        first = asyncio.create_task(w.send(A, to=B, attrs=key, text="hello"))
+        await asyncio.sleep(0.01)
+        retries = await asyncio.gather(*(w.send(A, to=B, attrs=key, text="hello") for _ in range(5)))
+        original = await first
+        assert original.code == Code.OK
+        assert [r.data.long for r in retries] == [original.data.long] * 5
+        assert inserts == 1
+        assert len(await w.messages()) == 1 and len(w.notes.sent) == 1
+        # Once it is done, a later retry is answered from the stored claim, as before.
+        late = await w.send(A, to=B, attrs=key, text="hello")
+        assert late.data.long == original.data.long and inserts == 1
 
 
 async def test_a_claim_whose_message_was_never_stored_does_not_block_the_retry(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ reused after that creates a new message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -261,6 +262,43 @@ async def handle_create(services: Services, req: ServiceRequest) -> Response:
 
     key = idempotency_key(req, s.get(message_settings.IDEMPOTENCY_KEY_MAX_LENGTH))
 
+    def send() -> Awaitable[Response]:
+        return _send(
+            services,
+            req,
+            body,
+            sender=sender,
+            target=target,
+            is_group=is_group,
+            is_system=is_system,
+            text=text,
+            records=records,
+            forwarded=forwarded,
+            key=key,
+        )
+
+    if key is None:
+        return await send()
+    # A retry of an attempt still running here waits for its ack (see turms.service.single_flight).
+    return await services.sends_in_flight.run((sender, req.requester.device_type, key), send)
+
+
+async def _send(
+    services: Services,
+    req: ServiceRequest,
+    body: Any,
+    *,
+    sender: int,
+    target: int,
+    is_group: bool,
+    is_system: bool,
+    text: str | None,
+    records: list[bytes],
+    forwarded: dict[str, Any] | None,
+    key: str | None,
+) -> Response:
+    """Check the sender may send, claim the idempotency key, store, ack, push (the validated request)."""
+    s = services.settings
     if not is_system:
         if is_group:
             await policy.check_group_send(services.store, sender, target, req.now)
