@@ -131,4 +131,5 @@ TEST_SCHEMA = Schema.of(
         (Index((("conv", 1), ("seq", 1)), unique=True),),
     ),
     SCHEMA["sequenceCounter"],
+    SCHEMA["messagePurge"],
 )

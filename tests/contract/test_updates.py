@@ -67,6 +67,16 @@ async def test_min_max(store: Store) -> None:
     assert (doc["fd"], doc["n"]) == (day(4), 3)
 
 
+async def test_max_upsert_keeps_a_high_water_mark(store: Store) -> None:
+    """Retention's purge mark: ``$max`` with upsert on a bytes ``_id`` inserts, then only ever raises."""
+    key = b"\x00\x01conversation"
+    await store.update_one("messagePurge", {"_id": key}, {"$max": {"sqid": 7}}, upsert=True)
+    await store.update_one("messagePurge", {"_id": key}, {"$max": {"sqid": 3}}, upsert=True)
+    assert await store.find("messagePurge", {}) == [{"_id": key, "sqid": 7}]
+    await store.update_one("messagePurge", {"_id": key}, {"$max": {"sqid": 9}}, upsert=True)
+    assert (await store.find_one("messagePurge", {"_id": key})) == {"_id": key, "sqid": 9}
+
+
 async def test_push(store: Store) -> None:
     await load_things(store)
     await store.update_one("things", {"_id": 1}, {"$push": {"tags": "b"}})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ async def store(server: Server) -> AsyncIterator[Store]:
 
 
 def test_client_tags_equal_the_servers() -> None:
-    for name in ("IDEMPOTENCY_TAG", "SEQ_RANGE_TAG", "MESSAGE_TAG", "TOMBSTONE_TAG", "RECALLED_TAG"):
+    for name in ("IDEMPOTENCY_TAG", "SEQ_RANGE_TAG", "MESSAGE_TAG", "TOMBSTONE_TAG", "RECALLED_TAG", "PURGED_TAG"):
         assert getattr(client_message, name) == getattr(server_model, name)
 
 
@@ -199,3 +200,42 @@ async def test_reconnect_resyncs_what_was_missed(server: Server) -> None:
         await b2.close()
     finally:
         await a.close()
+
+
+async def test_a_client_away_while_retention_purged_catches_up_past_the_purge(tmp_path: Path) -> None:
+    """B last saw message 1; retention then deleted 1..3 (their delivery dates are moved back past the retention
+    period). B's resync is answered with a purge marker and B goes on from 4, delivered in order."""
+    settings = {
+        **SERVER_SETTINGS,
+        "service.message.retention_period_h": "1",
+        "service.message.retention_interval_s": "1",
+    }
+    with running(Server(tmp_path, workers=2, settings=settings)) as server:
+        await server.wait_ready()
+        async with server_store(server.data_dir) as store:
+            a, a_msgs = await messaging(server.tcp_port, 501)
+            try:
+                for i in range(1, 4):
+                    await a_msgs.send_private(502, f"old {i}")
+                cid = server_model.private_conversation_id(501, 502)
+                expired = datetime.now(UTC) - timedelta(hours=2)
+                await store.update_many("message", {"cid": cid}, {"$set": {"dyd": expired}})
+                deadline = asyncio.get_running_loop().time() + 10
+                while await store.count("message", {"cid": cid}):
+                    assert asyncio.get_running_loop().time() < deadline, "retention did not run"
+                    await asyncio.sleep(0.1)
+                await a_msgs.send_private(502, "new 4")
+                b = await connect(server.tcp_port, 502)
+                b_msgs = MessageService(b, 502, since={ConversationKey(False, 501): 1})
+                try:
+                    await asyncio.wait_for(b_msgs.resync(), 10)
+                    assert (await b_msgs.next_message(5)).text == "new 4"
+                    assert b_msgs.last_sequence_ids == {ConversationKey(False, 501): 4}
+                    await a_msgs.send_private(502, "new 5")
+                    assert (await b_msgs.next_message(5)).text == "new 5"
+                finally:
+                    await b_msgs.close()
+                    await b.close()
+            finally:
+                await a_msgs.close()
+                await a.close()

@@ -37,6 +37,7 @@ SEQ_RANGE_TAG = "turms:seq_range"
 MESSAGE_TAG = "turms:message"
 TOMBSTONE_TAG = "turms:tombstone"
 RECALLED_TAG = "turms:recalled"
+PURGED_TAG = "turms:purged"
 RESYNC_MARKER = "turms:resync"
 
 #: Codes after which a send is retried with the same key (the server did not, or may not, have handled it).
@@ -193,6 +194,23 @@ class MessageService:
         if not buffered:
             self._buffer.pop(key, None)
 
+    def _skip_purged(self, key: ConversationKey, through: int) -> None:
+        """The server's purge marker: every number up to ``through`` is gone (retention deleted it). What was
+        buffered below it is delivered in order; delivery goes on from the number above."""
+        last = self._last.get(key, 0)
+        if through <= last:
+            return
+        buffered = self._buffer.get(key, {})
+        for seq in sorted(s for s in buffered if s <= through):
+            m = buffered.pop(seq)
+            if m is not None:
+                self._deliver(m)
+        self._last[key] = through
+        if buffered and through + 1 in buffered:
+            self._offer(key, through + 1, buffered.pop(through + 1))
+        elif not buffered:
+            self._buffer.pop(key, None)
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
@@ -293,6 +311,9 @@ class MessageService:
                 raise
             got = list(n.data.messages.messages) if n.HasField("data") else []
             for msg in got:
+                if tag_args(msg.custom_attributes, PURGED_TAG) is not None:
+                    self._skip_purged(key, msg.sequence_id)
+                    continue
                 # Offered under the synced conversation: a tombstone names no sender, recipient or group, so
                 # the key derived from the model would be wrong for it (and the conversation would stall).
                 _, seq, m = self._from_model(msg)

@@ -520,6 +520,13 @@ SCHEMA = Schema.of(
         doc="Client message id -> the original ack (message id, sequence id, date); kept 24 h.",
     ),
     Collection(
+        "messagePurge",
+        (_f("_id", Kind.BYTES, True), _f("sqid", Kind.INT, True)),
+        group="message",
+        doc="Per conversation (`_id` = `cid`), the highest sequence id retention deleted (`sqid`): everything "
+        "up to it is gone, so a client syncing from below skips there instead of waiting for the numbers.",
+    ),
+    Collection(
         "sequenceCounter",
         (_f("_id", Kind.STR, True), _f("seq", Kind.INT, True), _f("cd", Kind.DATE)),
         group="message",

@@ -41,3 +41,23 @@ async def test_resume_from_persisted_sequence_ids() -> None:
     svc._offer(K, 11, msg(K, 11))
     assert (await svc.next_message(1)).sequence_id == 11
     await svc.close()
+
+
+async def test_a_purge_marker_skips_what_retention_deleted() -> None:
+    svc = MessageService(TurmsClient(), 1, since={K: 2})
+    seen: list[int] = []
+    svc.on_message(lambda m: seen.append(m.sequence_id or 0))
+    svc._offer(K, 6, msg(K, 6))  # pushed while 3..5 are missing: buffered
+    svc._offer(K, 9, msg(K, 9))
+    svc._skip_purged(K, 4)  # the sync from 3 says 3 and 4 are gone
+    assert seen == [] and svc.last_sequence_ids == {K: 4}
+    svc._offer(K, 5, msg(K, 5))  # the rest of that sync's answer
+    assert seen == [5, 6] and svc.last_sequence_ids == {K: 6}
+    svc._skip_purged(K, 3)  # an old marker changes nothing
+    assert svc.last_sequence_ids == {K: 6}
+    # Messages pushed before their numbers were purged are still delivered, in order, then delivery goes on.
+    svc._offer(K, 8, msg(K, 8))
+    svc._skip_purged(K, 8)
+    assert seen == [5, 6, 8, 9] and svc.last_sequence_ids == {K: 9}
+    await svc.wait_synced()
+    await svc.close()

@@ -8,7 +8,8 @@ from typing import Any
 
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.protocol.status import SystemMessageType
-from turms.service.message.model import RECALLED_TAG, SEQ_RANGE_TAG, TOMBSTONE_TAG, find_tagged
+from turms.service.message.model import PURGED_TAG, RECALLED_TAG, SEQ_RANGE_TAG, TOMBSTONE_TAG, find_tagged
+from turms.service.message.retention import purge_once
 
 from message_world import tag, world
 
@@ -194,14 +195,39 @@ async def test_numbers_below_the_lowest_stored_one_are_holes_unless_retention_to
         r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
         assert seqs(r) == [(1, True), (2, False), (3, False)]
     async with world(tmp_path / "retention", {**settings, "service.message.retention_period_h": "1"}) as w:
-        for _ in range(5):
+        for _ in range(2):
             await w.send(A, to=B)
-        await w.store.delete_many("message", {"sqid": {"$lte": 2}})  # retention took the oldest
-        w.clock.advance(60)
+        w.clock.advance(3601)
+        for _ in range(3):
+            await w.send(A, to=B)
+        assert await purge_once(w.s) == 2  # retention took 1 and 2
+        # A sync from below the purge mark is answered from above it, led by the marker.
         r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
-        assert seqs(r) == [(3, False), (4, False), (5, False)]
+        assert marked(r) == [(2, "purged"), (3, ""), (4, ""), (5, "")]
         assert len(await w.messages()) == 3  # no tombstone written
-        # A hole above the lowest stored number is one, even when the range starts below it.
+        r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 3, 0)])
+        assert marked(r) == [(3, ""), (4, ""), (5, "")]  # from above the mark: no marker
+        r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 2)])
+        assert marked(r) == [(2, "purged")]  # the whole asked range is gone
+        # A hole above the mark is one, even when the range starts below it.
         await w.store.delete_one("message", {"sqid": 4})
         r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
-        assert seqs(r) == [(3, False), (4, True), (5, False)]
+        assert marked(r) == [(2, "purged"), (3, ""), (4, "tombstone"), (5, "")]
+        # Everything purged: the marker alone answers, so a client that was away moves past it.
+        w.clock.advance(7200)
+        assert await purge_once(w.s) == 3
+        r = await w.ok(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 1, 0)])
+        assert marked(r) == [(5, "purged")]
+        assert (await w.call(B, Q, from_ids=[A], attrs=[tag(SEQ_RANGE_TAG, 6, 0)])).code == Code.NO_CONTENT
+
+
+def marked(r: Any) -> list[tuple[int, str]]:
+    out = []
+    for m in r.data.messages.messages:
+        if find_tagged(m.custom_attributes, PURGED_TAG) is not None:
+            out.append((m.sequence_id, "purged"))
+        elif find_tagged(m.custom_attributes, TOMBSTONE_TAG) is not None:
+            out.append((m.sequence_id, "tombstone"))
+        else:
+            out.append((m.sequence_id, ""))
+    return out

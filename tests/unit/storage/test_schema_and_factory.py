@@ -38,6 +38,7 @@ MODEL = {
     "conversationSettings",
     "message",
     "messageIdempotency",
+    "messagePurge",
     "sequenceCounter",
     "admin",
     "adminRole",

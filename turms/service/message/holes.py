@@ -15,9 +15,10 @@ The first sequence-range query (the sync path) that meets a hole repairs it:
   original insert then takes a new number (``insert_with_sequence``), so a number never holds two documents
   and no acknowledged message is lost.
 
-With retention on (``service.message.retention_period_h``), numbers below the conversation's lowest stored
-sequence id are not holes: retention deleted them. Without it, every missing number from the start of the
-asked range is one (an insert in flight, a dead writer, or a message an admin deleted).
+Numbers at or below the conversation's purge mark (retention deleted them) are never asked for: a sequence
+range that starts there is answered from above the mark (``turms.service.message.retention``). Every other
+missing number from the start of the asked range is a hole (an insert in flight, a dead writer, or a message
+an admin deleted).
 """
 
 from __future__ import annotations
@@ -39,15 +40,7 @@ log = logging.getLogger("turms.service.message")
 MAX_REPAIRS_PER_QUERY = 1000
 
 
-async def _floor(services: Services, cid: bytes) -> int | None:
-    """The lowest stored sequence id of the conversation (messages and tombstones)."""
-    docs = await services.store.find(MESSAGE, {"cid": cid}, projection={"sqid": 1}, sort=[("sqid", 1)], limit=1)
-    return int(docs[0]["sqid"]) if docs else None
-
-
-async def missing_numbers(
-    services: Services, cid: bytes, docs: list[dict[str, Any]], start: int, ascending: bool
-) -> list[tuple[int, datetime]]:
+def missing_numbers(docs: list[dict[str, Any]], start: int, ascending: bool) -> list[tuple[int, datetime]]:
     """The holes a sequence-range answer ``docs`` (from ``start``) would show, each with the delivery date of
     the next stored message above it."""
     by_seq = {int(d["sqid"]): d["dyd"] for d in docs if d.get("sqid") is not None}
@@ -57,11 +50,6 @@ async def missing_numbers(
     low = seqs[0]
     if ascending and start < low:
         low = start
-        if services.settings.get(message_settings.RETENTION_PERIOD_H) > 0:
-            # Retention deletes from the bottom: numbers below the lowest stored one are gone, not holes.
-            floor = await _floor(services, cid)
-            if floor is not None:
-                low = max(start, floor)  # the floor is never above the lowest answered number
     holes: list[tuple[int, datetime]] = []
     for n in range(low, seqs[-1]):
         if n in by_seq:

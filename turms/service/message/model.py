@@ -33,6 +33,7 @@ GROUP = "group"
 GROUP_TYPE = "groupType"
 GROUP_MEMBER = "groupMember"
 GROUP_BLOCKED_USER = "groupBlockedUser"
+MESSAGE_PURGE = "messagePurge"
 
 #: ``TurmsRequest.custom_attributes`` of a CreateMessageRequest: ``[tag, string key]``.
 IDEMPOTENCY_TAG = "turms:idempotency_key"
@@ -46,6 +47,9 @@ MESSAGE_TAG = "turms:message"
 TOMBSTONE_TAG = "turms:tombstone"
 #: On a queried ``Message.custom_attributes``: ``[tag, int64 recall date ms]`` marks a recalled message.
 RECALLED_TAG = "turms:recalled"
+#: On a queried ``Message.custom_attributes`` (sequence ranges only): ``[tag]`` marks a *purge marker*, a
+#: ``Message`` with only a ``sequence_id``: retention deleted every number up to it, and the answer starts above.
+PURGED_TAG = "turms:purged"
 
 Value = model_common_pb2.Value
 
@@ -132,6 +136,13 @@ def int_arg(args: Sequence[Any], i: int) -> int | None:
 
 
 # Documents → protobuf ---------------------------------------------------------------------------------------
+
+
+def purge_marker(sequence_id: int) -> Any:
+    """The :data:`PURGED_TAG` entry of a sequence-range answer: numbers up to ``sequence_id`` are gone."""
+    m = model_message_pb2.Message(sequence_id=sequence_id)
+    m.custom_attributes.append(tagged(PURGED_TAG))
+    return m
 
 
 def to_proto(doc: dict[str, Any], *, mark_tombstones: bool = False) -> Any:

@@ -9,7 +9,9 @@
   by ``service.message.query.max_count``).
 * the :data:`~turms.service.message.model.SEQ_RANGE_TAG` attribute selects a sequence range of exactly one
   conversation, ordered by sequence id; tombstones then appear, marked, so a syncing client sees no hole
-  (a number a dead writer left without a message is filled first: ``turms.service.message.holes``).
+  (a number a dead writer left without a message is filled first: ``turms.service.message.holes``). A range
+  that starts at or below the conversation's purge mark (retention) is answered from above it, led by a purge
+  marker (:data:`~turms.service.message.model.PURGED_TAG`).
 * ``with_total``: per conversation, the unread count (messages from others after the requester's read
   date) and its latest N messages (``service.message.query.messages_per_conversation_with_total``).
 """
@@ -25,7 +27,7 @@ from turms.protocol.pb import model_message_pb2, turms_notification_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.service.api import Response, ServiceRequest
 from turms.service.context import Services
-from turms.service.message import holes, policy
+from turms.service.message import holes, policy, retention
 from turms.service.message.model import (
     MESSAGE,
     SEQ_RANGE_TAG,
@@ -33,6 +35,7 @@ from turms.service.message.model import (
     group_conversation_id,
     int_arg,
     private_conversation_id,
+    purge_marker,
     to_proto,
 )
 from turms.settings import message as message_settings
@@ -74,9 +77,11 @@ def _date_filter(body: Any) -> dict[str, datetime]:
     return cond
 
 
-def _data(messages: list[dict[str, Any]], mark_tombstones: bool) -> Any:
+def _data(messages: list[dict[str, Any]], mark_tombstones: bool, purged: int | None = None) -> Any:
     data = turms_notification_pb2.TurmsNotification.Data()
     data.messages.SetInParent()
+    if purged is not None:
+        data.messages.messages.append(purge_marker(purged))
     data.messages.messages.extend(to_proto(d, mark_tombstones=mark_tombstones) for d in messages)
     return data
 
@@ -207,23 +212,33 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
 
     direction = -1 if body.descending else 1
     flt: Filter
+    purged: int | None = None
     if seq is not None:
         if len(conversations) != 1:
             raise TurmsError(Code.ILLEGAL_ARGUMENT, "a sequence range needs exactly one conversation")
         start, end = seq
+        cid = conversations[0].cid
         bounds: dict[str, int] = {"$gte": start}
         if end:
             bounds["$lte"] = end
         # Tombstones are returned (marked) so that a client syncing by sequence sees every number.
         flt = {k: v for k, v in base.items() if k != "tomb"}
-        flt = {**flt, "cid": conversations[0].cid, "sqid": bounds}
+        whole = not flt  # the whole range (no date or kind filter): every number is accounted for
+        flt = {**flt, "cid": cid, "sqid": bounds}
         docs = await services.store.find(MESSAGE, flt, sort=[("sqid", direction)], limit=max_count)
-        if len(flt) == 2:  # the whole range (no date or kind filter): a missing number is a hole
-            cid = conversations[0].cid
-            found = await holes.missing_numbers(services, cid, docs, start, direction == 1)
+        ascending = direction == 1
+        if whole and ascending and (not docs or docs[0]["sqid"] > start):
+            # The bottom of the range is missing: deleted by retention, up to the purge mark?
+            mark_seq = await retention.purged_through(services, cid)
+            if mark_seq is not None and mark_seq >= start:
+                purged, start = mark_seq, mark_seq + 1
+                bounds["$gte"] = start
+                docs = [] if end and start > end else await _find(services, flt, direction, max_count)
+        if whole and docs:
+            found = holes.missing_numbers(docs, start, ascending)
             if found:
                 await holes.repair(services, cid, found)
-                docs = await services.store.find(MESSAGE, flt, sort=[("sqid", direction)], limit=max_count)
+                docs = await _find(services, flt, direction, max_count)
         mark = True
     else:
         cids = [c.cid for c in conversations]
@@ -231,6 +246,10 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         sort = [("sqid", direction)] if len(cids) == 1 else [("dyd", direction), ("_id", direction)]
         docs = await services.store.find(MESSAGE, flt, sort=sort, limit=max_count)
         mark = False
-    if not docs:
+    if not docs and purged is None:
         return Response(Code.NO_CONTENT)
-    return Response(Code.OK, data=_data(docs, mark))
+    return Response(Code.OK, data=_data(docs, mark, purged))
+
+
+async def _find(services: Services, flt: Filter, direction: int, max_count: int) -> list[dict[str, Any]]:
+    return await services.store.find(MESSAGE, flt, sort=[("sqid", direction)], limit=max_count)

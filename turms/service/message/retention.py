@@ -5,8 +5,10 @@ by ``turms.cluster.lease``; the service layer sees only this Protocol) and renew
 that loses its lease stops at the next batch. Deleting is idempotent, so an overlap during a lease hand-over
 (bounded by the lease's own safety margin) costs nothing but duplicate work.
 
-Deleted messages leave the bottom of each conversation's sequence: sequence ids stay dense above the oldest
-kept message, and syncing clients start from whatever is left.
+Deleted messages leave the bottom of each conversation's sequence. Each batch first raises the conversation's
+purge mark (``messagePurge``: the highest sequence id deleted); a sync that starts at or below the mark is
+answered from the number above it, with a purge marker (:data:`~turms.service.message.model.PURGED_TAG`) that
+tells the client to skip there. Sequence ids stay dense above the mark.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from turms.service.context import Services
-from turms.service.message.model import MESSAGE
+from turms.service.message.model import MESSAGE, MESSAGE_PURGE
 from turms.settings import message as message_settings
 
 log = logging.getLogger("turms.service.message.retention")
@@ -46,10 +48,15 @@ async def purge_once(services: Services, lease: Lease | None = None) -> int:
             break
         batch = services.settings.get(message_settings.RETENTION_BATCH_SIZE)
         docs = await services.store.find(
-            MESSAGE, {"dyd": {"$lt": cutoff}}, projection={"_id": 1}, sort=[("dyd", 1)], limit=batch
+            MESSAGE,
+            {"dyd": {"$lt": cutoff}},
+            projection={"_id": 1, "cid": 1, "sqid": 1},
+            sort=[("dyd", 1)],
+            limit=batch,
         )
         if not docs:
             break
+        await _record_purge(services, docs)
         deleted += await services.store.delete_many(MESSAGE, {"_id": {"$in": [d["_id"] for d in docs]}})
         if len(docs) < batch:
             break
@@ -57,6 +64,27 @@ async def purge_once(services: Services, lease: Lease | None = None) -> int:
     if deleted:
         log.info("retention deleted %d messages delivered before %s", deleted, cutoff.isoformat())
     return deleted
+
+
+async def _record_purge(services: Services, docs: list[dict[str, Any]]) -> None:
+    """Raise each conversation's purge mark to the highest sequence id about to be deleted.
+
+    Written before the delete: a pass that dies in between leaves a mark over messages that still exist, which
+    syncs then skip as if deleted (the next pass deletes them); the other order could leave numbers deleted and
+    unmarked, where syncing clients would wait.
+    """
+    top: dict[bytes, int] = {}
+    for d in docs:
+        if d.get("sqid") is not None:
+            top[d["cid"]] = max(top.get(d["cid"], 0), int(d["sqid"]))
+    for cid, seq in top.items():
+        await services.store.update_one(MESSAGE_PURGE, {"_id": cid}, {"$max": {"sqid": seq}}, upsert=True)
+
+
+async def purged_through(services: Services, cid: bytes) -> int | None:
+    """The highest sequence id of the conversation that retention deleted, if any."""
+    doc = await services.store.find_one(MESSAGE_PURGE, {"_id": cid})
+    return None if doc is None else int(doc["sqid"])
 
 
 async def run(services: Services, lease: Lease) -> None:
