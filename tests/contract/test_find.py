@@ -76,6 +76,9 @@ async def test_projection_inclusion(store: Store) -> None:
     assert doc == {"n": 1}
     docs = await store.find("things", {"n": {"$lte": 2}}, projection={"items.sku": 1}, sort=[("n", 1)])
     assert docs == [{"_id": 1, "items": [{"sku": "p1"}, {"sku": "p2"}]}, {"_id": 2, "items": [{"sku": "p3"}]}]
+    # Naming only the id keeps only the id.
+    docs = await store.find("things", {"n": {"$lte": 2}}, projection={"_id": 1}, sort=[("n", 1)])
+    assert docs == [{"_id": 1}, {"_id": 2}]
 
 
 async def test_projection_exclusion(store: Store) -> None:

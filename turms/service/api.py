@@ -81,6 +81,14 @@ class Notifier(Protocol):
         ...
 
 
+class ClusterEvents(Protocol):
+    """Events every worker of the cluster receives (this one included), e.g. to drop cached data."""
+
+    async def broadcast(self, kind: str, body: dict[str, Any]) -> None: ...
+
+    def on_event(self, kind: str, handler: Callable[[dict[str, Any]], Awaitable[None]]) -> None: ...
+
+
 class Presence(Protocol):
     async def statuses(self, user_ids: Iterable[int]) -> dict[int, tuple[int | None, list[int]]]:
         """(status or None when offline, online device types) per user."""

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from turms.clock import Clock
-from turms.service.api import Notifier, Presence, Response
+from turms.service.api import ClusterEvents, Notifier, Presence, Response
 from turms.service.single_flight import SingleFlight
 from turms.settings import Settings
 from turms.storage.port import Store
 
 if TYPE_CHECKING:
     from turms.security.antispam import TextModerator
+    from turms.service.group.member_cache import MemberIdsCache
     from turms.service.user.location import GeoIndex
 
 
@@ -37,3 +38,12 @@ class Services:
     #: Sends with an idempotency key running in this worker, by (sender, device type, key): a retry that
     #: arrives meanwhile waits for the first attempt's ack instead of repeating its work.
     sends_in_flight: SingleFlight[tuple[int, int, str], Response] = field(default_factory=SingleFlight)
+    #: Events to and from every worker of the cluster; None in a single process (tests).
+    events: ClusterEvents | None = None
+    #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
+    group_members: MemberIdsCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        from turms.service.group.member_cache import MemberIdsCache
+
+        self.group_members = MemberIdsCache(self.store, self.settings, self.events)

@@ -34,10 +34,30 @@ DELETE_GROUP_LOGICALLY = setting(
 BROADCAST_MEMBER_THRESHOLD = setting(
     "service.group.broadcast_member_threshold",
     int,
-    500,
+    100,
     "A group notification to more recipients than this is sent as one broadcast to every worker instead of "
-    "looking up each recipient's sessions in the registry. 0 means always broadcast.",
+    "looking up each recipient's sessions in the registry. 0 means always broadcast. See "
+    "`service.message.broadcast_member_threshold` for the trade-off.",
     validator=at_least(0),
+    live=True,
+)
+MEMBER_IDS_CACHE_TTL_S = setting(
+    "service.group.member_ids_cache_ttl_s",
+    float,
+    5.0,
+    "How long a worker keeps a group's member ids for pushing group messages and read receipts. Changes made "
+    "through the server drop the entry on every worker at once; this bounds changes made around it (direct "
+    "store writes) or a lost invalidation. A new member who misses a push meanwhile pulls the message at "
+    "its next sync. 0 reads the members from the store for every message.",
+    validator=between(0.0, 3600.0),
+    live=True,
+)
+MEMBER_IDS_CACHE_MAX_GROUPS = setting(
+    "service.group.member_ids_cache_max_groups",
+    int,
+    100_000,
+    "Most groups whose member ids a worker caches; the least recently loaded are dropped first.",
+    validator=at_least(1),
     live=True,
 )
 MAX_NAME_LENGTH = setting(

@@ -149,9 +149,12 @@ WITH_TOTAL_MAX_CONVERSATIONS = setting(
 BROADCAST_MEMBER_THRESHOLD = setting(
     "service.message.broadcast_member_threshold",
     int,
-    500,
+    100,
     "A group message to more members than this is pushed as one broadcast to every worker instead of "
-    "looking up each member's sessions. 0 means always broadcast.",
+    "looking up each member's sessions. 0 means always broadcast. A lookup costs one registry read per "
+    "member, a broadcast one publish that every worker receives: above a group size around the number of "
+    "workers in the cluster the broadcast is cheaper (a 500-member fan-out spent 29 % of the sending "
+    "worker's CPU in lookups).",
     validator=at_least(0),
     live=True,
 )

@@ -305,7 +305,13 @@ def project(doc: Document, projection: dict[str, bool] | None) -> Document:
             _copy_path(doc, out, path.split("."))
         reordered: Document = _reorder(doc, out)
         return reordered
-    out = copy.deepcopy(doc)
+    if not fields:
+        # Only ``_id`` named: ``{_id: 1}`` keeps just the id, ``{_id: 0}`` everything else (MongoDB's rules).
+        if include_id:
+            return {"_id": doc["_id"]} if "_id" in doc else {}
+        return {k: v for k, v in doc.items() if k != "_id"}
+    # Exclusion: a copy of the containers the dropped paths go through, never of the whole document.
+    out = dict(doc) if all("." not in path for path in fields) else copy.deepcopy(doc)
     for path in fields:
         _drop_path(out, path.split("."))
     if not include_id:

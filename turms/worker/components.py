@@ -130,6 +130,7 @@ class Components:
             notifier=BusNotifier(bus),
             presence=RegistryPresence(registry),
             geo=RedisGeoIndex(redis, keys.prefix),
+            events=bus,
         )
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()

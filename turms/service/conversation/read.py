@@ -102,7 +102,7 @@ async def handle_update(services: Services, req: ServiceRequest) -> Response:
             GROUP_CONVERSATION, {"_id": gid}, {"$max": {f"mr.{requester}": read_date}}, upsert=True
         )
         if notify:
-            members = await policy.member_ids(services.store, gid)
+            members = await services.group_members.get(gid)
             if len(members) <= s.get(conversation_settings.READ_RECEIPT_GROUP_NOTIFY_MAX_MEMBERS):
                 await _push(services, req, members)
             else:
@@ -140,7 +140,7 @@ async def handle_typing(services: Services, req: ServiceRequest) -> Response:
     if body.is_group_message:
         if not await policy.is_member(services.store, body.to_id, requester):
             raise TurmsError(Code.NOT_GROUP_MEMBER_TO_SEND_TYPING_STATUS)
-        members = await policy.member_ids(services.store, body.to_id)
+        members = await services.group_members.get(body.to_id)
         threshold = s.get(message_settings.BROADCAST_MEMBER_THRESHOLD)
         targets = set(members) - {requester}
         if targets:

@@ -85,6 +85,7 @@ class Groups:
         await self.store.insert_one(
             GROUP_MEMBER, {"_id": access.member_key(group_id, uid), "role": int(Role.OWNER), "jd": now}
         )
+        await self.s.group_members.changed([group_id])  # a group id reused after a physical delete
         await self.store.insert_one(GROUP_VERSION, {"_id": group_id, **dict.fromkeys(_VERSION_FIELDS, now)})
         await access.touch_user_versions(self.store, [uid], now, access.JOINED_GROUPS)
         await Audience(self.s, "group_created", group_id).send(req)
@@ -227,6 +228,7 @@ async def delete_groups(services: Services, group_ids: list[int], now: datetime,
     else:
         await store.delete_many(GROUP, {"_id": {"$in": group_ids}})
     await store.delete_many(GROUP_MEMBER, {"_id.gid": {"$in": group_ids}})
+    await services.group_members.changed(group_ids)
     await store.delete_many(GROUP_VERSION, {"_id": {"$in": group_ids}})
     await access.touch_user_versions(store, members, now, access.JOINED_GROUPS)
 
@@ -249,6 +251,7 @@ async def transfer_ownership(
     key = access.member_key
     if quit_after:
         await store.delete_one(GROUP_MEMBER, {"_id": key(group_id, requester)})
+        await services.group_members.changed([group_id])
         await access.touch_user_versions(store, [requester], now, access.JOINED_GROUPS)
     else:
         await store.update_one(GROUP_MEMBER, {"_id": key(group_id, requester)}, {"$set": {"role": int(Role.MEMBER)}})

@@ -73,6 +73,7 @@ async def add_members(
 
 
 async def _members_changed(services: Services, group_id: int, user_ids: Iterable[int], now: datetime) -> None:
+    await services.group_members.changed([group_id])
     await access.touch_group_version(services.store, group_id, now, "mbr")
     await access.touch_user_versions(services.store, user_ids, now, access.JOINED_GROUPS)
 

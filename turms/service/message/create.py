@@ -176,7 +176,7 @@ async def deliver(
     s = services.settings
     own = s.get(message_settings.SEND_TO_OTHER_SENDER_DEVICES)
     if is_group:
-        members = set(await policy.member_ids(services.store, target_id))
+        members = set(await services.group_members.get(target_id))
     else:
         members = {target_id}
     if own:

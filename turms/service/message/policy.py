@@ -108,11 +108,6 @@ async def is_member(store: Store, group_id: int, user_id: int) -> bool:
     return await member(store, group_id, user_id) is not None
 
 
-async def member_ids(store: Store, group_id: int) -> list[int]:
-    docs = await store.find(GROUP_MEMBER, {"_id.gid": group_id}, projection={"_id": 1})
-    return [d["_id"]["uid"] for d in docs]
-
-
 async def joined_group_ids(store: Store, user_id: int) -> list[int]:
     docs = await store.find(GROUP_MEMBER, {"_id.uid": user_id}, projection={"_id": 1})
     return [d["_id"]["gid"] for d in docs]

@@ -1,0 +1,90 @@
+"""Each group's member ids, cached per worker for push audiences.
+
+A group message is pushed to every member; reading a 500-member group's members from the store for each
+message was a third of the sending worker's CPU in the fan-out benchmark (py-spy, docs/benchmarks.md). The
+cache answers *who gets the push* only: whether someone may send, read or manage is always checked against
+the store.
+
+Freshness: a membership change made through the services (members added or removed, a group created,
+deleted, or left) drops the group here at once and, through a cluster event, on every other worker a few
+milliseconds later. A change that bypasses the services (a direct store write, a lost event) is bounded by
+``service.group.member_ids_cache_ttl_s``. A push missed by a new member in that window is not lost: the
+message is stored, and the member's client pulls it at its next sync.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from turms.service.api import ClusterEvents
+from turms.service.group import access
+from turms.service.single_flight import SingleFlight
+from turms.settings import Settings
+from turms.settings import group as gs
+from turms.storage.port import Store
+
+log = logging.getLogger("turms.service.group")
+
+#: The cluster event that tells every worker which groups' members changed: ``{"g": [group ids]}``.
+MEMBERS_CHANGED_EVENT = "group-members"
+
+
+class MemberIdsCache:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        events: ClusterEvents | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.events = events
+        self.monotonic = monotonic
+        self._entries: dict[int, tuple[float, list[int]]] = {}
+        #: Bumped on each invalidation, so a read that started before it is not cached after it.
+        self._generation: dict[int, int] = {}
+        self._loads: SingleFlight[int, list[int]] = SingleFlight()
+        if events is not None:
+            events.on_event(MEMBERS_CHANGED_EVENT, self._on_event)
+
+    async def get(self, group_id: int) -> list[int]:
+        ttl = self.settings.get(gs.MEMBER_IDS_CACHE_TTL_S)
+        if ttl <= 0:
+            return await access.member_ids(self.store, group_id)
+        hit = self._entries.get(group_id)
+        if hit is not None and hit[0] > self.monotonic():
+            return hit[1]
+        generation = self._generation.get(group_id, 0)
+        ids = await self._loads.run(group_id, lambda: access.member_ids(self.store, group_id))
+        if self._generation.get(group_id, 0) == generation:
+            self._entries.pop(group_id, None)  # re-inserted last: the oldest entries are evicted first
+            self._entries[group_id] = (self.monotonic() + ttl, ids)
+            limit = self.settings.get(gs.MEMBER_IDS_CACHE_MAX_GROUPS)
+            while len(self._entries) > limit:
+                del self._entries[next(iter(self._entries))]
+        return ids
+
+    def forget(self, group_ids: Iterable[int]) -> None:
+        for gid in group_ids:
+            self._entries.pop(gid, None)
+            self._generation[gid] = self._generation.get(gid, 0) + 1
+
+    async def changed(self, group_ids: Iterable[int]) -> None:
+        """Members of these groups changed: forget them here and tell every other worker."""
+        ids = sorted(set(group_ids))
+        if not ids:
+            return
+        self.forget(ids)
+        if self.events is None:
+            return
+        try:
+            await self.events.broadcast(MEMBERS_CHANGED_EVENT, {"g": ids})
+        except Exception as e:  # the TTL bounds what the other workers miss
+            log.warning("telling other workers that group members changed failed: %s", e)
+
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        self.forget(int(g) for g in body.get("g", ()))
