@@ -8,11 +8,13 @@ has a TTL that live workers refresh in batches, so a user whose every worker die
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from turms.cluster.batcher import TickBatcher
 from turms.cluster.keys import Keys
 from turms.cluster.membership import Membership
 from turms.cluster.scripts import Script
@@ -52,11 +54,20 @@ class Registration:
 
 
 class SessionRegistry:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, membership: Membership, ttl_s: int = 60) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        membership: Membership,
+        ttl_s: int = 60,
+        batcher: TickBatcher | None = None,
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.membership = membership
         self.ttl_s = ttl_s
+        #: Lookups of one loop tick share a pipeline (``turms.cluster.batcher``).
+        self.batcher = batcher or TickBatcher(redis)
 
     async def register(self, user_id: int, entry: SessionEntry, status: int, policy: LoginPolicy) -> Registration:
         conflicting = sorted(int(d) for d in policy.conflicts_with(entry.device))
@@ -95,12 +106,11 @@ class SessionRegistry:
         return (await self.sessions_of([user_id]))[user_id]
 
     async def sessions_of(self, user_ids: Iterable[int]) -> dict[int, list[SessionEntry]]:
-        """Live sessions of each user, in one pipelined round trip."""
+        """Live sessions of each user, in one round trip shared with the other lookups of this loop tick."""
         ids = list(user_ids)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for uid in ids:
-                pipe.hgetall(self.keys.session(uid))
-            hashes: list[dict[bytes, bytes]] = await pipe.execute()
+        hashes: list[dict[bytes, bytes]] = await asyncio.gather(
+            *(self.batcher.call("hgetall", self.keys.session(uid)) for uid in ids)
+        )
         live = await self.membership.live_instances()
         out: dict[int, list[SessionEntry]] = {}
         for uid, h in zip(ids, hashes, strict=True):

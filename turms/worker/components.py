@@ -198,6 +198,7 @@ class Components:
             await self.abuse.stop()
         await self.live.stop()
         await self.bus.stop()
+        await self.registry.batcher.close()
         await self.membership.stop()
         with contextlib.suppress(Exception):
             await self.lease.release()

@@ -17,7 +17,7 @@ def test_point_lookups_are_unique_key_equalities() -> None:
     assert not _is_point_lookup(user, {"_id": {"$in": [1, 2]}})
     assert not _is_point_lookup(user, {"_id": {"$gt": 1}})
     assert not _is_point_lookup(SCHEMA["message"], {"cid": b"x"})
-    unique = [ix for ix in SCHEMA["message"].indexes if ix.unique][0]
+    unique = next(ix for ix in SCHEMA["message"].indexes if ix.unique)
     assert _is_point_lookup(SCHEMA["message"], dict.fromkeys(unique.paths, 1))
 
 
