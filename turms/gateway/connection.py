@@ -38,6 +38,12 @@ class Connection(Protocol):
         """Close now, discarding anything queued."""
         ...
 
+    def pause_reading(self) -> None:
+        """Stop taking frames from the client until :meth:`resume_reading` (backpressure)."""
+        ...
+
+    def resume_reading(self) -> None: ...
+
 
 class ClientSession:
     """Per-connection session state: timers, login state, requests in flight.
@@ -54,6 +60,7 @@ class ClientSession:
         "id",
         "in_flight",
         "last_active",
+        "reading_paused",
         "user_id",
     )
 
@@ -69,6 +76,8 @@ class ClientSession:
         self.entry: Any = None
         #: Requests dispatched and not answered yet.
         self.in_flight = 0
+        #: Reading stopped because ``in_flight`` reached ``gateway.client_api.max_in_flight_requests``.
+        self.reading_paused = False
         #: The close status sent (or about to be) once the gateway decided to close; ``CONNECTION_CLOSED`` when
         #: the peer left first.
         self.closing: int | None = None

@@ -207,6 +207,9 @@ class Gateway:
     def _dispatch(self, session: ClientSession, request: TurmsRequest, request_id: int) -> None:
         loop = self._loop or asyncio.get_running_loop()
         session.in_flight += 1
+        if not session.reading_paused and session.in_flight >= self.settings.get(gw.MAX_IN_FLIGHT_REQUESTS):
+            session.reading_paused = True  # resumed when one finishes (backpressure onto the client)
+            session.conn.pause_reading()
         task = loop.create_task(self._handle(session, request, request_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -223,6 +226,9 @@ class Gateway:
             payload = response(request_id, ResponseStatusCode.SERVER_INTERNAL_ERROR, self._reason(""))
         finally:
             session.in_flight -= 1
+            if session.reading_paused and session.in_flight < self.settings.get(gw.MAX_IN_FLIGHT_REQUESTS):
+                session.reading_paused = False
+                session.conn.resume_reading()
         if payload is not None and session.closing is None:
             session.conn.send(payload)
 

@@ -52,6 +52,17 @@ MAX_OUTBOUND_BYTES = setting(
     "slow consumer (it reconnects and re-syncs).",
     validator=between(4096, 1024 * 1024 * 1024),
 )
+MAX_IN_FLIGHT_REQUESTS = setting(
+    "gateway.client_api.max_in_flight_requests",
+    int,
+    64,
+    "Requests of one session being handled at once. At the limit the server stops reading from the "
+    "connection until one finishes (the client's writes wait in the socket buffers), so one client cannot "
+    "queue unbounded work: a sender of 11,000 messages/s into one conversation had 55,000 requests in "
+    "flight, every one slowed by all the others, and none acknowledged within 8 s.",
+    validator=between(1, 100_000),
+    live=True,
+)
 DRAIN_REQUESTS_TIMEOUT_S = setting(
     "gateway.drain.requests_timeout_s",
     float,

@@ -38,8 +38,10 @@ class TcpConnection(asyncio.Protocol):
         "_closing",
         "_decoder",
         "_flush_scheduled",
+        "_held",
         "_linger",
         "_loop",
+        "_paused",
         "_pending",
         "_pending_bytes",
         "gateway",
@@ -70,6 +72,9 @@ class TcpConnection(asyncio.Protocol):
         self._closing = False
         self._closed = False
         self._linger: asyncio.TimerHandle | None = None
+        #: Frames read but not yet handed to the gateway (it paused us in the middle of a read).
+        self._held: list[bytes] | None = None
+        self._paused = False
 
     @property
     def closing(self) -> bool:
@@ -98,10 +103,23 @@ class TcpConnection(asyncio.Protocol):
         except ProtocolError as e:
             self.gateway.protocol_error(session, e)
             return
-        for frame in frames:
+        if not frames:
+            return
+        self._held = frames if self._held is None else self._held + frames
+        self._feed(session)
+
+    def _feed(self, session: ClientSession) -> None:
+        """Hand held frames to the gateway until none is left, or it paused us (backpressure)."""
+        held, self._held = self._held, None
+        if held is None:
+            return
+        for i, frame in enumerate(held):
+            if self._paused:
+                self._held = held[i:]  # handed over on resume_reading
+                return
             self.gateway.frame_received(session, frame)
             if self.closing:  # the frame made the gateway close us: ignore the rest
-                break
+                return
 
     def eof_received(self) -> bool | None:
         return False  # the peer is done: close our side too
@@ -158,6 +176,19 @@ class TcpConnection(asyncio.Protocol):
             self._linger = self._loop.call_later(LINGER_S, self.abort)
         else:  # pragma: no cover - TCP transports can always half-close
             transport.close()
+
+    def pause_reading(self) -> None:
+        self._paused = True
+        if self.transport is not None and not self._closed and self.transport.is_reading():
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._paused = False
+        if self.session is not None and not self.closing:
+            self._feed(self.session)  # frames of the last read that arrived after the pause
+        if self._paused or self.transport is None or self.closing or self.transport.is_reading():
+            return
+        self.transport.resume_reading()
 
     def abort(self) -> None:
         self._closing = True

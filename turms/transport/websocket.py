@@ -34,6 +34,7 @@ class WsConnection:
         "_pump",
         "_queue",
         "_queued_bytes",
+        "_readable",
         "_transport",
         "max_outbound_bytes",
         "remote",
@@ -56,6 +57,8 @@ class WsConnection:
         self._pump: asyncio.Task[None] | None = None
         self._close_code: int | None = None
         self._closed = False
+        #: Cleared while the gateway has paused us (backpressure); the read loop waits on it.
+        self._readable: asyncio.Event | None = None
 
     def send(self, payload: bytes) -> bool:
         if self._close_code is not None or self._closed:
@@ -85,6 +88,20 @@ class WsConnection:
         self._queue.clear()
         if self._transport is not None:
             self._transport.abort()
+
+    def pause_reading(self) -> None:
+        if self._readable is None:
+            self._readable = asyncio.Event()
+        self._readable.clear()
+
+    def resume_reading(self) -> None:
+        if self._readable is not None:
+            self._readable.set()
+
+    async def readable(self) -> None:
+        """Return once the gateway takes frames again."""
+        if self._readable is not None and not self._readable.is_set():
+            await self._readable.wait()
 
     def lost(self) -> None:
         self._closed = True
@@ -144,6 +161,7 @@ class WebSocketEndpoint:
         session = self.gateway.connection_made(conn)
         try:
             async for msg in ws:
+                await conn.readable()  # paused at the in-flight limit: the next message waits, unread
                 if msg.type is WSMsgType.BINARY:
                     self.gateway.frame_received(session, msg.data)
                 elif msg.type is WSMsgType.TEXT:

@@ -35,6 +35,7 @@ class FakeConnection:
         self.sent: list[bytes] = []
         self.closed_with: int | None = None
         self.aborted = False
+        self.paused = False
 
     def send(self, payload: bytes) -> bool:
         if self.closed_with is not None:
@@ -47,6 +48,12 @@ class FakeConnection:
 
     def abort(self) -> None:
         self.aborted = True
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
 
     def notifications(self) -> list[Any]:
         out = []
@@ -258,3 +265,21 @@ def test_table_forgets_closed_connections() -> None:
     g.connection_lost(s)
     assert len(g) == 0
     assert g.settings.get(gw.MAX_FRAME_BYTES) > 0
+
+
+async def test_reading_pauses_at_the_in_flight_limit_and_resumes_below_it() -> None:
+    g, _, handler = make(**{"gateway.client_api.max_in_flight_requests": "3"})
+    g.start()
+    handler.gate = asyncio.Event()
+    s, conn = open_conn(g)
+    for i in range(1, 3):
+        g.frame_received(s, request(i, "create_session_request"))
+    assert not conn.paused
+    g.frame_received(s, request(3, "create_session_request"))
+    assert conn.paused and s.in_flight == 3  # the third fills the limit: no more reading
+    handler.gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not conn.paused and s.in_flight == 0
+    assert sorted(n.request_id for n in conn.notifications()) == [1, 2, 3]
+    g.stop()

@@ -9,7 +9,7 @@ import pytest
 
 from turms.gateway import Gateway, UnavailableHandler
 from turms.protocol.framing import FrameDecoder, encode_frame
-from turms.protocol.pb import turms_notification_pb2
+from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import SessionCloseStatus
 from turms.settings import load_settings
 from turms.transport.tcp import TcpConnection
@@ -49,6 +49,19 @@ class FakeTransport(asyncio.Transport):
 
     def is_closing(self) -> bool:
         return self.closed or self.aborted
+
+    reading = True
+    pauses = 0
+
+    def is_reading(self) -> bool:
+        return self.reading
+
+    def pause_reading(self) -> None:
+        self.reading = False
+        self.pauses += 1
+
+    def resume_reading(self) -> None:
+        self.reading = True
 
 
 def make(max_outbound: int = 1 << 20) -> tuple[TcpConnection, FakeTransport, Gateway]:
@@ -103,3 +116,27 @@ async def test_slow_consumer_is_disconnected() -> None:
     assert conn.send(b"y" * 50) is True
     assert conn.send(b"y" * 100) is False
     assert transport.aborted
+
+
+async def test_frames_read_past_the_in_flight_limit_wait_for_the_resume() -> None:
+    """Five requests in one read with room for two in flight: two are handed over, the transport stops
+    reading, and the other three follow as earlier ones finish, in order."""
+    loop = asyncio.get_running_loop()
+    settings = load_settings(None, env={}, flags=[("gateway.client_api.max_in_flight_requests", "2")])
+    gateway = Gateway(settings, UnavailableHandler())
+    conn = TcpConnection(gateway, loop, max_frame_bytes=1024, max_outbound_bytes=1 << 20)
+    transport = FakeTransport()
+    conn.connection_made(transport)
+    chunk = b""
+    for i in range(1, 6):
+        r = turms_request_pb2.TurmsRequest(request_id=i)
+        r.create_session_request.version = 1
+        chunk += encode_frame(r.SerializeToString())
+    conn.data_received(chunk)
+    assert transport.pauses == 1 and not transport.reading
+    assert conn.session is not None and conn.session.in_flight == 2
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert transport.reading
+    answered = [turms_notification_pb2.TurmsNotification.FromString(f).request_id for f in frames(transport.writes)]
+    assert answered == [1, 2, 3, 4, 5]
