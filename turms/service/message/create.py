@@ -13,8 +13,9 @@ Idempotency (a retried send carrying the same key returns the original ack):
 2. every attempt with that key (the first, or a retry that lost the claim race) creates the message under
    that same ``mid``. The message ``_id`` is unique, so at most one insert can ever succeed: a concurrent
    second attempt gets a duplicate key and answers the winner's ack;
-3. after the insert the claim is completed with ``sqid`` and ``dyd`` (an optimisation: a retry that finds an
-   incomplete claim reads the message by ``mid``).
+3. a retry that finds the claim reads the message by ``mid`` (a point read) for the original ack. (The claim
+   is not completed with the ack after the insert: that was a third write on every send to save a read on
+   the rare retry.)
 
 A claim whose message was never created (its worker died, the store failed) never blocks: the next retry
 simply creates the message under the claimed id. Claims expire 24 h after creation (TTL on ``cd``); a key
@@ -218,8 +219,6 @@ async def _claim(services: Services, key_id: dict[str, Any], now: datetime) -> t
     if claim is None or "mid" not in claim:
         # Purged between our insert and read (TTL); or a foreign record: refuse rather than guess.
         raise TurmsError(Code.SERVER_UNAVAILABLE, "the idempotency record changed; retry") from None
-    if "sqid" in claim and "dyd" in claim:
-        return claim["mid"], ack(claim["mid"], claim["sqid"], claim["dyd"])
     return claim["mid"], await _lookup_ack(services, claim["mid"])
 
 
@@ -338,12 +337,6 @@ async def _send(
             raise
         return original
 
-    if key is not None:
-        await services.store.update_one(
-            IDEMPOTENCY,
-            {"_id": key_id},
-            {"$set": {"sqid": stored.sequence_id, "dyd": stored.delivery_date}},
-        )
     response = ack(stored.message_id, stored.sequence_id, stored.delivery_date)
     relay_body = body
     if forwarded is not None:
