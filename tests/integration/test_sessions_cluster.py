@@ -92,20 +92,27 @@ async def test_kick_routes_across_hosts(cluster: tuple[Server, Server, Path]) ->
         await c.close()
 
 
+async def set_login_policy(
+    host: Server, sqlite: Path, strategy: SimultaneousLoginStrategy, conflict: LoginConflictStrategy
+) -> None:
+    """Set the cluster's multi-device policy live, as an admin would, and wait until every worker runs it."""
+    async with shared_store(sqlite) as store:
+        await set_live_settings(
+            store,
+            host.settings["redis.url"],
+            {
+                "gateway.simultaneous_login.strategy": strategy.value,
+                "gateway.simultaneous_login.conflict_strategy": conflict.value,
+            },
+        )
+
+
 async def test_an_abandoned_login_never_displaces_the_live_session(cluster: tuple[Server, Server, Path]) -> None:
     """A client gave up on a login (timeout, connection closed) before a stalled worker read it, and logged in
     elsewhere. When the worker comes back, it finds the login and the close together: the login must neither
     register nor close the session the client really uses."""
     h1, h2, sqlite = cluster
-    async with shared_store(sqlite) as store:
-        await set_live_settings(
-            store,
-            h1.settings["redis.url"],
-            {
-                "gateway.simultaneous_login.strategy": ONE_FOR_ALL.value,
-                "gateway.simultaneous_login.conflict_strategy": DISPLACE.value,
-            },
-        )
+    await set_login_policy(h1, sqlite, ONE_FOR_ALL, DISPLACE)
     uid = next(_user_ids)
     live, _ = await login(h2.tcp_port, uid, D.DESKTOP)
     request = TurmsRequest(request_id=1)
@@ -142,15 +149,7 @@ async def test_login_policy_matrix(
     cluster: tuple[Server, Server, Path], strategy: SimultaneousLoginStrategy, conflict: LoginConflictStrategy
 ) -> None:
     h1, h2, sqlite = cluster
-    async with shared_store(sqlite) as store:
-        await set_live_settings(
-            store,
-            h1.settings["redis.url"],
-            {
-                "gateway.simultaneous_login.strategy": strategy.value,
-                "gateway.simultaneous_login.conflict_strategy": conflict.value,
-            },
-        )
+    await set_login_policy(h1, sqlite, strategy, conflict)
     allowed = [d for d in (D.DESKTOP, D.BROWSER, D.IOS, D.ANDROID) if d not in FORBIDDEN.get(strategy, set())]
     pairs = [(a, b) for a, b in itertools.product(allowed, allowed)]
     # Every ordered pair of allowed devices: the first logs in on host 1, the second on host 2.
