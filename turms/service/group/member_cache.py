@@ -45,8 +45,9 @@ class MemberIdsCache:
         self.events = events
         self.monotonic = monotonic
         self._entries: dict[int, tuple[float, list[int]]] = {}
-        #: Bumped on each invalidation, so a read that started before it is not cached after it.
-        self._generation: dict[int, int] = {}
+        #: Groups being read from the store → whether an invalidation arrived meanwhile (then the read, which
+        #: may predate the change, is returned but not kept).
+        self._loading: dict[int, bool] = {}
         self._loads: SingleFlight[int, list[int]] = SingleFlight()
         if events is not None:
             events.on_event(MEMBERS_CHANGED_EVENT, self._on_event)
@@ -58,9 +59,15 @@ class MemberIdsCache:
         hit = self._entries.get(group_id)
         if hit is not None and hit[0] > self.monotonic():
             return hit[1]
-        generation = self._generation.get(group_id, 0)
-        ids = await self._loads.run(group_id, lambda: access.member_ids(self.store, group_id))
-        if self._generation.get(group_id, 0) == generation:
+        return await self._loads.run(group_id, lambda: self._load(group_id, ttl))
+
+    async def _load(self, group_id: int, ttl: float) -> list[int]:
+        self._loading[group_id] = False
+        try:
+            ids = await access.member_ids(self.store, group_id)
+        finally:
+            invalidated = self._loading.pop(group_id)
+        if not invalidated:
             self._entries.pop(group_id, None)  # re-inserted last: the oldest entries are evicted first
             self._entries[group_id] = (self.monotonic() + ttl, ids)
             limit = self.settings.get(gs.MEMBER_IDS_CACHE_MAX_GROUPS)
@@ -71,7 +78,8 @@ class MemberIdsCache:
     def forget(self, group_ids: Iterable[int]) -> None:
         for gid in group_ids:
             self._entries.pop(gid, None)
-            self._generation[gid] = self._generation.get(gid, 0) + 1
+            if gid in self._loading:
+                self._loading[gid] = True
 
     async def changed(self, group_ids: Iterable[int]) -> None:
         """Members of these groups changed: forget them here and tell every other worker."""
