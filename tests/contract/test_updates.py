@@ -8,7 +8,7 @@ import pytest
 from storecases import day, ids, load_things
 
 from turms.storage.errors import InvalidDocumentError, InvalidUpdateError
-from turms.storage.port import ReturnDocument, Store
+from turms.storage.port import ReturnDocument, Store, UpdateOne
 
 
 async def get(store: Store, _id: Any, collection: str = "things") -> dict[str, Any]:
@@ -75,6 +75,16 @@ async def test_max_upsert_keeps_a_high_water_mark(store: Store) -> None:
     assert await store.find("messagePurge", {}) == [{"_id": key, "sqid": 7}]
     await store.update_one("messagePurge", {"_id": key}, {"$max": {"sqid": 9}}, upsert=True)
     assert (await store.find_one("messagePurge", {"_id": key})) == {"_id": key, "sqid": 9}
+    # In bulk, as the retention job writes them: an existing mark and a new one.
+    other = b"\x00\x02conversation"
+    await store.bulk_write(
+        "messagePurge",
+        [UpdateOne({"_id": k}, {"$max": {"sqid": n}}, upsert=True) for k, n in ((key, 4), (other, 2))],
+    )
+    assert await store.find("messagePurge", {}, sort=[("_id", 1)]) == [
+        {"_id": key, "sqid": 9},
+        {"_id": other, "sqid": 2},
+    ]
 
 
 async def test_push(store: Store) -> None:

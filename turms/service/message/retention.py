@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from turms.service.context import Services
 from turms.service.message.model import MESSAGE, MESSAGE_PURGE
 from turms.settings import message as message_settings
+from turms.storage.port import UpdateOne
 
 log = logging.getLogger("turms.service.message.retention")
 
@@ -77,8 +78,11 @@ async def _record_purge(services: Services, docs: list[dict[str, Any]]) -> None:
     for d in docs:
         if d.get("sqid") is not None:
             top[d["cid"]] = max(top.get(d["cid"], 0), int(d["sqid"]))
-    for cid, seq in top.items():
-        await services.store.update_one(MESSAGE_PURGE, {"_id": cid}, {"$max": {"sqid": seq}}, upsert=True)
+    if top:
+        await services.store.bulk_write(
+            MESSAGE_PURGE,
+            [UpdateOne({"_id": cid}, {"$max": {"sqid": seq}}, upsert=True) for cid, seq in top.items()],
+        )
 
 
 async def purged_through(services: Services, cid: bytes) -> int | None:
