@@ -22,3 +22,13 @@ class CountingIds:
 
     def next_id(self) -> int:
         return next(self._next)
+
+
+class ManualClock:
+    """A monotonic clock (seconds) that moves only when a test sets ``t``."""
+
+    def __init__(self, t: float = 100.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t

@@ -13,6 +13,7 @@ from turms.service.group.member_cache import MemberIdsCache
 from turms.settings import load_settings
 
 from message_world import world
+from testlib import ManualClock
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -33,17 +34,9 @@ class Hub:
             await h(body)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 async def test_cached_until_the_ttl_or_a_change_anywhere(tmp_path: Path) -> None:
     async with world(tmp_path, {"service.group.member_ids_cache_ttl_s": "5"}) as w:
-        hub, clock = Hub(), Clock()
+        hub, clock = Hub(), ManualClock(0.0)
         here = MemberIdsCache(w.store, w.s.settings, hub, clock)
         there = MemberIdsCache(w.store, w.s.settings, hub, clock)
         await w.add_member(1, 10)

@@ -12,16 +12,9 @@ from turms.cluster.lease import RedisLease
 from turms.service.message.retention import purge_once
 
 from message_world import world
+from testlib import ManualClock
 
 A, B = 11, 22
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 async def test_zero_keeps_messages_forever(tmp_path: Path) -> None:
