@@ -101,7 +101,7 @@ class RoutingBus:
         """
         trace_id = trace_id or trace.current()  # e.g. an admin request's, when the caller passed none
         by_instance: dict[str, list[int]] = defaultdict(list)
-        for uid, entries in (await self.registry.sessions_of(set(user_ids))).items():
+        for uid, entries in (await self.registry.locate(user_ids)).items():
             for instance in {e.instance_id for e in entries}:
                 by_instance[instance].append(uid)
         local = by_instance.pop(self.instance_id, None)
@@ -216,6 +216,7 @@ class RoutingBus:
                 self.subscriptions += 1
                 if self.subscriptions > 1:
                     log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
+                    self.registry.locations.clear()  # change events may have been lost with the subscription
                     for hook in self.on_resubscribed:
                         try:
                             await hook()

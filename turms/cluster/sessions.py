@@ -9,13 +9,14 @@ has a TTL that live workers refresh in batches, so a user whose every worker die
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
 from turms.cluster.batcher import TickBatcher
 from turms.cluster.keys import Keys
+from turms.cluster.locations import SessionLocations
 from turms.cluster.membership import Membership
 from turms.cluster.scripts import Script
 from turms.gateway.login_policy import DeviceType, LoginPolicy
@@ -61,6 +62,8 @@ class SessionRegistry:
         membership: Membership,
         ttl_s: int = 60,
         batcher: TickBatcher | None = None,
+        locations_ttl_s: Callable[[], float] = lambda: 0.0,
+        locations_max_users: Callable[[], int] = lambda: 0,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -68,6 +71,10 @@ class SessionRegistry:
         self.ttl_s = ttl_s
         #: Lookups of one loop tick share a pipeline (``turms.cluster.batcher``).
         self.batcher = batcher or TickBatcher(redis)
+        #: Where users' sessions are, cached for pushes (``turms.cluster.locations``); off unless given a TTL.
+        self.locations: SessionLocations[SessionEntry] = SessionLocations(
+            self._read, ttl_s=locations_ttl_s, max_users=locations_max_users
+        )
 
     async def register(self, user_id: int, entry: SessionEntry, status: int, policy: LoginPolicy) -> Registration:
         conflicting = sorted(int(d) for d in policy.conflicts_with(entry.device))
@@ -86,6 +93,8 @@ class SessionRegistry:
         )
         pairs = raw[1:]
         conflicts = tuple(SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2))
+        if raw[0] == 1:
+            self.locations.changed((user_id,))
         return Registration(raw[0] == 1, conflicts, superseded=raw[0] == 2)
 
     async def unregister(
@@ -100,6 +109,8 @@ class SessionRegistry:
         for e in restore:
             args += [int(e.device), e.encode()]
         removed, offline = await _UNREGISTER(self.redis, keys=[self.keys.session(user_id)], args=args)
+        if removed:
+            self.locations.changed((user_id,))
         return bool(removed), bool(offline)
 
     async def sessions(self, user_id: int) -> list[SessionEntry]:
@@ -107,16 +118,25 @@ class SessionRegistry:
 
     async def sessions_of(self, user_ids: Iterable[int]) -> dict[int, list[SessionEntry]]:
         """Live sessions of each user, in one round trip shared with the other lookups of this loop tick."""
-        ids = list(user_ids)
+        return await self._live(await self._read(list(user_ids)))
+
+    async def locate(self, user_ids: Iterable[int]) -> dict[int, list[SessionEntry]]:
+        """Live sessions of each user for a push: :meth:`sessions_of` through the per-worker cache."""
+        return await self._live(await self.locations.get(user_ids))
+
+    async def _read(self, ids: list[int]) -> dict[int, list[SessionEntry]]:
+        """Every registered session of each user, dead instances' included."""
         hashes: list[dict[bytes, bytes]] = await asyncio.gather(
             *(self.batcher.call("hgetall", self.keys.session(uid)) for uid in ids)
         )
+        return {
+            uid: [SessionEntry.decode(k, v) for k, v in h.items() if k != STATUS_FIELD.encode()]
+            for uid, h in zip(ids, hashes, strict=True)
+        }
+
+    async def _live(self, found: dict[int, list[SessionEntry]]) -> dict[int, list[SessionEntry]]:
         live = await self.membership.live_instances()
-        out: dict[int, list[SessionEntry]] = {}
-        for uid, h in zip(ids, hashes, strict=True):
-            entries = [SessionEntry.decode(k, v) for k, v in h.items() if k != STATUS_FIELD.encode()]
-            out[uid] = [e for e in entries if e.instance_id in live]
-        return out
+        return {uid: [e for e in entries if e.instance_id in live] for uid, entries in found.items()}
 
     async def status_of(self, user_ids: Iterable[int]) -> dict[int, tuple[int | None, list[SessionEntry]]]:
         """(status, live sessions) per user; status is None when the user has no live session."""
@@ -164,6 +184,7 @@ class SessionRegistry:
                 pipe.hset(key, str(int(entry.device)), entry.encode())
                 pipe.expire(key, self.ttl_s)
             await pipe.execute()
+        self.locations.changed(uid for uid, _, _ in batch)
 
     async def refresh(self, user_ids: Iterable[int]) -> None:
         """Push back the TTL of users held here, in pipelined batches."""

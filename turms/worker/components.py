@@ -36,6 +36,7 @@ from turms.service.message import retention
 from turms.service.registry import build_router
 from turms.settings import Settings, message
 from turms.settings import auth as auth_settings
+from turms.settings import cluster as cluster_settings
 from turms.settings import redis as redis_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
@@ -116,9 +117,17 @@ class Components:
         node_id = node_id_of(settings)
         membership = Membership(redis, keys, node_id, node_info=dict(node_info or {}))
         await membership.start()
-        registry = SessionRegistry(redis, keys, membership, ttl_s=settings.get(auth_settings.REGISTRY_TTL_S))
+        registry = SessionRegistry(
+            redis,
+            keys,
+            membership,
+            ttl_s=settings.get(auth_settings.REGISTRY_TTL_S),
+            locations_ttl_s=lambda: settings.get(cluster_settings.SESSION_LOCATIONS_TTL_S),
+            locations_max_users=lambda: settings.get(cluster_settings.SESSION_LOCATIONS_MAX_USERS),
+        )
         local = LocalSessions(gw, membership.instance_id)
         bus = RoutingBus(redis, subscriber, keys, membership.instance_id, registry, local)
+        registry.locations.attach(bus)
         await bus.start()
         live = LiveSettings(settings, store, bus)
         await live.start()
@@ -197,6 +206,7 @@ class Components:
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()
+        await self.registry.locations.close()
         await self.bus.stop()
         await self.registry.batcher.close()
         await self.membership.stop()
