@@ -27,6 +27,23 @@ def _server(args: argparse.Namespace, users: int, extra: dict[str, str] | None =
     return server
 
 
+def store_label(mongo_uri: str | None) -> str:
+    """What the results were measured on: the embedded default, or the MongoDB-protocol server behind the URI
+    (FerretDB names itself in ``buildInfo``; its figures measure FerretDB, not MongoDB)."""
+    if not mongo_uri:
+        return "SQLite + embedded Redis"
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
+    try:
+        info = client.admin.command("buildInfo")
+    finally:
+        client.close()
+    if "ferretdbVersion" in info:
+        return f"MongoDB adapter on FerretDB {info['ferretdbVersion']} + embedded Redis"
+    return f"MongoDB {info.get('version', '?')} + embedded Redis"
+
+
 def _print(result: dict[str, Any]) -> None:
     for key, value in result.items():
         shown = value
@@ -153,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--scaling-online", type=int, nargs="+", default=[1000, 10_000, 50_000], help="scaling: online users"
     )
     p.add_argument("--json", type=Path, help="write the results here (default: bench-results/<store>-<time>.json)")
-    p.add_argument("--write-docs", action="store_true", help="(suite) update docs/benchmarks.md from the results")
+    p.add_argument("--label", help="a qualifier for the results' heading in docs/benchmarks.md, e.g. '50,000 online'")
+    p.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md from the results")
     return p
 
 
@@ -166,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_section(DOC, json.loads(args.source.read_text()))
         print(f"updated {DOC} from {args.source}")
         return 0
-    store = "MongoDB" if args.mongo_uri else "SQLite + embedded Redis"
+    store = store_label(args.mongo_uri)
+    if args.label:
+        store = f"{store}: {args.label}"
     if args.scenario == "idle":
         results = [run_idle(args)]
     elif args.scenario == "one-to-one":
