@@ -1,6 +1,7 @@
-"""A 2,000-member group, every member online across 2 workers: one group update push reaches every member
-session exactly once (counted by the receiving clients). Above ``service.group.broadcast_member_threshold``
-the push is one broadcast to every worker instead of 2,000 registry lookups."""
+"""A 2,000-member group, every member online across 2 workers (each worker holds some of the sessions, as
+recorded at connection): one group update push reaches every member session exactly once (counted by the
+receiving clients). Above ``service.group.broadcast_member_threshold`` the push is one broadcast to every
+worker instead of 2,000 registry lookups."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from user_rel_support import worker_pid
 
 from turms.client import TurmsClient
 from turms.client.group import GroupService
@@ -45,6 +47,7 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
             "groupMember", [{"_id": {"gid": gid, "uid": u}, "role": int(Role.MEMBER), "jd": now} for u in member_ids]
         )
     received: Counter[int] = Counter()
+    per_worker: Counter[int] = Counter()  # worker pid → member sessions it holds
     messages: Counter[int] = Counter()
     clients: list[TurmsClient] = []
     gate = asyncio.Semaphore(100)
@@ -53,6 +56,7 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
         async with gate:
             c = TurmsClient("127.0.0.1", server.tcp_port, reconnect=False, heartbeat_interval_s=0, request_timeout_s=30)
             await c.connect()
+            per_worker[await worker_pid(c)] += 1  # asked before login: the gateway names its worker
             await c.login(uid)
 
             def count(n: object, uid: int = uid) -> None:
@@ -70,8 +74,11 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
         started = time.monotonic()
         await asyncio.gather(*(connect(u) for u in member_ids))
         login_s = time.monotonic() - started
-        # SO_REUSEPORT spreads the 2,000 connections over both workers (all on one: about 2**-2000).
-        assert len(server.worker_pids()) == 2
+        # SO_REUSEPORT spreads the 2,000 connections over both workers (all on one: about 2**-2000), so the
+        # pushes below are delivered by both: each worker must hold member sessions.
+        workers = server.worker_pids()
+        assert len(workers) == 2 and set(per_worker) == workers, (per_worker, workers)
+        assert sum(per_worker.values()) == MEMBERS and min(per_worker.values()) > 0
         sent = time.monotonic()
         await GroupService(owner).update_group(gid, announcement="hello, everyone")
         deadline = time.monotonic() + 30
@@ -92,8 +99,8 @@ async def test_one_push_reaches_2000_members_exactly_once(server: Server) -> Non
         assert len(messages) == MEMBERS, f"{MEMBERS - len(messages)} members got no message"
         assert set(messages.values()) == {1}, "some member got the message more than once"
         print(
-            f"\n2,000 logins in {login_s:.2f} s; push delivered to all in {delivered_s:.3f} s; "
-            f"message in {message_s:.3f} s"
+            f"\n2,000 logins in {login_s:.2f} s (sessions per worker: {sorted(per_worker.values())}); "
+            f"push delivered to all in {delivered_s:.3f} s; message in {message_s:.3f} s"
         )
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)

@@ -1,15 +1,14 @@
-"""Group handlers on a real SQLite store with an injected clock: codes, state, audiences, expiry, speaking."""
+"""Group handlers on a real SQLite store with an injected clock: codes, state, audiences, expiry."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from turms.clock import FakeClock, datetime_to_ms
+from turms.clock import FakeClock
 from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.service import group
@@ -17,7 +16,6 @@ from turms.service.api import Requester, Response, Router, ServiceRequest
 from turms.service.context import Services
 from turms.service.group import group_types
 from turms.service.group.model import GROUP_TYPE, InvitationStrategy, JoinStrategy, Role
-from turms.service.group.speaking import send_message_code
 from turms.settings import load_settings
 from turms.storage.factory import open_store
 
@@ -180,7 +178,9 @@ async def test_invitation_accept_adds_member_and_notifies(world: World) -> None:
     assert await world.s.store.find_one("groupMember", {"_id": {"gid": gid, "uid": 2}}) is not None
     replied, joined = world.notes.sent
     assert replied[0] == {1, 2} and replied[1].relayed_request.HasField("update_group_invitation_request")
-    assert joined[0] == {1} and list(joined[1].relayed_request.create_group_members_request.user_ids) == [2]
+    # The member-added push: the other members and the new member's other sessions (the notifier excludes
+    # the requesting session).
+    assert joined[0] == {1, 2} and list(joined[1].relayed_request.create_group_members_request.user_ids) == [2]
     # Answering twice is refused.
     r2 = await world.call(2, "update_group_invitation_request", invitation_id=int(r.data.long), response_action=0)
     assert r2.code is Code.UPDATE_NON_PENDING_GROUP_INVITATION
@@ -213,26 +213,51 @@ async def test_questions_admit_at_minimum_score(world: World) -> None:
     assert again.code is Code.GROUP_MEMBER_ANSWER_GROUP_QUESTION
 
 
-async def test_speaking_rules(world: World) -> None:
-    now = world.clock.now()
-    gid = await world.new_group(1)
-    await world.ok(1, "create_group_invitation_request", group_id=gid, invitee_id=2)
-    await world.s.store.insert_one("groupMember", {"_id": {"gid": gid, "uid": 2}, "role": int(Role.MEMBER), "jd": now})
-    await world.s.store.insert_one("groupMember", {"_id": {"gid": gid, "uid": 3}, "role": int(Role.GUEST), "jd": now})
-    store = world.s.store
-    assert await send_message_code(store, gid, 2, now) is Code.OK
-    assert await send_message_code(store, gid, 3, now) is Code.NOT_SPEAKABLE_GROUP_GUEST_TO_SEND_MESSAGE
-    assert await send_message_code(store, gid, 9, now) is Code.NOT_SPEAKABLE_GROUP_GUEST_TO_SEND_MESSAGE
-    mute_until = datetime_to_ms(now + timedelta(hours=1))
-    await world.ok(1, "update_group_member_request", group_id=gid, member_id=2, mute_end_date=mute_until)
-    assert await send_message_code(store, gid, 2, now) is Code.MUTED_GROUP_MEMBER_SEND_MESSAGE
-    world.clock.advance(3601)
-    assert await send_message_code(store, gid, 2, world.clock.now()) is Code.OK
-    await world.ok(1, "update_group_request", group_id=gid, mute_end_date=datetime_to_ms(world.clock.now()) + 60_000)
-    assert await send_message_code(store, gid, 2, world.clock.now()) is Code.SEND_MESSAGE_TO_MUTED_GROUP
-    await group_types.update_type(store, 0, guest_speakable=True)
-    world.clock.advance(120)
-    assert await send_message_code(store, gid, 3, world.clock.now()) is Code.OK
-    await world.ok(1, "delete_group_request", group_id=gid)
-    assert await send_message_code(store, gid, 2, world.clock.now()) is Code.SEND_MESSAGE_TO_INACTIVE_GROUP
-    assert await send_message_code(store, 424242, 2, world.clock.now()) is Code.SEND_MESSAGE_TO_NONEXISTENT_GROUP
+async def test_join_request_expires_with_the_clock(world: World) -> None:
+    await world.s.store.update_one("userRole", {"_id": 0}, {"$set": {"cgtid": [0, 6]}}, upsert=True)
+    await world.new_type(6, join_strategy=JoinStrategy.JOIN_REQUEST)
+    gid = await world.new_group(1, 6)
+    first = int((await world.ok(2, "create_group_join_request_request", group_id=gid, content="a")).data.long)
+    second = int((await world.ok(3, "create_group_join_request_request", group_id=gid, content="b")).data.long)
+    expire_after_s = 30 * 24 * 3600  # service.group.join_request.expire_after_s
+    world.clock.advance(expire_after_s - 1)  # one second before: still pending, still answerable
+    listed = await world.ok(1, "query_group_join_requests_request", group_id=gid)
+    assert {r.id: r.status for r in listed.data.group_join_requests_with_version.group_join_requests} == {
+        first: 0,
+        second: 0,
+    }
+    await world.ok(1, "update_group_join_request_request", request_id=second, response_action=0)
+    world.clock.advance(1)  # now the first is due: it can be neither answered nor recalled
+    world.notes.sent.clear()
+    for uid, kind, fields, code in (
+        (1, "update_group_join_request_request", {"response_action": 0}, Code.UPDATE_NON_PENDING_GROUP_JOIN_REQUEST),
+        (1, "update_group_join_request_request", {"response_action": 1}, Code.UPDATE_NON_PENDING_GROUP_JOIN_REQUEST),
+        (2, "delete_group_join_request_request", {}, Code.RECALL_NON_PENDING_GROUP_JOIN_REQUEST),
+    ):
+        assert (await world.call(uid, kind, request_id=first, **fields)).code is code
+    assert world.notes.sent == []
+    mine = await world.ok(2, "query_group_join_requests_request")
+    (shown,) = mine.data.group_join_requests_with_version.group_join_requests
+    assert (shown.id, shown.status) == (first, 5)  # EXPIRED
+    assert shown.expiration_date == shown.creation_date + expire_after_s * 1000
+    stored = await world.s.store.find_one("groupJoinRequest", {"_id": first})
+    assert stored is not None and stored["stat"] == 0  # shown as expired, never rewritten
+    assert await world.s.store.find_one("groupMember", {"_id": {"gid": gid, "uid": 2}}) is None
+    assert await world.s.store.find_one("groupMember", {"_id": {"gid": gid, "uid": 3}}) is not None
+
+
+async def test_groups_created_and_deleted_are_counted(world: World) -> None:
+    """The business counters Turms has: each group created once, each deleted once (logically by default)."""
+    from turms.observability import metrics
+
+    def counts() -> tuple[float, float]:
+        return metrics.GROUPS_CREATED._value.get(), metrics.GROUPS_DELETED._value.get()
+
+    created, deleted = counts()
+    first = await world.new_group(1)
+    await world.new_group(2)
+    assert counts() == (created + 2, deleted)
+    await world.ok(1, "delete_group_request", group_id=first)
+    assert counts() == (created + 2, deleted + 1)
+    assert (await world.call(1, "delete_group_request", group_id=first)).code is not Code.OK  # no longer owner
+    assert counts() == (created + 2, deleted + 1)

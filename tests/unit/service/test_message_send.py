@@ -87,14 +87,13 @@ async def test_group_rules_muted_member_muted_group_guests_blocked_deleted(tmp_p
         assert (await w.send(55, group=1)).code == Code.MUTED_GROUP_MEMBER_SEND_MESSAGE
         w.clock.advance(301)  # the mute ends on the injected clock
         assert (await w.send(55, group=1)).code == Code.OK
-        await w.store.insert_one("groupBlockedUser", {"_id": {"gid": 1, "uid": 66}, "bd": w.clock.now()})
-        assert (await w.send(66, group=1)).code == Code.BLOCKED_USER_SEND_GROUP_MESSAGE
         await w.group(2, {A: 0}, muted_until=w.clock.now() + timedelta(minutes=1))
         assert (await w.send(A, group=2)).code == Code.SEND_MESSAGE_TO_MUTED_GROUP
         await w.group(3, {A: 0}, active=False)
         assert (await w.send(A, group=3)).code == Code.SEND_MESSAGE_TO_INACTIVE_GROUP
+        # Turms answers "inactive" for a deleted group; only a group that never existed is "nonexistent".
         await w.group(4, {A: 0}, deleted=True)
-        assert (await w.send(A, group=4)).code == Code.SEND_MESSAGE_TO_NONEXISTENT_GROUP
+        assert (await w.send(A, group=4)).code == Code.SEND_MESSAGE_TO_INACTIVE_GROUP
         assert (await w.send(A, group=999)).code == Code.SEND_MESSAGE_TO_NONEXISTENT_GROUP
         await w.group_type(7, gs=True)
         await w.group(5, {A: 0, C: 3}, type_id=7)
@@ -105,6 +104,39 @@ async def test_group_rules_muted_member_muted_group_guests_blocked_deleted(tmp_p
             (group_conversation_id(1), 2),
             (group_conversation_id(5), 1),
         ]
+
+
+async def test_group_rules_apply_in_turms_order(tmp_path: Path) -> None:
+    """When several rules refuse a sender, the first in Turms's order answers (members: muted group,
+    inactive group, muted member; guests: inactive group, not speakable, muted group, muted, blocked)."""
+    async with world(tmp_path) as w:
+        now = w.clock.now()
+        muted, blocked, guest = 66, 77, 88
+        await w.group_type(7, gs=True)
+        await w.group(1, {A: 0, guest: 3})  # guests may not speak (the default type)
+        await w.group(2, {A: 0, guest: 3}, type_id=7)  # guests may speak
+        await w.group(3, {A: 0}, muted_until=now + timedelta(minutes=1), active=False)
+        await w.group(4, {A: 0, guest: 3}, type_id=7, muted_until=now + timedelta(minutes=1))
+        await w.group(5, {A: 0}, type_id=7, deleted=True)
+        await w.add_member(2, muted, role=3, muted_until=now + timedelta(minutes=1))
+        await w.add_member(3, muted, muted_until=now + timedelta(minutes=1))
+        for gid in (1, 2):
+            await w.store.insert_one("groupBlockedUser", {"_id": {"gid": gid, "uid": blocked}, "bd": now})
+        for sender, gid, code in (
+            (A, 3, Code.SEND_MESSAGE_TO_MUTED_GROUP),  # member: a muted group before an inactive one
+            (muted, 3, Code.SEND_MESSAGE_TO_MUTED_GROUP),  # ... and before a muted member
+            (44, 3, Code.SEND_MESSAGE_TO_INACTIVE_GROUP),  # guest: an inactive group first
+            (44, 5, Code.SEND_MESSAGE_TO_INACTIVE_GROUP),  # ... or a deleted one, even if guests may speak
+            (blocked, 1, Code.NOT_SPEAKABLE_GROUP_GUEST_TO_SEND_MESSAGE),  # then speakable, before blocked
+            (blocked, 2, Code.BLOCKED_USER_SEND_GROUP_MESSAGE),
+            (guest, 4, Code.SEND_MESSAGE_TO_MUTED_GROUP),  # a speakable guest in a muted group
+            (44, 4, Code.SEND_MESSAGE_TO_MUTED_GROUP),
+            (muted, 2, Code.MUTED_GROUP_MEMBER_SEND_MESSAGE),  # a muted member with a guest role
+            (guest, 2, Code.OK),
+            (44, 2, Code.OK),
+        ):
+            assert (await w.send(sender, group=gid)).code == code, (sender, gid)
+        assert len(await w.messages()) == 2
 
 
 async def test_group_messages_reach_members_and_large_groups_are_broadcast(tmp_path: Path) -> None:

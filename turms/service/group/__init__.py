@@ -5,11 +5,12 @@ Modules: ``model`` (collections, enums, group types), ``permissions`` (pure role
 ``access`` (shared reads, quotas, versions), ``notify`` (audiences and fan-out), ``proto`` (documents to
 protobuf), and one module per concern with the request handlers: ``groups``, ``members``, ``blocklist``,
 ``enrollment`` (invitations and join requests), ``questions``. ``group_types`` is the admin API's entry
-point for types; ``speaking`` is the messaging domain's group-side send check.
+point for types. Who may send a group message is decided by the messaging domain
+(``turms.service.message.policy``), which reads this domain's collections directly.
 
 May import what ``turms.service`` may (the store port, protocol, settings, errors, clock) plus
-``turms.service.api``/``context``/``push``; nothing imports this package but the registry, the admin API
-and the messaging domain.
+``turms.service.api``/``context``/``push``. Only the registry, the service context (the member-ids
+cache), the demo loader and the admin API may import this package.
 
 The default group type is created when the domain registers (a background task on the worker's loop) and,
 should that fail or an admin delete it, again on the first read of it (``access.find_type``).

@@ -7,6 +7,7 @@ from typing import Any
 
 from turms.clock import ms_to_datetime
 from turms.errors import TurmsError
+from turms.observability import metrics
 from turms.protocol.pb import model_group_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.security.antispam import TextType, check_text
@@ -82,6 +83,7 @@ class Groups:
         if body.user_defined_attributes:
             doc["uda"] = _attributes(body.user_defined_attributes)
         await self.store.insert_one(GROUP, doc)
+        metrics.GROUPS_CREATED.inc()
         await self.store.insert_one(
             GROUP_MEMBER, {"_id": access.member_key(group_id, uid), "role": int(Role.OWNER), "jd": now}
         )
@@ -224,9 +226,12 @@ async def delete_groups(services: Services, group_ids: list[int], now: datetime,
     """
     store = services.store
     if services.settings.get(gs.DELETE_GROUP_LOGICALLY):
-        await store.update_many(GROUP, {"_id": {"$in": group_ids}}, {"$set": {"dd": now, "lud": now}})
+        result = await store.update_many(
+            GROUP, {"_id": {"$in": group_ids}, "dd": None}, {"$set": {"dd": now, "lud": now}}
+        )
+        metrics.GROUPS_DELETED.inc(result.modified)
     else:
-        await store.delete_many(GROUP, {"_id": {"$in": group_ids}})
+        metrics.GROUPS_DELETED.inc(await store.delete_many(GROUP, {"_id": {"$in": group_ids}}))
     await store.delete_many(GROUP_MEMBER, {"_id.gid": {"$in": group_ids}})
     await services.group_members.changed(group_ids)
     await store.delete_many(GROUP_VERSION, {"_id": {"$in": group_ids}})

@@ -108,6 +108,14 @@ async def notify_member_joined(services: Services, req: ServiceRequest, group_id
     members = await audience.members()
     await audience.add_members("notify_other_group_members", known=[m for m in members if m != user_id])
     audience.add("notify_added_group_member", [user_id])
-    # The requester of the triggering request is told through the response, not this push.
-    recipients = audience.recipients - {req.requester.user_id}
-    await send(services, req, recipients, requester_others=False, request=member_added_request(group_id, user_id))
+    # As in Turms, the requester gets this push too when it is in the audience (the user who joined by
+    # accepting an invitation or answering questions, or a member who accepted a join request) — but only
+    # on its other sessions: the requesting one learns it from the response.
+    requester_in = req.requester.user_id in audience.recipients
+    await send(
+        services,
+        req,
+        audience.recipients,
+        requester_others=requester_in,
+        request=member_added_request(group_id, user_id),
+    )

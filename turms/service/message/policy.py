@@ -116,26 +116,37 @@ async def joined_group_ids(store: Store, user_id: int) -> list[int]:
 async def check_group_send(store: Store, sender_id: int, group_id: int, now: datetime) -> GroupInfo:
     """Raise the Turms code that refuses ``sender_id`` posting to ``group_id``; return the group otherwise.
 
-    Order as Turms: the group (exists, active, not muted), then the sender (member: guest speakable, not
-    muted; non-member: not blocked, and only if the type lets guests speak).
+    The order is Turms's (``GroupMemberService.isAllowedToSendMessage``). A member is refused, in this
+    order, when the group is muted (5005), inactive or deleted (5004), or the member is muted (5008). A
+    guest — a non-member or, stricter than Turms (which asks only non-members), a member with a guest role —
+    is refused when the group is inactive or deleted (5004), the type does not let guests speak (5009), the
+    group is muted (5005), the guest is a muted member (5008), or the guest is blocked (5003). A group that
+    never existed is 5006 (Turms defines that code but answers 5004).
     """
-    group = await find_group(store, group_id)
-    if group is None:
+    doc = await store.find_one(GROUP, {"_id": group_id})
+    if doc is None:
         raise TurmsError(Code.SEND_MESSAGE_TO_NONEXISTENT_GROUP)
-    if group.doc.get("ac") is False:
-        raise TurmsError(Code.SEND_MESSAGE_TO_INACTIVE_GROUP)
-    if _future(group.doc.get("med"), now):
-        raise TurmsError(Code.SEND_MESSAGE_TO_MUTED_GROUP)
+    type_doc = await store.find_one(GROUP_TYPE, {"_id": doc.get("tid", 0)}) or {}
+    group = GroupInfo(group_id, doc, type_doc)
+    inactive = doc.get("dd") is not None or doc.get("ac") is False
+    muted = _future(doc.get("med"), now)
     m = await member(store, group_id, sender_id)
-    if m is not None:
-        if m.get("role") in (GUEST_ROLE, ANONYMOUS_GUEST_ROLE) and not group.type_flag("gs"):
-            raise TurmsError(Code.NOT_SPEAKABLE_GROUP_GUEST_TO_SEND_MESSAGE)
+    if m is not None and m.get("role") not in (GUEST_ROLE, ANONYMOUS_GUEST_ROLE):
+        if muted:
+            raise TurmsError(Code.SEND_MESSAGE_TO_MUTED_GROUP)
+        if inactive:
+            raise TurmsError(Code.SEND_MESSAGE_TO_INACTIVE_GROUP)
         if _future(m.get("med"), now):
             raise TurmsError(Code.MUTED_GROUP_MEMBER_SEND_MESSAGE)
         return group
-    blocked = await store.find_one(GROUP_BLOCKED_USER, {"_id.gid": group_id, "_id.uid": sender_id})
-    if blocked is not None:
-        raise TurmsError(Code.BLOCKED_USER_SEND_GROUP_MESSAGE)
+    if inactive:
+        raise TurmsError(Code.SEND_MESSAGE_TO_INACTIVE_GROUP)
     if not group.type_flag("gs"):
         raise TurmsError(Code.NOT_SPEAKABLE_GROUP_GUEST_TO_SEND_MESSAGE)
+    if muted:
+        raise TurmsError(Code.SEND_MESSAGE_TO_MUTED_GROUP)
+    if m is not None and _future(m.get("med"), now):
+        raise TurmsError(Code.MUTED_GROUP_MEMBER_SEND_MESSAGE)
+    if await store.find_one(GROUP_BLOCKED_USER, {"_id.gid": group_id, "_id.uid": sender_id}) is not None:
+        raise TurmsError(Code.BLOCKED_USER_SEND_GROUP_MESSAGE)
     return group
