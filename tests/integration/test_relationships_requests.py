@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from user_rel_support import Member, code_of, connect, settle
 
-from turms.client.relationship import ACCEPT, DECLINE
-from turms.protocol.pb import constant_pb2
+from turms.client.relationship import ACCEPT, DECLINE, IGNORE
+from turms.protocol.pb import constant_pb2, request_relationship_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.storage.port import Store
 
@@ -100,19 +100,71 @@ async def test_friend_requests_end_to_end(members: Any, store: Store) -> None:
     assert await a.rel.query_related_user_ids() == [b.id]
     # Recall by the sender (enabled on this server): the recipient is told.
     rid2 = await a.rel.send_friend_request(c.id)
-    await settle(c)
-    c.take()
+    await settle(a, a_phone, b, c)
+    assert (a.take(), a_phone.take(), b.take(), c.take()) == (
+        [],
+        ["create_friend_request_request"],
+        [],
+        ["create_friend_request_request"],
+    )
     assert await code_of(c.rel.recall_friend_request(rid2)) == Code.NOT_SENDER_TO_RECALL_FRIEND_REQUEST
     await a.rel.recall_friend_request(rid2)
-    await settle(c, a_phone)
-    assert c.take() == ["delete_friend_request_request"]
-    assert a_phone.take() == ["create_friend_request_request", "delete_friend_request_request"]
+    await settle(a, a_phone, b, c)
+    assert (a.take(), a_phone.take(), b.take(), c.take()) == (
+        [],
+        ["delete_friend_request_request"],
+        [],
+        ["delete_friend_request_request"],
+    )
     doc = await store.find_one("userFriendRequest", {"_id": rid2})
     assert doc is not None and doc["stat"] == constant_pb2.RequestStatus.CANCELED
-    # A declined request may not be sent again (the default re-send rule).
-    rid3 = await c.rel.send_friend_request(b.id)
-    await b.rel.reply_friend_request(rid3, DECLINE)
-    assert await code_of(c.rel.send_friend_request(b.id)) == Code.CREATE_EXISTING_FRIEND_REQUEST
+    assert await code_of(a.rel.recall_friend_request(rid2)) == Code.RECALL_NON_PENDING_FRIEND_REQUEST
+
+
+@pytest.mark.parametrize("action", [DECLINE, IGNORE], ids=["decline", "ignore"])
+async def test_friend_request_declined_or_ignored(members: Any, store: Store, action: int) -> None:
+    sender = await members(worker=0)
+    recipient = await members(worker=1)
+    recipient_laptop = await members(recipient.id, device=1, worker=0)
+    other = await members(worker=1)
+    rid = await sender.rel.send_friend_request(recipient.id, "hi")
+    await settle(sender, recipient, recipient_laptop, other)
+    for m in (sender, recipient, recipient_laptop, other):
+        m.take()
+    assert await code_of(other.rel.reply_friend_request(rid, action)) == Code.NOT_RECIPIENT_TO_UPDATE_FRIEND_REQUEST
+    await recipient.rel.reply_friend_request(rid, action, reason="not now")
+    # The sender is told, and the replier's other device; nobody else.
+    await settle(sender, recipient, recipient_laptop, other)
+    (push,) = sender.pushes
+    assert push.requester_id == recipient.id
+    assert push.relayed_request.update_friend_request_request.response_action == action
+    assert (sender.take(), recipient.take(), recipient_laptop.take(), other.take()) == (
+        ["update_friend_request_request"],
+        [],
+        ["update_friend_request_request"],
+        [],
+    )
+    expected = constant_pb2.RequestStatus.DECLINED if action == DECLINE else constant_pb2.RequestStatus.IGNORED
+    doc = await store.find_one("userFriendRequest", {"_id": rid})
+    assert doc is not None and (doc["stat"], doc["rsn"]) == (expected, "not now")
+    assert await store.count("userRelationship", {"_id.oid": {"$in": [sender.id, recipient.id]}}) == 0
+    sent = await sender.rel.query_friend_requests(sent=True)
+    assert sent is not None and [(r.id, r.request_status, r.reason) for r in sent] == [(rid, expected, "not now")]
+    # Answered once: a second answer is refused, and the default re-send rule refuses a new request.
+    assert await code_of(recipient.rel.reply_friend_request(rid, ACCEPT)) == Code.UPDATE_NON_PENDING_FRIEND_REQUEST
+    assert await code_of(sender.rel.send_friend_request(recipient.id)) == Code.CREATE_EXISTING_FRIEND_REQUEST
+    assert await store.count("userFriendRequest", {"rrid": sender.id}) == 1
+    await settle(sender, recipient, recipient_laptop, other)
+    assert [m.take() for m in (sender, recipient, recipient_laptop, other)] == [[], [], [], []]
+
+
+async def groups_last_updated(member: Member) -> int:
+    """The ``last_updated_date`` of a full QueryRelationshipGroupsRequest (the client SDK drops it)."""
+    n = await member.client.request(
+        "query_relationship_groups_request", request_relationship_pb2.QueryRelationshipGroupsRequest()
+    )
+    assert n.code == Code.OK
+    return int(n.data.user_relationship_groups_with_version.last_updated_date)
 
 
 async def test_relationships_and_groups_end_to_end(members: Any, store: Store) -> None:
@@ -123,20 +175,35 @@ async def test_relationships_and_groups_end_to_end(members: Any, store: Store) -
     await a.rel.create_relationship(b.id, name="bee")
     await a.rel.create_relationship(c.id)
     assert await code_of(a.rel.create_relationship(b.id)) == Code.CREATE_EXISTING_RELATIONSHIP
+    docs = await store.find("userRelationship", {"_id.oid": a.id}, sort=[("_id.rid", 1)])
+    assert [(d["_id"]["rid"], d.get("n"), "bd" in d) for d in docs] == [(b.id, "bee", False), (c.id, None, False)]
+    assert await store.count("userRelationship", {"_id.oid": {"$in": [b.id, c.id]}}) == 0  # one-sided
     rels = await a.rel.query_relationships()
     assert rels is not None and [(r.related_user_id, r.name) for r in rels] == [(b.id, "bee"), (c.id, "")]
     version = max(r.establishment_date for r in rels)
     assert await a.rel.query_relationships(last_updated_date=version) is None
     # Groups: create, move a contact in, rename, delete (members go back to the default group).
     work = await a.rel.create_group("work")
+    group = await store.find_one("userRelationshipGroup", {"_id.oid": a.id, "_id.gidx": work})
+    assert group is not None and group["n"] == "work"
     await a.rel.move_to_group(c.id, 0, work)
     assert await a.rel.query_related_user_ids(group_indexes=[work]) == [c.id]
     groups = await a.rel.query_groups()
     assert groups is not None and sorted(groups) == [(0, ""), (work, "work")]
+    groups_version = await groups_last_updated(a)
+    assert await a.rel.query_groups(last_updated_date=groups_version) is None  # unchanged: 1002
+    await asyncio.sleep(0.002)
     await a.rel.rename_group(work, "office")
+    group = await store.find_one("userRelationshipGroup", {"_id.oid": a.id, "_id.gidx": work})
+    assert group is not None and group["n"] == "office"
+    changed = await a.rel.query_groups(last_updated_date=groups_version)  # changed: the new data
+    assert changed is not None and sorted(changed) == [(0, ""), (work, "office")]
+    assert await groups_last_updated(a) > groups_version
+    await a.rel.rename_group(work, "office")  # the same name: nothing changes, nobody is told
     member = await store.find_one("userRelationshipGroupMember", {"_id.oid": a.id, "_id.ruid": c.id})
     assert member is not None and member["_id"]["gidx"] == work
     await a.rel.delete_group(work)
+    assert await store.count("userRelationshipGroup", {"_id.oid": a.id, "_id.gidx": work}) == 0
     member = await store.find_one("userRelationshipGroupMember", {"_id.oid": a.id, "_id.ruid": c.id})
     assert member is not None and member["_id"]["gidx"] == 0
     # Block, then the relationship query shows new data after the change.

@@ -1,9 +1,13 @@
-"""Users: ``/users`` (create with a password, query, update, delete).
+"""Users: ``/users`` (create with a password, query, update, delete) and ``/users/registrations`` (the app
+backend registers its users, when ``service.user.registration.enabled`` allows it).
 
-Creation goes through :func:`turms.service.accounts.create_user`, so an account made here logs in exactly like
-one made by any other path. Deactivating or deleting users closes their sessions everywhere with
-``USER_IS_DELETED_OR_INACTIVATED`` (700), as Turms does. Deletion is logical by default (``deletionDate`` is
-set; logins then fail), as Turms's ``user.delete-user-logically`` default.
+Every write goes through the user service (:mod:`turms.service.user.users`), so the admin API applies the same
+rules as the rest of the server: name, intro and picture lengths from ``service.user.info.*``, an existing role,
+``service.user.activate_user_when_added`` when no ``isActive`` is given, and ``service.user.delete_user_logically``
+when no ``deleteLogically`` is given; a physical deletion also removes what the users own (relationships in both
+directions, relationship groups, settings, versions …). An account made here logs in exactly like one made by
+any other path. Deactivating or deleting users closes their sessions everywhere with
+``USER_IS_DELETED_OR_INACTIVATED`` (700), as Turms does.
 """
 
 from __future__ import annotations
@@ -13,15 +17,19 @@ from typing import Any
 from turms.admin.context import AdminDeps
 from turms.admin.paging import DELETE_RESULT, UPDATE_RESULT, in_filter, page_result, page_schema, page_window
 from turms.admin.permissions import AdminPermission
-from turms.admin.routes import Call, Param, Route, paging_params
+from turms.admin.routes import Call, Param, Route, forbidden, paging_params
 from turms.admin.validation import int64, obj, string
 from turms.protocol.status import SessionCloseStatus
-from turms.security.passwords import hash_password_async
-from turms.service.accounts import USER, create_user
+from turms.service.user import users as user_service
+from turms.service.user.profiles import USER
+from turms.settings import user as us
 
 P = AdminPermission
 TAG = "users"
 PROFILE_ACCESS = ("ALL", "ALL_EXCEPT_BLOCKED_USERS", "FRIENDS")
+#: What an app backend needs to register users. There is no narrower permission: Turms's USER_CREATE is the
+#: closest, and a backend account should hold it alone.
+REGISTER_PERMISSION = P.USER_CREATE
 
 USER_RECORD = obj(
     {
@@ -53,6 +61,8 @@ EDITABLE = {
         "additionalProperties": {"type": ["string", "integer", "boolean"]},
     },
 }
+#: What a registration may set: a user's own profile, never its role or whether it is active.
+REGISTRATION_FIELDS = ("password", "name", "intro", "profilePicture", "profileAccessStrategy", "userDefinedAttributes")
 _FIELDS = {
     "name": "n",
     "intro": "intro",
@@ -86,12 +96,12 @@ def routes(deps: AdminDeps) -> list[Route]:
         if entries:
             await deps.bus.kick(entries, int(status), reason)
 
-    async def create(call: Call) -> dict[str, Any]:
-        b = call.body or {}
+    async def create_from(call: Call, b: dict[str, Any], *, role_id: int, active: bool | None) -> dict[str, Any]:
         user_id = b.get("id") or deps.ids.next_id()
         call.targets.append(user_id)
-        doc = await create_user(
+        doc = await user_service.create_user(
             store,
+            settings,
             user_id,
             b.get("password"),
             deps.clock.now(),
@@ -99,11 +109,21 @@ def routes(deps: AdminDeps) -> list[Route]:
             intro=b.get("intro", ""),
             profile_picture=b.get("profilePicture", ""),
             profile_access=PROFILE_ACCESS.index(b.get("profileAccessStrategy", "ALL")),
-            role_id=b.get("roleId", 0),
-            active=b.get("isActive", True),
+            role_id=role_id,
+            active=active,
             attributes=b.get("userDefinedAttributes"),
         )
         return user_json(doc)
+
+    async def create(call: Call) -> dict[str, Any]:
+        b = call.body or {}
+        return await create_from(call, b, role_id=b.get("roleId", 0), active=b.get("isActive"))
+
+    async def register(call: Call) -> dict[str, Any]:
+        # Read per call: the setting is live, so turning registration off takes effect at once.
+        if not settings.get(us.REGISTRATION_ENABLED):
+            raise forbidden("user registration is turned off (service.user.registration.enabled)")
+        return await create_from(call, call.body or {}, role_id=user_service.DEFAULT_USER_ROLE_ID, active=None)
 
     async def query(call: Call) -> dict[str, Any]:
         q = call.query
@@ -127,27 +147,30 @@ def routes(deps: AdminDeps) -> list[Route]:
     async def update(call: Call) -> dict[str, Any]:
         ids: list[int] = call.query["ids"]
         b = call.body
-        update: dict[str, Any] = {"lud": deps.clock.now()}
-        for name, short in _FIELDS.items():
-            if name in b:
-                update[short] = b[name]
-        if "profileAccessStrategy" in b:
-            update["pas"] = PROFILE_ACCESS.index(b["profileAccessStrategy"])
-        if "password" in b:
-            update["pw"] = (await hash_password_async(b["password"])).encode()
-        result = await store.update_many(USER, {"_id": {"$in": ids}, "dd": None}, {"$set": update})
+        pas = b.get("profileAccessStrategy")
+        updated = await user_service.update_users(
+            store,
+            settings,
+            ids,
+            deps.clock.now(),
+            password=b.get("password"),
+            name=b.get("name"),
+            intro=b.get("intro"),
+            profile_picture=b.get("profilePicture"),
+            profile_access=None if pas is None else PROFILE_ACCESS.index(pas),
+            role_id=b.get("roleId"),
+            active=b.get("isActive"),
+            attributes=b.get("userDefinedAttributes"),
+        )
         if b.get("isActive") is False:
             await close_sessions(ids, SessionCloseStatus.USER_IS_DELETED_OR_INACTIVATED, "deactivated by an admin")
-        return {"updatedCount": result.modified}
+        return {"updatedCount": updated}
 
     async def delete(call: Call) -> dict[str, Any]:
         ids: list[int] = call.query["ids"]
-        if call.query.get("deleteLogically", True):
-            now = deps.clock.now()
-            result = await store.update_many(USER, {"_id": {"$in": ids}, "dd": None}, {"$set": {"dd": now, "lud": now}})
-            deleted = result.modified
-        else:
-            deleted = await store.delete_many(USER, {"_id": {"$in": ids}})
+        # Absent: ``service.user.delete_user_logically`` decides (read by the service at the call).
+        logically: bool | None = call.query.get("deleteLogically")
+        deleted = await user_service.delete_users(store, settings, ids, deps.clock.now(), logically=logically)
         await close_sessions(ids, SessionCloseStatus.USER_IS_DELETED_OR_INACTIVATED, "deleted by an admin")
         return {"deletedCount": deleted}
 
@@ -196,10 +219,31 @@ def routes(deps: AdminDeps) -> list[Route]:
             "DELETE",
             "/users",
             P.USER_DELETE,
-            "Delete users (logically by default) and close their sessions.",
+            "Delete users and close their sessions (700). A physical deletion also removes their relationships "
+            "(both directions), relationship groups, settings, versions and friend requests.",
             delete,
             TAG,
-            params=(ids_required, Param("deleteLogically", "bool", default=True)),
+            params=(
+                ids_required,
+                Param(
+                    "deleteLogically",
+                    "bool",
+                    "Only mark the users deleted; absent: the setting `service.user.delete_user_logically` "
+                    "(default true).",
+                ),
+            ),
             response=DELETE_RESULT,
+        ),
+        Route(
+            "POST",
+            "/users/registrations",
+            REGISTER_PERMISSION,
+            "Register a user for the app backend (only when `service.user.registration.enabled`; else 403): "
+            "the same checks as `POST /users`, the default role, active as `service.user.activate_user_when_added`.",
+            register,
+            TAG,
+            body=obj({"id": int64(1), **{k: EDITABLE[k] for k in REGISTRATION_FIELDS}}),
+            body_required=False,
+            response=USER_RECORD,
         ),
     ]

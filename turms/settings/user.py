@@ -24,6 +24,15 @@ ACTIVATE_USER_WHEN_ADDED = setting(
     "Whether a user created without an explicit `active` flag may log in at once.",
     live=True,
 )
+REGISTRATION_ENABLED = setting(
+    "service.user.registration.enabled",
+    bool,
+    False,
+    "Accept `POST /users/registrations` on the admin API: the app backend registers its users (with an admin "
+    "account of its own holding USER_CREATE) under the same checks as `POST /users`, but without choosing a "
+    "role or the active flag. Off: the route answers 403 (code 1300) and users are created by `POST /users` only.",
+    live=True,
+)
 MAX_NAME_LENGTH = setting(
     "service.user.info.max_name_length",
     int,
@@ -223,5 +232,19 @@ USER_SETTING_DELETED_NOTIFY_OWN_SESSIONS = setting(
     bool,
     True,
     "Tell the user's other online devices that they deleted settings.",
+    live=True,
+)
+USER_ONLINE_STATUS_UPDATED_NOTIFY_OWN_SESSIONS = setting(
+    _N + "user_online_status_updated.notify_requester_other_online_sessions",
+    bool,
+    True,
+    "Tell the user's other online devices that they changed their online status (UpdateUserOnlineStatusRequest).",
+    live=True,
+)
+USER_ONLINE_STATUS_UPDATED_NOTIFY_RELATED_USERS = setting(
+    _N + "user_online_status_updated.notify_non_blocked_related_users",
+    bool,
+    False,
+    "Tell the users the requester has a non-blocked relationship with that their online status changed.",
     live=True,
 )

@@ -78,7 +78,8 @@ async def set_probe_permissions(env: AdminEnv, permissions: set[AdminPermission]
 
 @pytest.fixture
 async def env(tmp_path: Path, redis_url: str) -> Any:
-    async with admin_env(tmp_path, redis_url) as e:
+    # POST /users/registrations answers only where registration is turned on (off by default).
+    async with admin_env(tmp_path, redis_url, {"service.user.registration.enabled": "true"}) as e:
         store, now = e.deps.store, e.clock.now()
         await store.insert_many(
             "adminRole",

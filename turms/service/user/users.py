@@ -1,5 +1,5 @@
-"""User lifecycle and roles, as the admin API needs them: create, delete (logically or not), activate and
-deactivate users; create, update, delete and query user roles with their group-creation quotas.
+"""User lifecycle and roles, as the admin API needs them: create, update, delete (logically or not),
+activate and deactivate users; create, update, delete and query user roles with their group-creation quotas.
 
 Closing the sessions of deleted or deactivated users (close status 700) is the caller's part: this module
 talks to the store only. Login already refuses deleted (2011) and inactive (2012) users.
@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from turms.errors import TurmsError
+from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
+from turms.security.passwords import hash_password_async
 from turms.service import accounts
 from turms.service.relationship import relations
 from turms.service.user import versions
@@ -47,6 +49,34 @@ def _illegal(reason: str) -> TurmsError:
     return TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, reason)
 
 
+def _check_profile(
+    settings: Settings,
+    *,
+    name: str | None = None,
+    intro: str | None = None,
+    profile_picture: str | None = None,
+    profile_access: int | None = None,
+) -> None:
+    for value, limit, what in (
+        (name, settings.get(us.MAX_NAME_LENGTH), "name"),
+        (intro, settings.get(us.MAX_INTRO_LENGTH), "intro"),
+        (profile_picture, settings.get(us.MAX_PROFILE_PICTURE_LENGTH), "profile picture"),
+    ):
+        if value is not None and len(value) > limit:
+            raise _illegal(f"the {what} is longer than {limit}")
+    if profile_access is not None and profile_access not in _STRATEGIES:
+        raise _illegal("unknown profile access strategy")
+
+
+async def _check_role(store: Store, role_id: int | None) -> None:
+    if (
+        role_id is not None
+        and role_id != DEFAULT_USER_ROLE_ID
+        and await store.find_one(USER_ROLE, {"_id": role_id}, projection={"_id": 1}) is None
+    ):
+        raise _illegal(f"the user role {role_id} does not exist")
+
+
 async def create_user(
     store: Store,
     settings: Settings,
@@ -69,17 +99,8 @@ async def create_user(
     """
     if user_id <= 0:
         raise _illegal("the user id must be positive")
-    for value, limit, what in (
-        (name, settings.get(us.MAX_NAME_LENGTH), "name"),
-        (intro, settings.get(us.MAX_INTRO_LENGTH), "intro"),
-        (profile_picture, settings.get(us.MAX_PROFILE_PICTURE_LENGTH), "profile picture"),
-    ):
-        if len(value) > limit:
-            raise _illegal(f"the {what} is longer than {limit}")
-    if profile_access not in _STRATEGIES:
-        raise _illegal("unknown profile access strategy")
-    if role_id != DEFAULT_USER_ROLE_ID and await store.find_one(USER_ROLE, {"_id": role_id}) is None:
-        raise _illegal(f"the user role {role_id} does not exist")
+    _check_profile(settings, name=name, intro=intro, profile_picture=profile_picture, profile_access=profile_access)
+    await _check_role(store, role_id)
     now = versions.ms_floor(now)
     doc = await accounts.create_user(
         store,
@@ -94,7 +115,53 @@ async def create_user(
         active=settings.get(us.ACTIVATE_USER_WHEN_ADDED) if active is None else active,
         attributes=dict(attributes or {}),
     )
+    metrics.USERS_REGISTERED.inc()
     return doc
+
+
+async def update_users(
+    store: Store,
+    settings: Settings,
+    user_ids: Iterable[int],
+    now: datetime,
+    *,
+    password: str | None = None,
+    name: str | None = None,
+    intro: str | None = None,
+    profile_picture: str | None = None,
+    profile_access: int | None = None,
+    role_id: int | None = None,
+    active: bool | None = None,
+    attributes: Mapping[str, Any] | None = None,
+) -> int:
+    """Change fields of live users (None leaves a field as it is); the number of users changed.
+
+    The same checks as :func:`create_user` (lengths, profile access strategy, role existence). Closing the
+    sessions of users deactivated here is the caller's part, as for :func:`set_active`.
+    """
+    ids = sorted(set(user_ids))
+    _check_profile(settings, name=name, intro=intro, profile_picture=profile_picture, profile_access=profile_access)
+    await _check_role(store, role_id)
+    fields: dict[str, Any] = {}
+    for short, value in (
+        ("n", name),
+        ("intro", intro),
+        ("pp", profile_picture),
+        ("pas", profile_access),
+        ("pgid", role_id),
+        ("act", active),
+    ):
+        if value is not None:
+            fields[short] = value
+    if attributes is not None:
+        fields["uda"] = dict(attributes)
+    if password is not None:
+        fields["pw"] = (await hash_password_async(password)).encode()
+    if not ids or not fields:
+        return 0
+    fields["lud"] = versions.ms_floor(now)
+    result = await store.update_many(USER, {"_id": {"$in": ids}, "dd": None}, {"$set": fields})
+    return result.modified
 
 
 async def delete_users(
@@ -103,8 +170,9 @@ async def delete_users(
     """Delete users; the number deleted. ``logically`` None takes ``service.user.delete_user_logically``.
 
     A logical deletion sets ``dd``: the user can no longer log in, and their profile disappears from
-    queries. A physical one removes the user and their relationships (both directions), relationship groups,
-    settings and versions, as Turms does.
+    queries. A physical one removes, as Turms does, the user and their relationships (both directions: others
+    lose them from their lists and groups), relationship groups, user settings, private conversations (read
+    dates), conversation settings and versions; and, beyond Turms, the friend requests they sent or received.
     """
     ids = sorted(set(user_ids))
     if not ids:
@@ -112,8 +180,16 @@ async def delete_users(
     if settings.get(us.DELETE_USER_LOGICALLY) if logically is None else logically:
         now = versions.ms_floor(now)
         result = await store.update_many(USER, {"_id": {"$in": ids}, "dd": None}, {"$set": {"dd": now, "lud": now}})
+        metrics.USERS_DELETED.inc(result.modified)
         return result.modified
+    # Deferred: these domains' handler modules import this package's helpers.
+    from turms.service.conversation.read import PRIVATE_CONVERSATION
+    from turms.service.conversation.settings import CONVERSATION_SETTINGS
+    from turms.service.relationship.friend_requests import FRIEND_REQUEST
+
+    now = versions.ms_floor(now)
     deleted = await store.delete_many(USER, {"_id": {"$in": ids}})
+    metrics.USERS_DELETED.inc(deleted)
     await relations.delete_all_of(store, ids)
     # Others' relationships with the deleted users go too (and those users' lists change).
     others = {
@@ -122,8 +198,20 @@ async def delete_users(
     }
     await store.delete_many(relations.GROUP_MEMBER, {"_id.ruid": {"$in": ids}})
     await store.delete_many(relations.RELATIONSHIP, {"_id.rid": {"$in": ids}})
-    await versions.bump(store, others, relations.RELATIONSHIP_VERSIONS, versions.ms_floor(now))
+    await versions.bump(store, others, relations.RELATIONSHIP_VERSIONS, now)
+    # Friend requests from or to them (Turms keeps these; a pending request of a user who no longer exists
+    # could still be accepted, creating a relationship with nobody). The other sides' lists change.
+    for own, other, other_version in (
+        ("rrid", "rtid", versions.RECEIVED_FRIEND_REQUESTS),
+        ("rtid", "rrid", versions.SENT_FRIEND_REQUESTS),
+    ):
+        docs = await store.find(FRIEND_REQUEST, {own: {"$in": ids}}, projection={other: 1})
+        if docs:
+            await store.delete_many(FRIEND_REQUEST, {own: {"$in": ids}})
+            await versions.bump(store, sorted({int(d[other]) for d in docs} - set(ids)), [other_version], now)
     await store.delete_many(USER_SETTINGS, {"_id": {"$in": ids}})
+    await store.delete_many(PRIVATE_CONVERSATION, {"_id.oid": {"$in": ids}})
+    await store.delete_many(CONVERSATION_SETTINGS, {"_id.oid": {"$in": ids}})
     await store.delete_many(versions.USER_VERSION, {"_id": {"$in": ids}})
     return deleted
 
