@@ -1,8 +1,11 @@
 """Hostile input against a real server: every abuse gets its defined answer, memory stays bounded, and the
 worker keeps serving a well-behaved client (connecting from another loopback address, 127.0.0.2).
 
-One worker, so every connection reaches the worker whose RSS is measured. Bound: the worker's RSS grows by less
-than 64 MiB over the whole module (500 connections, a 20,000-request flood, oversize frames).
+Each hostile case is a coroutine run by its own test against the module's server. The memory check is
+self-contained: it starts a fresh one-worker server of its own (so every connection reaches the worker whose RSS
+is measured), measures the worker's RSS, drives every case once itself (500 connections, a 20,000-request flood,
+oversize frames …), and bounds the growth: less than 64 MiB. It depends neither on the order of the tests nor on
+the other tests running at all.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -28,30 +32,32 @@ UNAUTHENTICATED_CAP = 100
 CLOSE_ILLEGAL = int(SessionCloseStatus.ILLEGAL_REQUEST)
 
 
-class Served:
-    def __init__(self, server: Server, worker: psutil.Process) -> None:
-        self.server = server
-        self.worker = worker
-        self.rss_start = worker.memory_info().rss
+SETTINGS = {
+    "gateway.auth.type": "none",
+    "gateway.session.login_timeout_s": "3",
+    "security.connections.max_unauthenticated_per_ip": str(UNAUTHENTICATED_CAP),
+    # Turms's per-IP bucket, stated explicitly so a permissive test-harness default cannot hide it.
+    "security.rate_limit.ip.enabled": "true",
+    "security.rate_limit.ip.capacity": "50",
+    "security.rate_limit.ip.initial_tokens": "50",
+    "security.rate_limit.ip.refill_interval_ms": "1000",
+}
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    settings = {
-        "gateway.auth.type": "none",
-        "gateway.session.login_timeout_s": "3",
-        "security.connections.max_unauthenticated_per_ip": str(UNAUTHENTICATED_CAP),
-        # Turms's per-IP bucket, stated explicitly so a permissive test-harness default cannot hide it.
-        "security.rate_limit.ip.enabled": "true",
-        "security.rate_limit.ip.capacity": "50",
-        "security.rate_limit.ip.initial_tokens": "50",
-        "security.rate_limit.ip.refill_interval_ms": "1000",
-    }
-    server = Server(tmp_path_factory.mktemp("hostile"), workers=1, settings=settings)
+@contextlib.contextmanager
+def one_worker_server(tmp_path: Path) -> Iterator[tuple[Server, psutil.Process]]:
+    server = Server(tmp_path, workers=1, settings=SETTINGS)
     with running(server):
         asyncio.run(server.wait_ready())
         (pid,) = server.worker_pids()
-        yield Served(server, psutil.Process(pid))
+        yield server, psutil.Process(pid)
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The client TCP port of the server the single-case tests share."""
+    with one_worker_server(tmp_path_factory.mktemp("hostile")) as (server, _):
+        yield server.tcp_port
 
 
 @contextlib.asynccontextmanager
@@ -86,30 +92,30 @@ async def still_serving(client: TcpClient) -> None:
     assert await client.recv(within=2) == b""
 
 
-async def test_a_2_to_the_31_length_prefix_closes_with_illegal_request(served: Served) -> None:
-    async with tcp(served.server.tcp_port) as c:
+async def a_2_to_the_31_length_prefix(port: int) -> None:
+    async with tcp(port) as c:
         c.send_raw(encode_varint32(2**31))
         assert await closed_with(c) == CLOSE_ILLEGAL
 
 
-async def test_a_6_byte_varint_closes_with_illegal_request(served: Served) -> None:
-    async with tcp(served.server.tcp_port) as c:
+async def a_6_byte_varint(port: int) -> None:
+    async with tcp(port) as c:
         c.send_raw(b"\xff\xff\xff\xff\xff\x01")
         assert await closed_with(c) == CLOSE_ILLEGAL
 
 
-async def test_a_frame_of_exactly_the_limit_is_read_and_one_byte_over_closes(served: Served) -> None:
-    async with tcp(served.server.tcp_port) as c:
+async def frames_at_and_over_the_limit(port: int) -> None:
+    async with tcp(port) as c:
         # A frame of exactly the limit (garbage inside): read whole, answered INVALID_REQUEST, kept open.
         assert await answer(c, b"\xff" * MAX_FRAME) == (-1, int(ResponseStatusCode.INVALID_REQUEST))
         await still_serving(c)
-    async with tcp(served.server.tcp_port) as c:
+    async with tcp(port) as c:
         c.send_raw(encode_varint32(MAX_FRAME + 1) + b"\x00" * 100)
         assert await closed_with(c) == CLOSE_ILLEGAL
 
 
-async def test_garbage_protobuf_unknown_kind_and_requests_before_login(served: Served) -> None:
-    async with tcp(served.server.tcp_port) as c:
+async def garbage_unknown_kind_and_before_login(port: int) -> None:
+    async with tcp(port) as c:
         assert await answer(c, b"\xff\xff\xff\xff") == (-1, int(ResponseStatusCode.INVALID_REQUEST))
         # request_id 5 (field 1) and an unknown field 2047 (varint 1): a valid frame of no known kind.
         unknown = b"\x08\x05" + b"\xf8\x7f\x01"
@@ -125,8 +131,7 @@ async def login(c: TcpClient, user_id: int) -> None:
     await c.recv(within=2)
 
 
-async def test_a_flood_of_10000_requests_per_second_is_throttled_and_others_are_served(served: Served) -> None:
-    port = served.server.tcp_port
+async def a_flood_of_10000_requests_per_second(port: int) -> None:
     rate, seconds = 10_000, 2.0
     async with tcp(port) as flooder, tcp(port, source="127.0.0.2") as good:
         await login(flooder, 70001)
@@ -169,8 +174,7 @@ async def test_a_flood_of_10000_requests_per_second_is_throttled_and_others_are_
     assert max(latencies) < 1.0, latencies
 
 
-async def test_500_connections_that_never_log_in(served: Served) -> None:
-    port = served.server.tcp_port
+async def connections_that_never_log_in(port: int) -> None:
     clients = []
     for _ in range(500):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -201,11 +205,55 @@ async def test_500_connections_that_never_log_in(served: Served) -> None:
     assert refused >= 500 - UNAUTHENTICATED_CAP
 
 
-async def test_zz_memory_stays_bounded_and_the_worker_still_serves(served: Served) -> None:
-    # Named to run last in the module: everything above has hit the same worker.
-    async with tcp(served.server.tcp_port) as c:
-        await still_serving(c)
-    grown = served.worker.memory_info().rss - served.rss_start
-    print(f"worker RSS: {served.rss_start / 2**20:.1f} MiB at start, grew by {grown / 2**20:.1f} MiB")
-    assert grown < RSS_BOUND_BYTES, f"worker RSS grew by {grown / 2**20:.1f} MiB"
-    assert served.worker.is_running()
+#: Every hostile case, in the order the memory check runs them (the order the single-case tests run in).
+CASES: tuple[Callable[[int], Awaitable[None]], ...] = (
+    a_2_to_the_31_length_prefix,
+    a_6_byte_varint,
+    frames_at_and_over_the_limit,
+    garbage_unknown_kind_and_before_login,
+    a_flood_of_10000_requests_per_second,
+    connections_that_never_log_in,
+)
+
+
+async def test_a_2_to_the_31_length_prefix_closes_with_illegal_request(port: int) -> None:
+    await a_2_to_the_31_length_prefix(port)
+
+
+async def test_a_6_byte_varint_closes_with_illegal_request(port: int) -> None:
+    await a_6_byte_varint(port)
+
+
+async def test_a_frame_of_exactly_the_limit_is_read_and_one_byte_over_closes(port: int) -> None:
+    await frames_at_and_over_the_limit(port)
+
+
+async def test_garbage_protobuf_unknown_kind_and_requests_before_login(port: int) -> None:
+    await garbage_unknown_kind_and_before_login(port)
+
+
+async def test_a_flood_of_10000_requests_per_second_is_throttled_and_others_are_served(port: int) -> None:
+    await a_flood_of_10000_requests_per_second(port)
+
+
+async def test_500_connections_that_never_log_in(port: int) -> None:
+    await connections_that_never_log_in(port)
+
+
+@pytest.mark.timeout(120)
+def test_memory_stays_bounded_under_every_case_and_the_worker_still_serves(tmp_path: Path) -> None:
+    """A fresh server of its own: its worker's RSS before and after this test drives every case once."""
+    with one_worker_server(tmp_path) as (server, worker):
+        rss_start = worker.memory_info().rss
+
+        async def drive() -> None:
+            for case in CASES:
+                await case(server.tcp_port)
+            async with tcp(server.tcp_port) as c:
+                await still_serving(c)
+
+        asyncio.run(drive())
+        grown = worker.memory_info().rss - rss_start
+        print(f"worker RSS: {rss_start / 2**20:.1f} MiB at start, grew by {grown / 2**20:.1f} MiB")
+        assert grown < RSS_BOUND_BYTES, f"worker RSS grew by {grown / 2**20:.1f} MiB"
+        assert worker.is_running()

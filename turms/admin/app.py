@@ -1,7 +1,8 @@
 """The admin HTTP application: the route table served by aiohttp, with auth, validation, errors and audit.
 
 Request path: ``X-Request-ID`` (the client's when well-formed, else a new one; echoed on every response and
-used as the trace id) → route match → authentication and the route's permission (before anything is parsed,
+used as the trace id, current for the whole request so its log lines, the notifications it causes and the
+kicks it sends carry it) → route match → authentication and the route's permission (before anything is parsed,
 so an anonymous caller learns nothing about parameters) → query and body validation against the declared
 schemas → handler → the Turms-style envelope ``{code, reason, timestamp, data}``. Every write is audit-logged,
 whether it succeeded or was refused.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -36,13 +36,14 @@ from turms.admin.root import RootOutcome, ensure_root_admin
 from turms.admin.routes import ApiError, Call, Route, RouteTable, bad_request, forbidden
 from turms.admin.validation import SchemaError, validate
 from turms.errors import TurmsError
+from turms.observability import trace
 from turms.protocol.status import ResponseStatusCode
 from turms.settings import admin as admin_settings
 
 log = logging.getLogger("turms.admin")
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 JSON = "application/json"
+REQUEST_ID_HEADER = "X-Request-ID"
 TRACE_ID = web.RequestKey("trace_id", str)
 RESULT_CODE = web.ResponseKey("result_code", int)
 
@@ -88,6 +89,28 @@ def build_routes(deps: AdminDeps) -> RouteTable:
     return table
 
 
+@web.middleware
+async def request_id_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The request's trace id: the client's ``X-Request-ID`` when acceptable, else a new one. It is current
+    (:mod:`turms.observability.trace`) while the request is handled, and returned on every response."""
+    incoming = request.headers.get(REQUEST_ID_HEADER)
+    trace_id = incoming if incoming is not None and trace.acceptable(incoming) else uuid.uuid4().hex
+    request[TRACE_ID] = trace_id
+    with trace.use(trace_id):
+        try:
+            response = await handler(request)
+        except web.HTTPException as e:
+            # Unknown paths (404), wrong methods (405), oversized bodies (413): the same envelope as our errors.
+            code = ResponseStatusCode.RESOURCE_NOT_FOUND if e.status == 404 else ResponseStatusCode.ILLEGAL_ARGUMENT
+            response = envelope(code, e.reason, None, status=e.status)
+            if e.status == 405 and "Allow" in e.headers:
+                response.headers["Allow"] = e.headers["Allow"]
+    response.headers[REQUEST_ID_HEADER] = trace_id
+    return response
+
+
 class AdminApi:
     def __init__(self, deps: AdminDeps) -> None:
         self.deps = deps
@@ -100,7 +123,7 @@ class AdminApi:
 
     def app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self._request_id],
+            middlewares=[request_id_middleware],
             client_max_size=self.deps.settings.get(admin_settings.MAX_BODY_BYTES),
         )
         for route in self.table:
@@ -108,24 +131,6 @@ class AdminApi:
         return app
 
     # -- request handling -----------------------------------------------------------------------------
-
-    @web.middleware
-    async def _request_id(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        trace_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        request[TRACE_ID] = trace_id
-        try:
-            response = await handler(request)
-        except web.HTTPException as e:
-            # Unknown paths (404), wrong methods (405), oversized bodies (413): the same envelope as our errors.
-            code = ResponseStatusCode.RESOURCE_NOT_FOUND if e.status == 404 else ResponseStatusCode.ILLEGAL_ARGUMENT
-            response = envelope(code, e.reason, None, status=e.status)
-            if e.status == 405 and "Allow" in e.headers:
-                response.headers["Allow"] = e.headers["Allow"]
-        response.headers["X-Request-ID"] = trace_id
-        return response
 
     def _endpoint(self, route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:

@@ -9,7 +9,8 @@ every local session is told to resync.
 
 Wire format of a bus message: one type byte, then a JSON header, then (for notifications) a newline and the
 raw ``TurmsNotification`` bytes. The header's ``t`` is the trace id of the request that caused the
-notification: the sending and the receiving workers both write it in their notification log lines.
+notification: the sending and the receiving workers both write it in their notification log lines. A kick's
+header carries ``t`` too: the worker that closes the sessions logs the kick under that trace id.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ notification_log = logging.getLogger(observability_logging.NOTIFICATION)
 NOTIFY = b"N"
 KICK = b"K"
 EVENT = b"E"
+
+#: Session ids named in a kick's log line (an admin may kick thousands at once; the count is always logged).
+MAX_LOGGED_SESSIONS = 20
 
 
 class LocalSessions(Protocol):
@@ -177,16 +181,43 @@ class RoutingBus:
             )
 
     async def kick(self, entries: Iterable[SessionEntry], close_status: int, reason: str | None = None) -> None:
-        """Close these sessions wherever they are held."""
+        """Close these sessions wherever they are held.
+
+        The kick carries the current trace id (the admin request's, or the login's that displaced them) in
+        ``t``, so the worker that closes the sessions logs its line under the same trace.
+        """
+        trace_id = trace.current()
         by_instance: dict[str, list[str]] = defaultdict(list)
         for e in entries:
             by_instance[e.instance_id].append(e.session_id)
         local = by_instance.pop(self.instance_id, None)
         if local:
-            self.local.close_local(local, close_status, reason)
+            self._close(local, close_status, reason, trace_id, "local")
         for instance, sids in by_instance.items():
-            body = orjson.dumps({"s": sids, "c": close_status, "r": reason})
+            body = orjson.dumps({"s": sids, "c": close_status, "r": reason, "t": trace_id})
             await self.redis.publish(self.keys.worker_channel(instance), KICK + body)
+
+    def _close(
+        self, session_ids: list[str], close_status: int, reason: str | None, trace_id: str | None, route: str
+    ) -> None:
+        """Close the kicked sessions held here, under the kick's trace id, and log it (kicks are rare)."""
+        with trace.use(trace_id):
+            closed = self.local.close_local(session_ids, close_status, reason)
+            log.info(
+                "kick: closed %d of %d sessions with close status %d",
+                closed,
+                len(session_ids),
+                close_status,
+                extra={
+                    "trace_id": trace_id,
+                    "fields": {
+                        "route": route,
+                        "sessions": session_ids[:MAX_LOGGED_SESSIONS],
+                        "closed": closed,
+                        "close_status": close_status,
+                    },
+                },
+            )
 
     async def broadcast(self, kind: str, body: dict[str, Any]) -> None:
         """Send a cluster-wide event to every worker instance (this one included, through Redis)."""
@@ -249,7 +280,7 @@ class RoutingBus:
                     self._received(h, payload)
             elif kind == KICK:
                 h = orjson.loads(data[1:])
-                self.local.close_local(h["s"], h["c"], h.get("r"))
+                self._close(h["s"], h["c"], h.get("r"), h.get("t"), "routed")
             elif kind == EVENT:
                 h = orjson.loads(data[1:])
                 handler = self._handlers.get(h.get("k", ""))

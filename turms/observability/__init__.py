@@ -2,7 +2,7 @@
 
 * :mod:`.metrics`: every metric definition, in one place, and cheap pre-bound recorders for the hot path;
 * :mod:`.multiprocess`: prometheus-client's multiprocess mode (the per-run directory, dead processes);
-* :mod:`.http`: ``/metrics`` and the ``X-Request-ID`` middleware for the admin HTTP app;
+* :mod:`.http`: ``/metrics`` for the admin HTTP app;
 * :mod:`.logging`, :mod:`.rotation`: JSON/text formatters, the four named loggers, size rotation safe
   across processes;
 * :mod:`.trace`: trace ids (one per client or admin request) and deterministic sampling by trace id;

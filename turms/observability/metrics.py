@@ -116,18 +116,23 @@ STORE_ERRORS = Counter(
 
 RATE_LIMIT_REFUSALS = Counter(
     "turms_rate_limit_refusals",
-    "Requests refused by a rate limit, by scope (ip, session, user, login, admin …).",
+    "Client requests and connections refused by a rate limit or cap, by scope: ip, session and request_type "
+    "(requests answered CLIENT_REQUESTS_TOO_FREQUENT, 1101, by the per-IP, per-connection or per-request-type "
+    "bucket), unauthenticated_connections (connections closed at accept by the cap on connections per IP "
+    "that have not logged in).",
     ["scope"],
 )
 BLOCKS = Counter(
     "turms_blocks",
-    "Clients put on the blocklist, by target (ip, user) and cause (manual, frequent_requests, "
-    "corrupted_frame, corrupted_request …).",
+    "Clients put on the blocklist, counted once per IP or user id by the worker that blocked them, by target "
+    "(ip, user) and cause (manual: the admin API; frequent_request, corrupted_frame, corrupted_request: "
+    "auto-block).",
     ["target", "cause"],
 )
 BLOCKED_CONNECTIONS = Counter(
     "turms_blocked_connections_refused",
-    "Connections or logins refused because the client is on the blocklist, by target (ip, user).",
+    "Connections or logins refused because the client is on the blocklist, by target (ip: dropped at accept; "
+    "user: a login refused).",
     ["target"],
 )
 
@@ -233,6 +238,8 @@ _redis_histograms: dict[str, Histogram] = {}
 _store_histograms: dict[str, Histogram] = {}
 _delivered: dict[str, Counter] = {}
 _logins: dict[str, Counter] = {}
+_refusals: dict[str, Counter] = {}
+_blocked_connections: dict[str, Counter] = {}
 
 CREATE_MESSAGE_KIND = "create_message_request"
 LOGIN_KIND = "create_session_request"
@@ -249,6 +256,8 @@ def reset_caches() -> None:
         _store_histograms,
         _delivered,
         _logins,
+        _refusals,
+        _blocked_connections,
     ):
         cache.clear()
 
@@ -348,3 +357,25 @@ def store_operation(operation: str) -> Histogram:
     if histogram is None:
         histogram = _store_histograms[operation] = STORE_DURATION.labels(operation)
     return histogram
+
+
+def rate_limit_refused(scope: str) -> None:
+    """One request (or connection) refused by the rate limit or cap of ``scope``; cheap under a flood."""
+    counter = _refusals.get(scope)
+    if counter is None:
+        counter = _refusals[scope] = RATE_LIMIT_REFUSALS.labels(scope)
+    counter.inc()
+
+
+def blocked_connection_refused(target: str) -> None:
+    """A connection (``ip``) or login (``user``) refused because the client is on the blocklist."""
+    counter = _blocked_connections.get(target)
+    if counter is None:
+        counter = _blocked_connections[target] = BLOCKED_CONNECTIONS.labels(target)
+    counter.inc()
+
+
+def clients_blocked(target: str, cause: str, count: int) -> None:
+    """``count`` IPs or user ids put on the blocklist (rare: not cached)."""
+    if count:
+        BLOCKS.labels(target, cause).inc(count)

@@ -1,9 +1,12 @@
 """Trace ids: one per client request or admin request, carried into the notifications it causes.
 
-A trace id is 16 lowercase hex digits (64 random bits). The gateway makes one for every client request and
-puts it in ``ServiceRequest.trace_id``; the routing bus carries it in its message header (``t``) to the
-workers that deliver the notification; the admin API takes a valid ``X-Request-ID`` or makes one. While a
-request is handled, :data:`CURRENT` holds its id, so every log line written meanwhile carries it.
+A client request's trace id is 16 lowercase hex digits (64 random bits). The gateway makes one for every
+client request and puts it in ``ServiceRequest.trace_id``; the routing bus carries it in its message header
+(``t``) to the workers that deliver the notification, and in its kick messages to the workers that close the
+sessions. The admin API (``turms.admin.app.request_id_middleware``) takes an acceptable ``X-Request-ID`` or
+makes one (32 hex digits) and makes it current for the whole admin request. While a request is handled,
+:data:`CURRENT` holds its id, so every log line written meanwhile carries it, and the bus picks it up for
+the notifications and kicks the request causes.
 
 Sampling by trace id (:func:`sampled`) makes the same decision on every worker without coordination: a
 request whose client-API line is logged also has its notification lines logged, on the sender and on

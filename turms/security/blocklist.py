@@ -9,8 +9,11 @@
 * :class:`BlocklistService` is what the admin API and auto-block call: block, unblock and query, with
   expiry, stored through a :class:`BlocklistBackend` (Redis in production).
 
-May import the standard library, ``turms.clock``, ``turms.errors``, ``turms.protocol.status`` and
-``turms.settings``.
+Every IP or user id blocked through the service is counted in ``turms_blocks`` by target and cause
+(``manual`` for the admin API, the violation for auto-block), once, by the worker that blocked it.
+
+May import the standard library, ``turms.clock``, ``turms.errors``, ``turms.protocol.status``,
+``turms.settings`` and ``turms.observability.metrics``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from turms.clock import Clock
 from turms.errors import TurmsError
+from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
 from turms.settings import Settings
 from turms.settings import security as sec
@@ -35,6 +39,8 @@ K = TypeVar("K", bound=Hashable)
 
 #: Longest block accepted (about 100 years): expiries stay well inside 64-bit milliseconds.
 MAX_BLOCK_S = 100 * 365 * 24 * 3600
+#: The ``cause`` label of blocks made through the admin API (auto-blocks carry their :class:`Violation`).
+MANUAL = "manual"
 
 
 class BlockTarget(StrEnum):
@@ -311,13 +317,13 @@ class BlocklistService:
         """Block ``ips`` for ``duration_s``; return their canonical form. ILLEGAL_ARGUMENT for a bad address."""
         self._check(BlockTarget.IP)
         normalized = _parse_ips(ips)
-        await self._block(BlockTarget.IP, normalized, duration_s)
+        await self._block(BlockTarget.IP, normalized, duration_s, MANUAL)
         return normalized
 
     async def block_user_ids(self, user_ids: Iterable[int], duration_s: float) -> list[int]:
         self._check(BlockTarget.USER)
         ids = _parse_user_ids(user_ids)
-        await self._block(BlockTarget.USER, ids, duration_s)
+        await self._block(BlockTarget.USER, ids, duration_s, MANUAL)
         return ids
 
     async def unblock_ips(self, ips: Iterable[str] | None = None) -> None:
@@ -343,7 +349,7 @@ class BlocklistService:
         )
         return [BlockedClient(int(k), v) for k, v in sorted(found.items(), key=lambda kv: int(kv[0]))]
 
-    async def _block(self, target: BlockTarget, ids: list[str] | list[int], duration_s: float) -> None:
+    async def _block(self, target: BlockTarget, ids: list[str] | list[int], duration_s: float, cause: str) -> None:
         if not 0 < duration_s <= MAX_BLOCK_S:
             raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, f"the block duration must be in (0, {MAX_BLOCK_S}] s")
         if not ids:
@@ -351,6 +357,8 @@ class BlocklistService:
         now_ms = self.clock.now_ms()
         expiry_ms = now_ms + int(duration_s * 1000)
         await self.backend.block(target, ids, expiry_ms)
+        # Counted here, by the worker that blocked; the others only apply the block (no double count).
+        metrics.clients_blocked(target.value, cause, len(ids))
         # Applied here at once; the other workers apply it from the cluster log within milliseconds.
         self.local.block(target, ids, expiry_ms, now_ms)
 
@@ -368,27 +376,30 @@ class BlocklistService:
             duration = self.auto[(BlockTarget.IP, violation)].trigger(ip, now_ms)  # type: ignore[arg-type]
             if duration is not None:
                 log.warning("auto-blocking IP %s for %d s (%s)", ip, duration, violation.value)
-                self._spawn(BlockTarget.IP, [ip], duration)
+                self._spawn(BlockTarget.IP, [ip], duration, violation)
         if user_id is not None and self.user_enabled:
             duration = self.auto[(BlockTarget.USER, violation)].trigger(user_id, now_ms)  # type: ignore[arg-type]
             if duration is not None:
                 log.warning("auto-blocking user %d for %d s (%s)", user_id, duration, violation.value)
-                self._spawn(BlockTarget.USER, [user_id], duration)
+                self._spawn(BlockTarget.USER, [user_id], duration, violation)
 
-    def _spawn(self, target: BlockTarget, ids: list[str] | list[int], duration_s: int) -> None:
+    def _spawn(self, target: BlockTarget, ids: list[str] | list[int], duration_s: int, violation: Violation) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a synchronous unit test): apply locally only
             now_ms = self.clock.now_ms()
+            metrics.clients_blocked(target.value, violation.value, len(ids))
             self.local.block(target, ids, now_ms + duration_s * 1000, now_ms)
             return
-        task = loop.create_task(self._auto_block(target, ids, duration_s))
+        task = loop.create_task(self._auto_block(target, ids, duration_s, violation))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _auto_block(self, target: BlockTarget, ids: list[str] | list[int], duration_s: int) -> None:
+    async def _auto_block(
+        self, target: BlockTarget, ids: list[str] | list[int], duration_s: int, violation: Violation
+    ) -> None:
         try:
-            await self._block(target, ids, duration_s)
+            await self._block(target, ids, duration_s, violation.value)
         except Exception as e:
             log.warning("auto-block of %s %s failed: %s", target.value, ids, e)
 

@@ -7,6 +7,10 @@
 * Violations (:meth:`AbuseGuard.report`): requests over a limit, corrupted frames and corrupted requests go to
   auto-block, which may block the IP and the user cluster-wide.
 
+Refusals are counted here, where they are decided: ``turms_rate_limit_refusals`` by scope (``ip``,
+``session``, ``request_type``, ``unauthenticated_connections``) and ``turms_blocked_connections_refused`` by
+target (``ip`` at accept, ``user`` when :meth:`AbuseGuard.user_blocked` refuses a login).
+
 Everything here is synchronous and O(1) per call; time comes from an injected :class:`~turms.clock.Clock`.
 """
 
@@ -16,6 +20,7 @@ import logging
 from collections.abc import Callable
 
 from turms.clock import Clock, SystemClock
+from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
 from turms.security.blocklist import BlocklistService, LocalBlocklist, Violation, normalize_ip
 from turms.security.ratelimit import BucketConfig, RateLimiter, bucket_config
@@ -111,10 +116,12 @@ class AbuseGuard:
             return True  # not an IP socket (e.g. a Unix socket in tests): nothing to check
         if self.blocklist.ips and self.blocklist.is_ip_blocked(ip, self.clock.now_ms()):
             self.refused_at_accept += 1
+            metrics.blocked_connection_refused("ip")
             return False
         cap = self.settings.get(sec.MAX_UNAUTHENTICATED_PER_IP)
         if cap and self._unauthenticated.get(ip, 0) >= cap:
             self.refused_at_accept += 1
+            metrics.rate_limit_refused("unauthenticated_connections")
             return False
         return True
 
@@ -156,7 +163,12 @@ class AbuseGuard:
         return self._unauthenticated.get(ip, 0)
 
     def user_blocked(self, user_id: int) -> bool:
-        return bool(self.blocklist.users) and self.blocklist.is_user_blocked(user_id, self.clock.now_ms())
+        """Whether a login of ``user_id`` is refused because the user is blocked (counted when it is: the
+        gateway asks this only for a login it refuses on a True answer)."""
+        if self.blocklist.users and self.blocklist.is_user_blocked(user_id, self.clock.now_ms()):
+            metrics.blocked_connection_refused("user")
+            return True
+        return False
 
     # Requests -----------------------------------------------------------------------------------------
 
@@ -165,14 +177,18 @@ class AbuseGuard:
         s = self.settings
         entry = self._sessions.get(session_id)
         ip = entry[0] if entry is not None else None
-        if (
-            (ip is not None and s.get(sec.IP_RATE_ENABLED) and not self.ip_limiter.try_acquire(ip))
-            or (s.get(sec.SESSION_RATE_ENABLED) and not self.session_limiter.try_acquire(session_id))
-            or not self._kind_allows(kind, session_id)
-        ):
-            self.report(Violation.FREQUENT_REQUEST, session_id, user_id)
-            return ResponseStatusCode.CLIENT_REQUESTS_TOO_FREQUENT, "too many requests; slow down"
-        return None
+        # The first bucket that is empty refuses (the later ones are not charged).
+        if ip is not None and s.get(sec.IP_RATE_ENABLED) and not self.ip_limiter.try_acquire(ip):
+            scope = "ip"
+        elif s.get(sec.SESSION_RATE_ENABLED) and not self.session_limiter.try_acquire(session_id):
+            scope = "session"
+        elif not self._kind_allows(kind, session_id):
+            scope = "request_type"
+        else:
+            return None
+        metrics.rate_limit_refused(scope)
+        self.report(Violation.FREQUENT_REQUEST, session_id, user_id)
+        return ResponseStatusCode.CLIENT_REQUESTS_TOO_FREQUENT, "too many requests; slow down"
 
     def _kind_allows(self, kind: str, session_id: int) -> bool:
         limiter = self._kind_limiter(kind)

@@ -89,6 +89,10 @@ def _child(work: str) -> int:
             metrics.session_opened("tcp", 0)
             metrics.record_request("create_session_request", 1000, 0.01)
             metrics.LOOP_LAG_MAX.set(0.25)
+            metrics.rate_limit_refused("session")
+            metrics.rate_limit_refused("session")
+            metrics.blocked_connection_refused("ip")
+            metrics.clients_blocked("ip", "manual", 3)
             os.write(w, b"x")
             while work == "live":
                 signal.pause()
@@ -129,6 +133,29 @@ def test_multiprocess_sums_workers_and_a_dead_workers_gauges_vanish_but_counters
         assert view["turms_gateway_connections"][(("transport", "tcp"),)] == 1  # only the live one
         assert view["turms_gateway_sessions"][(("device_type", "DESKTOP"), ("transport", "tcp"))] == 1
         assert {dict(k)["pid"] for k in view["turms_event_loop_lag_max_seconds"]} == pids - {str(first)}
+        # The abuse counters: summed over both workers, the dead one's kept.
+        assert view["turms_rate_limit_refusals_total"][(("scope", "session"),)] == 4
+        assert view["turms_blocked_connections_refused_total"][(("target", "ip"),)] == 2
+        assert view["turms_blocks_total"][(("cause", "manual"), ("target", "ip"))] == 6
     finally:
         os.kill(second, 9)
         os.waitpid(second, 0)
+
+
+def test_abuse_recorders_write_to_the_files_after_multiprocess_mode_is_enabled(tmp_path: Path) -> None:
+    """Children cached before :func:`multiprocess.enable` (a recorder used early) must not keep the in-memory
+    metric: a worker's refusals and blocks would then be missing from ``/metrics``."""
+    metrics.rate_limit_refused("ip")
+    metrics.blocked_connection_refused("user")
+    metrics.clients_blocked("user", "manual", 1)
+    multiprocess.prepare(tmp_path / "metrics")
+    try:
+        metrics.rate_limit_refused("ip")
+        metrics.blocked_connection_refused("user")
+        metrics.clients_blocked("user", "manual", 2)
+        view = _families()
+        assert view["turms_rate_limit_refusals_total"] == {(("scope", "ip"),): 1}
+        assert view["turms_blocked_connections_refused_total"] == {(("target", "user"),): 1}
+        assert view["turms_blocks_total"] == {(("cause", "manual"), ("target", "user")): 2}
+    finally:
+        multiprocess.disable()

@@ -43,8 +43,13 @@ async def _group(w: World, owner: int) -> int:
     return int(r.data.long)
 
 
-async def _attempts(w: World) -> dict[str, Any]:
-    """One request per text type, each carrying the disguised word; returns the responses by text type."""
+#: Where each attempt leaves its text when it is stored: the edited message is looked up by id.
+EDITED = "MESSAGE_TEXT (update)"
+
+
+async def _attempts(w: World) -> tuple[dict[str, Any], int]:
+    """One request per text type (and per call site: message text on create and on update), each carrying
+    the disguised word; returns the responses by text type and the id of the message whose text was edited."""
     await create_user(w.store, 8, None, w.clock.now())
     gid = await _group(w, 1)
     await w.add_member(gid, 2)
@@ -55,6 +60,14 @@ async def _attempts(w: World) -> dict[str, Any]:
     r = await w.ok(3, "create_friend_request_request", recipient_id=4, content="hello")
     friend_request = int(r.data.long)
     question = model_group_pb2.GroupJoinQuestion(question="q", answers=["a"], score=1)
+    # Join requests are sent only to groups that admit by join request (JoinStrategy.JOIN_REQUEST).
+    await w.store.insert_one("groupType", {"_id": 10, "n": "by join request", "gsl": 100, "js": 3})
+    rgid = 778
+    await w.group(rgid, {1: 0}, type_id=10)
+    # A clean message of the sender's, edited below with the disguised word.
+    r = await w.ok(1, "create_message_request", group_id=gid, text="to be edited")
+    edited = int(r.data.long)
+    assert edited > 0
     return {
         "GROUP_NAME": await w.call(1, "create_group_request", name=DISGUISED),
         "GROUP_INTRO": await w.call(1, "update_group_request", group_id=gid, intro=DISGUISED),
@@ -82,15 +95,24 @@ async def _attempts(w: World) -> dict[str, Any]:
         "RELATIONSHIP_GROUP_NAME": await w.call(7, "create_relationship_group_request", name=DISGUISED),
         "USER_NAME": await w.call(8, "update_user_request", name=DISGUISED),
         "USER_INTRO": await w.call(8, "update_user_request", intro=DISGUISED),
+        "GROUP_JOIN_REQUEST_CONTENT": await w.call(
+            9, "create_group_join_request_request", group_id=rgid, content=DISGUISED
+        ),
         "MESSAGE_TEXT": await w.call(1, "create_message_request", group_id=gid, text=DISGUISED),
-    }
+        EDITED: await w.call(1, "update_message_request", message_id=edited, text=DISGUISED),
+    }, edited
 
 
 async def test_reject_refuses_every_text_type(tmp_path: Path) -> None:
     async with moderated_world(tmp_path, "REJECT") as w:
-        results = await _attempts(w)
+        results, edited = await _attempts(w)
+        kept = await w.store.find_one("message", {"_id": edited})
+        join_requests = await w.store.find("groupJoinRequest", {})
     wrong = {t: (r.code, r.reason) for t, r in results.items() if r.code != Code.MESSAGE_IS_ILLEGAL}
     assert wrong == {}
+    # Refused means nothing was written: the edited message keeps its text, no join request exists.
+    assert kept is not None and kept["txt"] == "to be edited"
+    assert join_requests == []
 
 
 @pytest.mark.parametrize(
@@ -102,6 +124,7 @@ async def test_reject_refuses_every_text_type(tmp_path: Path) -> None:
         ("groupMember", "n"),
         ("groupInvitation", "cnt"),
         ("groupJoinQuestion", "q"),
+        ("groupJoinRequest", "cnt"),
         ("userFriendRequest", "cnt"),
         ("userRelationshipGroup", "n"),
         ("user", "n"),
@@ -111,9 +134,19 @@ async def test_reject_refuses_every_text_type(tmp_path: Path) -> None:
 )
 async def test_mask_stores_masked_text(tmp_path: Path, collection: str, field: str) -> None:
     async with moderated_world(tmp_path, "MASK") as w:
-        results = await _attempts(w)
+        results, _ = await _attempts(w)
         refused = {t: (r.code, r.reason) for t, r in results.items() if r.code not in (Code.OK, Code.NO_CONTENT)}
         assert refused == {}
         stored = [d.get(field) for d in await w.store.find(collection, {}) if isinstance(d.get(field), str)]
     assert DISGUISED not in stored
     assert any("*" in text for text in stored), stored
+
+
+async def test_mask_stores_the_edited_message_text_masked(tmp_path: Path) -> None:
+    async with moderated_world(tmp_path, "MASK") as w:
+        results, edited = await _attempts(w)
+        assert results[EDITED].code == Code.OK, (results[EDITED].code, results[EDITED].reason)
+        doc = await w.store.find_one("message", {"_id": edited})
+    assert doc is not None
+    assert doc["txt"] not in ("to be edited", DISGUISED)
+    assert "*" in doc["txt"] and "badword" not in doc["txt"].lower()
