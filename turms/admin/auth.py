@@ -23,6 +23,7 @@ from turms.admin.ratelimit import FailedLoginLimiter
 from turms.admin.rbac import ADMIN, Principal, principal_of
 from turms.admin.routes import ApiError
 from turms.clock import Clock
+from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
 from turms.security.passwords import hash_password_async, verify_password_async
 from turms.security.tokens import JwtVerifier, TokenError
@@ -90,6 +91,7 @@ class AdminAuthenticator:
         refill = self.settings.get(admin_settings.FAILED_LOGIN_REFILL_S)
         wait = self.limiter.check(ip, account, burst, refill)
         if wait is not None:
+            metrics.rate_limit_refused("admin_login")
             raise ApiError(
                 ResponseStatusCode.ADMIN_REQUESTS_TOO_FREQUENT,
                 "too many failed logins; retry later",

@@ -74,12 +74,17 @@ async def test_live_settings_put_validates_and_applies(tmp_path: Path, redis_url
 
 async def test_failed_logins_are_throttled_on_the_clock(tmp_path: Path, redis_url: str) -> None:
     settings = {"admin.auth.failed_login.burst": "3", "admin.auth.failed_login.refill_s": "10"}
+    from turms.observability import metrics
+
+    refusals = metrics.RATE_LIMIT_REFUSALS.labels("admin_login")
     async with admin_env(tmp_path, redis_url, settings) as env:
         for _ in range(3):
             assert (await call(env, "GET", "/admins", headers=basic("turms", "bad")))[0] == 401
+        before = refusals._value.get()
         # The bucket is empty: even the right password is refused without being checked.
         status, body = await call(env, "GET", "/admins")
         assert status == 429 and body["code"] == 1304
+        assert refusals._value.get() == before + 1
         env.clock.advance(10)
         assert (await call(env, "GET", "/admins"))[0] == 200
 
