@@ -15,8 +15,11 @@ Threads talk to SQLite, except for point reads:
 * **a small reader pool**, each thread with its own connection. WAL readers never block the writer nor each
   other, and see every write that was acknowledged before the read started.
 * **point reads** (at most one row, found through ``_id`` or a unique index) run on the event loop's own
-  reader connection: microseconds, cheaper than the hop to a pool thread and back. One that meets a lock
-  goes to the pool instead, so the loop never waits on a lock.
+  reader connection: microseconds, cheaper than the hop to a pool thread and back. That connection never
+  waits: it is opened in a pool thread at start-up (opening may wait for a lock: switching to WAL, another
+  process recovering the WAL index), its busy timeout is 0 so a lock surfaces at once as a busy error, and a
+  point read that meets one goes to the pool instead, whose connections wait and retry. It is used only from
+  the thread that started the store; point reads from any other thread go to the pool.
 """
 
 from __future__ import annotations
@@ -148,6 +151,9 @@ class SqliteStore:
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
+        #: The event loop's own reader connection (busy timeout 0) and the thread that may use it.
+        self._loop_conn: sqlite3.Connection | None = None
+        self._loop_thread: int | None = None
         self._purge_task: asyncio.Task[None] | None = None
         self._closed = False
         #: Statistics for benchmarks and metrics: transactions committed and writes in them.
@@ -192,8 +198,26 @@ class SqliteStore:
         self._writer.start()
         await ready
         await self._write(self._create_schema)
+        try:
+            conn = await asyncio.get_running_loop().run_in_executor(self._readers, self._open_loop_conn)
+        except sqlite3.Error as exc:
+            raise _map_error(exc) from exc
+        with self._conns_lock:
+            self._reader_conns.append(conn)
+        self._loop_conn, self._loop_thread = conn, threading.get_ident()
         if self._ttl_interval > 0:
             self._purge_task = asyncio.create_task(self._purge_loop(), name="turms-sqlite-ttl")
+
+    def _open_loop_conn(self) -> sqlite3.Connection:
+        """The event loop's reader connection, opened in a pool thread: opening may wait, using it must not."""
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA query_only=1")
+            conn.execute("PRAGMA busy_timeout=0")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         for coll in self.schema:
@@ -217,6 +241,11 @@ class SqliteStore:
             await asyncio.to_thread(self._writer.join)
         if self._readers is not None:
             await asyncio.to_thread(self._readers.shutdown, True)
+        self._loop_conn = self._loop_thread = None
+        # In a thread: closing the last connection to the file checkpoints the WAL.
+        await asyncio.to_thread(self._close_reader_conns)
+
+    def _close_reader_conns(self) -> None:
         with self._conns_lock:
             for conn in self._reader_conns:
                 conn.close()
@@ -336,13 +365,15 @@ class SqliteStore:
     async def _read(self, fn: Callable[[sqlite3.Connection], T], *, point: bool = False) -> T:
         """Run ``fn`` on a reader connection: in the reader pool, or for a ``point`` read (at most one row
         found through a unique index) right here on the event loop, where the round trip to a thread and
-        back costs more than the read (a fifth of the CPU per message of the 1:1 benchmark). A point read
-        that meets a lock goes to the pool, whose retries may wait."""
+        back costs more than the read (a fifth of the CPU per message of the 1:1 benchmark). The loop's
+        connection has no busy timeout: a point read that meets a lock goes to the pool, whose retries may
+        wait."""
         if self._closed or self._readers is None:
             raise StorageUnavailableError("the store is closed")
-        if point:
+        conn = self._loop_conn
+        if point and conn is not None and threading.get_ident() == self._loop_thread:
             try:
-                return fn(self._reader_conn())
+                return fn(conn)
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
                     raise _map_error(exc) from exc
