@@ -49,11 +49,20 @@ UNIT_DIR="$ROOT/etc/systemd/system"
 DROPIN_DIR="$UNIT_DIR/turms.service.d"
 
 # Secret files the service may be given, and the setting that names each file. A credential is visible only
-# to the service, in $CREDENTIALS_DIRECTORY (%d), read-only; the source stays root-only.
+# to the service, in $CREDENTIALS_DIRECTORY (%d), read-only; the source stays root-only. A *_file setting
+# wins over the plain one.
 CREDENTIALS=(
   "admin-root-password admin.root.password_file"
   "gateway-jwt-key gateway.auth.jwt.key_file"
   "admin-jwt-key admin.auth.jwt.key_file"
+  "redis-url redis.url_file"
+  "mongo-uri storage.mongo.uri_file"
+  "mongo-admin-uri storage.mongo.admin.uri_file"
+  "mongo-user-uri storage.mongo.user.uri_file"
+  "mongo-group-uri storage.mongo.group.uri_file"
+  "mongo-conversation-uri storage.mongo.conversation.uri_file"
+  "mongo-message-uri storage.mongo.message.uri_file"
+  "mongo-conference-uri storage.mongo.conference.uri_file"
 )
 
 # -- user --------------------------------------------------------------------------------------------------
@@ -93,6 +102,9 @@ if [ ! -e "$ETC/turms.toml" ]; then
 fi
 if [ -e "$ETC/turms.env" ]; then
   chmod 0600 "$ETC/turms.env"
+  if grep -Eq '^\s*TURMS_(REDIS_URL|STORAGE_MONGO_(\w+_)?URI)=' "$ETC/turms.env"; then
+    echo "install.sh: $ETC/turms.env sets a Redis or MongoDB URI: move it into $ETC/credentials/" >&2
+  fi
 fi
 
 # One LoadCredential= per secret file present: systemd refuses to start a unit whose credential source is

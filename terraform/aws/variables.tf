@@ -224,7 +224,7 @@ variable "config_toml" {
 
 variable "settings" {
   type        = map(string)
-  description = "Setting overrides for every host (written to /etc/turms/turms.env), e.g. { \"gateway.auth.type\" = \"jwt\" }. Ports, listener addresses, Redis and MongoDB are set by this module."
+  description = "Setting overrides for every host (written to /etc/turms/turms.env), e.g. { \"gateway.auth.type\" = \"jwt\" }. Ports, listener addresses, Redis and MongoDB are set by this module; secrets are refused here (the Redis and MongoDB URIs reach each host as the credentials redis-url and mongo-uri)."
   default     = {}
 }
 

@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from turms.settings import REGISTRY
+from turms.settings.storage import MONGO_GROUPS
 
 from deploy_support import REPO, SYSTEMD_DIR, UNITS, require_tool, run, unit_values
 from testlib import free_port
@@ -44,7 +45,17 @@ def _stage(root: Path, credentials: dict[str, str]) -> None:
 
 def test_install_sh_stages_the_repository_files_and_a_credentials_dropin(tmp_path: Path) -> None:
     root = tmp_path / "root"
-    _stage(root, {"admin-root-password": "s3cret\n", "gateway-jwt-key": "k" * 32})
+    _stage(
+        root,
+        {
+            "admin-root-password": "s3cret\n",
+            "gateway-jwt-key": "k" * 32,
+            "redis-url": "redis://:pw@10.0.0.5:6379/0\n",
+            "mongo-uri": "mongodb://turms:pw@10.0.0.11:27017/turms?replicaSet=rs0\n",
+            "mongo-message-uri": "mongodb://turms:pw@10.0.0.21:27017/turms\n",
+            "mongo-user-uri": "",  # empty: not configured, like an absent file
+        },
+    )
 
     assert (root / "etc/systemd/system/turms.service").read_bytes() == (SYSTEMD_DIR / "turms.service").read_bytes()
     assert (root / "etc/sysctl.d/90-turms.conf").read_bytes() == (SYSTEMD_DIR / "90-turms.conf").read_bytes()
@@ -55,20 +66,64 @@ def test_install_sh_stages_the_repository_files_and_a_credentials_dropin(tmp_pat
     assert unit_values(dropin, "Service", "LoadCredential") == [
         "admin-root-password:/etc/turms/credentials/admin-root-password",
         "gateway-jwt-key:/etc/turms/credentials/gateway-jwt-key",
+        "redis-url:/etc/turms/credentials/redis-url",
+        "mongo-uri:/etc/turms/credentials/mongo-uri",
+        "mongo-message-uri:/etc/turms/credentials/mongo-message-uri",
     ]
     assert unit_values(dropin, "Service", "Environment") == [
         "TURMS_ADMIN_ROOT_PASSWORD_FILE=%d/admin-root-password",
         "TURMS_GATEWAY_AUTH_JWT_KEY_FILE=%d/gateway-jwt-key",
+        "TURMS_REDIS_URL_FILE=%d/redis-url",
+        "TURMS_STORAGE_MONGO_URI_FILE=%d/mongo-uri",
+        "TURMS_STORAGE_MONGO_MESSAGE_URI_FILE=%d/mongo-message-uri",
     ]
+    for name in ("redis-url", "mongo-uri", "mongo-message-uri"):
+        assert (root / "etc/turms/credentials" / name).stat().st_mode & 0o777 == 0o600
+    # No secret reaches the unit's own files: only paths in $CREDENTIALS_DIRECTORY.
+    assert "pw@" not in dropin
+
+
+def test_install_sh_warns_about_uris_left_in_the_environment_file(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "etc/turms").mkdir(parents=True)
+    env_file = root / "etc/turms/turms.env"
+    env_file.write_text('TURMS_LOG_FORMAT="json"\nTURMS_STORAGE_MONGO_URI_FILE="/x"\n')
+    env = {**os.environ, "DESTDIR": str(root)}
+    proc = subprocess.run(
+        ["bash", str(SYSTEMD_DIR / "install.sh"), "--no-pip"], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and "sets a Redis or MongoDB URI" not in proc.stderr, proc.stderr
+    for line in ('TURMS_REDIS_URL="redis://:pw@h:6379/0"', 'TURMS_STORAGE_MONGO_MESSAGE_URI="mongodb://h/t"'):
+        env_file.write_text(f"{line}\n")
+        proc = subprocess.run(
+            ["bash", str(SYSTEMD_DIR / "install.sh"), "--no-pip"], env=env, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "sets a Redis or MongoDB URI: move it into" in proc.stderr, line
+        assert "pw@" not in proc.stderr
+        assert env_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_every_credential_install_sh_knows_names_a_real_file_setting() -> None:
-    """A renamed setting would otherwise make the unit pass an unknown TURMS_* variable (exit 2 at start)."""
-    entries = CREDENTIAL_RE.findall((SYSTEMD_DIR / "install.sh").read_text())
-    assert len(entries) == 3
-    for _name, key in entries:
+    """A renamed setting would otherwise make the unit pass an unknown TURMS_* variable (exit 2 at start); and
+    every secret setting, the database URIs included, can come from a credential."""
+    entries = dict(CREDENTIAL_RE.findall((SYSTEMD_DIR / "install.sh").read_text()))
+    expected = {
+        "admin-root-password": "admin.root.password_file",
+        "gateway-jwt-key": "gateway.auth.jwt.key_file",
+        "admin-jwt-key": "admin.auth.jwt.key_file",
+        "redis-url": "redis.url_file",
+        "mongo-uri": "storage.mongo.uri_file",
+        **{f"mongo-{g}-uri": f"storage.mongo.{g}.uri_file" for g in MONGO_GROUPS},
+    }
+    assert entries == expected
+    for key in entries.values():
         assert key in REGISTRY, key
         assert key.endswith("_file")
+        # Each file stands in for a secret setting, and every secret setting has a credential.
+        assert REGISTRY.get(key.removesuffix("_file")).secret, key
+    secrets = {s.key for s in REGISTRY if s.secret}
+    assert secrets == {key.removesuffix("_file") for key in entries.values()}
     # The unit's own variables are settings too.
     for value in unit_values(UNIT, "Service", "Environment"):
         name = value.partition("=")[0]
@@ -144,9 +199,9 @@ class UnitRun:
     ports: dict[str, int] = field(default_factory=dict)
 
 
-def _unit_run(tmp: Path) -> UnitRun:
+def _unit_run(tmp: Path, credentials: dict[str, str] | None = None) -> UnitRun:
     root = tmp / "root"
-    _stage(root, {"admin-root-password": "unit-test-root-pw\n"})
+    _stage(root, {"admin-root-password": "unit-test-root-pw\n", **(credentials or {})})
     state, runtime = tmp / "state", tmp / "run"
     (runtime / "turms").mkdir(parents=True)  # RuntimeDirectory=
     # LoadCredential= copies each file into the service's private $CREDENTIALS_DIRECTORY (%d).
@@ -268,6 +323,54 @@ async def test_execstart_serves_reloads_with_execreload_and_stops_cleanly(unit_r
     finally:
         _kill(proc)
         notify.sock.close()
+
+
+async def test_execstart_takes_the_redis_url_from_its_credential(tmp_path: Path, redis_url: str) -> None:
+    """The redis-url credential reaches the server through LoadCredential= and redis.url_file: the server uses
+    that Redis and starts no embedded one, even with a stale redis.url left in the environment file."""
+    import redis as syncredis
+
+    u = _unit_run(tmp_path, {"redis-url": f"{redis_url}\n"})
+    assert u.env["TURMS_REDIS_URL_FILE"] == str(tmp_path / "credentials" / "redis-url")
+    u.env["TURMS_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there: the credential must win
+    notify = Notify(u.notify_path)
+    proc, log = _start([], u)
+    try:
+        await notify.wait("READY=1", 1, proc, log)
+        names = [p.name() for p in psutil.Process(proc.pid).children(recursive=True)]
+        assert names and not any("redis-server" in n for n in names), names
+        assert not (u.state_dir / "turms" / "redis").exists()
+        client = syncredis.Redis.from_url(redis_url)
+        try:
+            assert client.keys("turms:*"), "the server wrote nothing to the Redis of the credential"
+        finally:
+            client.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", u.ports["tcp"])
+        writer.write(b"\x00")
+        assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x00"
+        writer.close()
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 40) == 0, _log(log)
+        assert redis_url not in _log(log)  # the URL (which may carry a password) is not logged
+    finally:
+        _kill(proc)
+        notify.sock.close()
+
+
+async def test_execstart_refuses_an_unreadable_uri_credential(tmp_path: Path) -> None:
+    """A credential the server cannot read is a configuration error (exit 2, which the unit does not restart),
+    naming the setting, before any worker starts."""
+    u = _unit_run(tmp_path, {"mongo-uri": "mongodb://turms:pw@10.0.0.11:27017/turms\n"})
+    (tmp_path / "credentials" / "mongo-uri").unlink()
+    proc, log = _start([], u)
+    try:
+        code = await asyncio.to_thread(proc.wait, 30)
+        text = _log(log)
+        assert code == 2, text
+        assert "storage.mongo.uri_file" in text and "cannot read" in text, text
+        assert "2" in unit_values(UNIT, "Service", "RestartPreventExitStatus")[0].split()
+    finally:
+        _kill(proc)
 
 
 SYSCALL_RE = re.compile(r"^\d+\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]", re.M)

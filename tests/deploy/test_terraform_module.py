@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ import yaml
 from turms.settings import REGISTRY
 
 from deploy_support import REPO, SYSTEMD_DIR, TERRAFORM_DIR, parse_env_file, run, terraform_binary, terraform_env
+
+#: An entry of install.sh's CREDENTIALS list: the credential's name and the *_file setting naming it.
+CREDENTIAL_RE = re.compile(r'^\s*"([a-z0-9-]+) ([a-z0-9_.]+)"\s*$', re.M)
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -92,6 +96,27 @@ module "host" {
   credentials = { "admin-root-password" = "hunter2-hunter2", "gateway-jwt-key" = "0123456789abcdef0123" }
 }
 
+module "aws_default" {
+  source          = "{module}/turms-host"
+  package_version = "0.1.0"
+  config_toml     = ""
+  settings = {
+    "server.workers"    = "2"
+    "gateway.auth.type" = "jwt"
+    "log.format"        = "json"
+  }
+  redis_url   = "redis://:p\\"a$s`s\\\\w@10.0.0.5:6379/0"
+  mongo_uri   = "mongodb://turms:pw@10.0.0.11:27017,10.0.0.12:27017/turms?replicaSet=rs0"
+  credentials = { "admin-root-password" = "hunter2-hunter2", "gateway-jwt-key" = "0123456789abcdef0123" }
+}
+
+module "split" {
+  source      = "{module}/turms-host"
+  config_toml = ""
+  mongo_uri   = "mongodb://turms:pw@10.0.0.11:27017/turms"
+  credentials = { "mongo-message-uri" = "mongodb://turms:pw2@10.0.0.21:27017/turms" }
+}
+
 module "lean" {
   source      = "{module}/turms-host"
   wheel_url   = "https://example.invalid/turms_server-0.1.0-py3-none-any.whl"
@@ -119,9 +144,11 @@ output "rendered" {
   value = {
     host   = module.host.user_data
     lean   = module.lean.user_data
+    split  = module.split.user_data
     redis  = module.redis.user_data
     mongod = module.mongod.user_data
-    gz     = module.host.user_data_base64gzip
+    gz     = module.aws_default.user_data_base64gzip
+    gz_doc = module.aws_default.user_data
   }
   sensitive = true
 }
@@ -181,29 +208,59 @@ def test_host_settings_and_secrets_reach_the_service_as_written(rendered: dict[s
     by_env = REGISTRY.by_env_var()
     assert set(env) <= set(by_env), set(env) - set(by_env)
     values = {by_env[k].key: v for k, v in env.items()}
+    # No secret in the environment: the database URIs are credentials like the password and the key.
     assert values == {
         "server.workers": "2",
         "gateway.auth.type": "jwt",
         "log.format": "json",
-        "redis.url": 'redis://:p"a$s`s\\w@10.0.0.5:6379/0',
-        "storage.mongo.uri": "mongodb://turms:pw@10.0.0.11:27017,10.0.0.12:27017/turms?replicaSet=rs0",
     }
     for key, text in values.items():
         REGISTRY.get(key).coerce(text, from_text=True)  # the server would accept every value
+        assert not REGISTRY.get(key).secret, key
     creds = {p: f for p, f in files.items() if p.startswith("/etc/turms/credentials/")}
     assert {p: (f["content"], f["permissions"]) for p, f in creds.items()} == {
         "/etc/turms/credentials/admin-root-password": ("hunter2-hunter2", "0600"),
         "/etc/turms/credentials/gateway-jwt-key": ("0123456789abcdef0123", "0600"),
+        "/etc/turms/credentials/redis-url": ('redis://:p"a$s`s\\w@10.0.0.5:6379/0', "0600"),
+        "/etc/turms/credentials/mongo-uri": (
+            "mongodb://turms:pw@10.0.0.11:27017,10.0.0.12:27017/turms?replicaSet=rs0",
+            "0600",
+        ),
     }
+    # install.sh (embedded above) hands exactly these names to the service; a name it did not know would be
+    # written to disk and never read.
+    known = dict(CREDENTIAL_RE.findall(files["/opt/turms/deploy/install.sh"]["content"]))
+    for path in creds:
+        assert path.rsplit("/", 1)[1] in known, path
+    for secret in ("hunter2", "0123456789abcdef", "10.0.0.5", "10.0.0.11"):
+        assert secret not in env_file["content"]
+
+
+def test_a_uri_group_on_its_own_deployment_gets_its_own_credential(rendered: dict[str, str]) -> None:
+    files = _files(_cloud_config(rendered["split"]))
+    creds = {p: f["content"] for p, f in files.items() if p.startswith("/etc/turms/credentials/")}
+    assert creds == {
+        "/etc/turms/credentials/mongo-uri": "mongodb://turms:pw@10.0.0.11:27017/turms",
+        "/etc/turms/credentials/mongo-message-uri": "mongodb://turms:pw2@10.0.0.21:27017/turms",
+    }
+    known = dict(CREDENTIAL_RE.findall(files["/opt/turms/deploy/install.sh"]["content"]))
+    assert known["mongo-message-uri"] == "storage.mongo.message.uri_file"
+    assert parse_env_file(files["/etc/turms/turms.env"]["content"]) == {}
 
 
 def test_gzipped_user_data_fits_ec2_and_unpacks_to_the_document(rendered: dict[str, str]) -> None:
+    """What the AWS module renders by default (its ``config_toml`` is empty, so install.sh writes the release's
+    own default file) fits EC2's 16 KiB user-data limit. A host given the whole commented default file does
+    not (it grows with every setting); the AWS module refuses that with a precondition instead of failing at
+    launch."""
     import base64
     import gzip
 
     raw = base64.b64decode(rendered["gz"])
-    assert gzip.decompress(raw).decode() == rendered["host"]
+    assert gzip.decompress(raw).decode() == rendered["gz_doc"]
     assert len(raw) <= 16384, f"{len(raw)} bytes: over EC2's user-data limit"
+    aws_hosts = (TERRAFORM_DIR / "aws" / "hosts.tf").read_text()
+    assert "floor(length(module.turms_host.user_data_base64gzip) * 3 / 4) <= 16384" in aws_hosts
 
 
 def test_lean_host_leaves_the_config_to_the_release_and_does_not_start(rendered: dict[str, str]) -> None:
@@ -248,7 +305,8 @@ def test_invalid_inputs_are_refused_by_validation(tmp_path: Path) -> None:
     modules = os.path.relpath(TERRAFORM_DIR / "modules", tmp_path)
     (tmp_path / "main.tf").write_text(
         f'module "bad" {{\n  source    = "{modules}/turms-host"\n  wheel_url = "http://insecure/x.whl"\n'
-        f'  credentials = {{ "root-password" = "x" }}\n  settings = {{ "Not A Key" = "1" }}\n}}\n'
+        f'  credentials = {{ "root-password" = "x", "mongo-user-uri" = "http://x" }}\n'
+        f'  settings = {{ "Not A Key" = "1", "redis.url" = "redis://:pw@h:6379/0" }}\n}}\n'
     )
     env = terraform_env(tmp_path)
     tf = terraform_binary()
@@ -257,5 +315,11 @@ def test_invalid_inputs_are_refused_by_validation(tmp_path: Path) -> None:
         [tf, "plan", "-input=false"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode != 0
-    for message in ("wheel_url must be empty or an https://", "credentials keys must be among", "dotted setting name"):
+    for message in (
+        "wheel_url must be empty or an https://",
+        "credentials keys must be among",
+        "mongo-<group>-uri credential must be a mongodb://",
+        "dotted setting name",
+        "do not belong in settings",
+    ):
         assert message in proc.stderr.replace("\n", " ").replace("│", "").replace("  ", " "), proc.stderr

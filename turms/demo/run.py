@@ -1,8 +1,9 @@
 """Entry points of the playground for ``turms demo load`` and ``turms serve --demo``, and the production guard.
 
-A deployment counts as **production** when ``server.environment`` is ``production`` or ``storage.mongo.uri`` is
-set: MongoDB is what production runs on, and a playground never needs it. The demo dataset has well-known
-passwords (users ``123``, admin ``guest``/``guest``), so both commands refuse such a configuration outright.
+A deployment counts as **production** when ``server.environment`` is ``production`` or ``storage.mongo.uri`` (or
+``storage.mongo.uri_file``) is set: MongoDB is what production runs on, and a playground never needs it. The
+demo dataset has well-known passwords (users ``123``, admin ``guest``/``guest``), so both commands refuse such a
+configuration outright.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def production_reason(settings: Settings) -> str | None:
     """Why this configuration is production (and must not get the demo dataset), or None."""
     if settings.get(demo_settings.ENVIRONMENT) == "production":
         return "server.environment is `production`"
-    if settings.get(storage_settings.MONGO_URI):
-        return "storage.mongo.uri is set (MongoDB deployments count as production)"
+    for s in (storage_settings.MONGO_URI, storage_settings.MONGO_URI_FILE):
+        if settings.get(s):
+            return f"{s.key} is set (MongoDB deployments count as production)"
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from turms.settings.loader import Settings, load_settings, parse_flag
+from turms.settings.loader import Settings, load_settings, parse_flag, value_or_file
 from turms.settings.registry import REGISTRY, Setting, SettingsError, list_setting, setting
 
 _MACHINERY = frozenset({"loader", "registry", "render"})
@@ -34,4 +34,5 @@ __all__ = [
     "load_settings",
     "parse_flag",
     "setting",
+    "value_or_file",
 ]

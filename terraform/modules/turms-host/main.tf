@@ -7,19 +7,21 @@ locals {
     var.package_version != "" ? "turms-server==${var.package_version}" : "turms-server"
   )
 
-  # Secrets go to the root-only environment file until the server has *_file settings for them.
-  all_settings = merge(
-    var.settings,
-    var.redis_url != "" ? { "redis.url" = var.redis_url } : {},
-    var.mongo_uri != "" ? { "storage.mongo.uri" = var.mongo_uri } : {},
+  # Secrets, the Redis and MongoDB URIs included, are credential files: install.sh hands each one present to
+  # the service with LoadCredential= and points the matching *_file setting at it. The environment file
+  # carries no secret.
+  credentials = merge(
+    var.credentials,
+    var.redis_url != "" ? { "redis-url" = var.redis_url } : {},
+    var.mongo_uri != "" ? { "mongo-uri" = var.mongo_uri } : {},
   )
 
   # systemd's EnvironmentFile= syntax: inside double quotes, \ escapes ", \, ` and $, and nothing is expanded.
   env_file = join("", [
-    for key in sort(keys(local.all_settings)) : format(
+    for key in sort(keys(var.settings)) : format(
       "TURMS_%s=\"%s\"\n",
       upper(replace(key, ".", "_")),
-      replace(local.all_settings[key], "/([\"\\\\`$])/", "\\$1"),
+      replace(var.settings[key], "/([\"\\\\`$])/", "\\$1"),
     )
   ])
 
@@ -34,8 +36,8 @@ locals {
     { path = "/etc/turms/turms.toml", content = local.config_toml, permissions = "0644" },
   ]
   credential_files = [
-    for name in sort(keys(var.credentials)) : {
-      path = "/etc/turms/credentials/${name}", content = var.credentials[name], permissions = "0600"
+    for name in sort(keys(local.credentials)) : {
+      path = "/etc/turms/credentials/${name}", content = local.credentials[name], permissions = "0600"
     }
   ]
 

@@ -26,11 +26,17 @@ variable "config_toml" {
 
 variable "settings" {
   type        = map(string)
-  description = "Setting overrides for this host, by key (e.g. { \"server.workers\" = \"0\", \"gateway.auth.type\" = \"jwt\" }). Written as TURMS_* variables to /etc/turms/turms.env, which the unit reads; they win over turms.toml."
+  description = "Setting overrides for this host, by key (e.g. { \"server.workers\" = \"0\", \"gateway.auth.type\" = \"jwt\" }). Written as TURMS_* variables to /etc/turms/turms.env, which the unit reads; they win over turms.toml. Not for secrets: use redis_url, mongo_uri and credentials."
   default     = {}
   validation {
     condition     = alltrue([for k in keys(var.settings) : can(regex("^[a-z0-9_]+(\\.[a-z0-9_]+)+$", k))])
     error_message = "Every settings key must be a dotted setting name such as gateway.tcp.port."
+  }
+  validation {
+    condition = alltrue([
+      for k in keys(var.settings) : !contains(["redis.url", "storage.mongo.uri", "admin.root.password", "gateway.auth.jwt.key", "admin.auth.jwt.key"], k) && !can(regex("^storage\\.mongo\\.[a-z]+\\.uri$", k))
+    ])
+    error_message = "Secret settings (redis.url, storage.mongo.uri and the groups' URIs, admin.root.password, the JWT keys) do not belong in settings: pass them as redis_url, mongo_uri or credentials."
   }
   validation {
     condition     = alltrue([for v in values(var.settings) : !strcontains(v, "\n") && !strcontains(v, "\r")])
@@ -40,7 +46,7 @@ variable "settings" {
 
 variable "redis_url" {
   type        = string
-  description = "redis.url of an external or self-managed Redis shared by every host (redis://, rediss://). Empty: each host runs its own embedded Redis, which is right for a single host only."
+  description = "URL of an external or self-managed Redis shared by every host (redis://, rediss://). Written to the credential redis-url, which the service reads through redis.url_file. Empty: each host runs its own embedded Redis, which is right for a single host only."
   default     = ""
   sensitive   = true
   validation {
@@ -51,7 +57,7 @@ variable "redis_url" {
 
 variable "mongo_uri" {
   type        = string
-  description = "storage.mongo.uri of the MongoDB deployment. Empty: the embedded SQLite store on the host's disk (single host only)."
+  description = "URI of the MongoDB deployment. Written to the credential mongo-uri, which the service reads through storage.mongo.uri_file. Empty: the embedded SQLite store on the host's disk (single host only)."
   default     = ""
   sensitive   = true
   validation {
@@ -62,12 +68,16 @@ variable "mongo_uri" {
 
 variable "credentials" {
   type        = map(string)
-  description = "Secret files handed to the service through LoadCredential=, by name: admin-root-password, gateway-jwt-key, admin-jwt-key. Without admin-root-password the first start generates one and logs it once."
+  description = "Secret files handed to the service through LoadCredential=, by name: admin-root-password, gateway-jwt-key, admin-jwt-key, and mongo-<group>-uri (group: admin, user, group, conversation, message, conference) for a URI group on its own MongoDB deployment. The Redis URL and the main MongoDB URI are the redis_url and mongo_uri inputs. Without admin-root-password the first start generates one and logs it once."
   default     = {}
   sensitive   = true
   validation {
-    condition     = alltrue([for k in keys(var.credentials) : contains(["admin-root-password", "gateway-jwt-key", "admin-jwt-key"], k)])
-    error_message = "credentials keys must be among admin-root-password, gateway-jwt-key and admin-jwt-key."
+    condition     = alltrue([for k in keys(var.credentials) : contains(["admin-root-password", "gateway-jwt-key", "admin-jwt-key"], k) || can(regex("^mongo-(admin|user|group|conversation|message|conference)-uri$", k))])
+    error_message = "credentials keys must be among admin-root-password, gateway-jwt-key, admin-jwt-key and mongo-<group>-uri (redis_url and mongo_uri have their own inputs)."
+  }
+  validation {
+    condition     = alltrue([for k, v in var.credentials : !endswith(k, "-uri") || can(regex("^mongodb(\\+srv)?://[^[:space:]]+$", v))])
+    error_message = "A mongo-<group>-uri credential must be a mongodb:// or mongodb+srv:// URI without spaces."
   }
   validation {
     condition     = alltrue([for v in values(var.credentials) : trimspace(v) != ""])
