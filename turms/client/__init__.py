@@ -7,6 +7,21 @@ protocol layer (``turms.protocol``, ``turms.errors``).
 from __future__ import annotations
 
 from turms.client.client import TurmsClient
-from turms.client.errors import ConnectionClosedError, ResponseError
+from turms.client.errors import (
+    ClientStatusCode,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    RequestTimeoutError,
+    ResponseError,
+    TurmsClientError,
+)
 
-__all__ = ["ConnectionClosedError", "ResponseError", "TurmsClient"]
+__all__ = [
+    "ClientStatusCode",
+    "ConnectTimeoutError",
+    "ConnectionClosedError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "TurmsClient",
+    "TurmsClientError",
+]

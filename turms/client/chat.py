@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from turms.client.client import TurmsClient
-from turms.client.errors import ConnectionClosedError, ResponseError
+from turms.client.errors import ConnectionClosedError, ResponseError, TurmsClientError
 from turms.client.message import ChatMessage, ConversationKey, MessageService
 
 HELP = "commands: /to USER_ID, /group GROUP_ID, /history, /quit; anything else is sent"
@@ -71,7 +71,12 @@ class Chat:
         except ResponseError as e:
             self.say(f"refused: {e.code.name} ({int(e.code)}) {e.reason or ''}".rstrip())
         except ConnectionClosedError as e:
-            self.say(f"not connected ({e}); retrying in the background")
+            if self.client.closed.is_set():
+                self.say(f"disconnected for good ({e}); /quit to leave")
+            else:
+                self.say(f"not connected ({e}); retrying in the background")
+        except TurmsClientError as e:  # a timeout
+            self.say(f"failed: {e.code.name} ({int(e.code)}) {e}")
         return True
 
     async def history(self) -> None:
@@ -98,13 +103,21 @@ async def _stdin_lines() -> asyncio.StreamReader:
 
 async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     client = TurmsClient(args.host, args.port, url=args.url)
-    await client.connect()
+    try:
+        await client.connect()
+    except ConnectionClosedError as e:
+        out.write(f"{e}\n")
+        return 1
     messages = MessageService(client, args.user)
     chat = Chat(client, messages, out)
     try:
         await client.login(args.user, args.password, device_type=args.device)
     except ResponseError as e:
         chat.say(f"login refused: {e.code.name} ({int(e.code)})")
+        await client.close()
+        return 1
+    except TurmsClientError as e:
+        chat.say(f"login failed: {e}")
         await client.close()
         return 1
     chat.say(f"logged in as user {args.user}; {HELP}")

@@ -7,6 +7,10 @@ exponential backoff, logs in again with the same credentials, and runs its ``on_
 message service uses one to pull what was missed). Close statuses that mean "you are not wanted here"
 (another device took over, an admin kicked you, you were blocked or deleted) stop reconnecting unless
 ``reconnect_after_kick`` is set.
+
+Every failure raised to the application is a :class:`~turms.client.errors.TurmsClientError` with a Turms status
+code and a reason (see :mod:`turms.client.errors`): transport errors, lost connections and timeouts are
+translated here, at the edge, and never escape as bare ``OSError`` or ``TimeoutError``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from turms.client.errors import ConnectionClosedError, ResponseError
+from turms.client.errors import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    RequestTimeoutError,
+    ResponseError,
+    TurmsClientError,
+)
 from turms.client.transport import ClientTransport, TcpTransport, TransportClosed, WebSocketTransport
 from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 from turms.protocol.requests import to_enum
@@ -114,9 +124,13 @@ class TurmsClient:
         return self._connected.is_set()
 
     async def connect(self) -> None:
+        """Open the connection; raises :class:`ConnectionClosedError` when it cannot be opened."""
         self._closed_by_user = False
         self.closed.clear()
-        await self._open()
+        try:
+            await self._open()
+        except OSError as e:  # refused, unreachable, unknown host, WebSocket handshake refused (TransportClosed)
+            raise ConnectionClosedError(f"could not connect: {e}") from e
 
     async def _open(self) -> None:
         if self.url:
@@ -238,7 +252,7 @@ class TurmsClient:
                     await self._login(self._credentials)
             except asyncio.CancelledError:
                 raise
-            except (OSError, TransportClosed, ConnectionClosedError, ResponseError, TimeoutError) as e:
+            except (OSError, TurmsClientError) as e:
                 log.info("reconnect failed (%s); retrying", e)
                 await self._teardown(ConnectionClosedError("reconnect failed"))
                 delay = min(delay * 2, self.reconnect_max_delay_s)
@@ -254,29 +268,57 @@ class TurmsClient:
             # Lost again while the hooks ran: no other loop was started meanwhile, so keep going.
 
     async def wait_connected(self, timeout_s: float | None = None) -> None:
-        await asyncio.wait_for(self._connected.wait(), timeout_s)
+        """Wait until connected. Raises :class:`ConnectTimeoutError` after ``timeout_s``, and
+        :class:`ConnectionClosedError` (with the close status) if the client is closed for good meanwhile."""
+        if self._connected.is_set():
+            return
+        if self.closed.is_set():
+            raise self._closed_error()
+        connected = asyncio.ensure_future(self._connected.wait())
+        closed = asyncio.ensure_future(self.closed.wait())
+        try:
+            await asyncio.wait({connected, closed}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            connected.cancel()
+            closed.cancel()
+        if self._connected.is_set():
+            return
+        if self.closed.is_set():
+            raise self._closed_error()
+        raise ConnectTimeoutError(f"not connected within {timeout_s} s")
+
+    def _closed_error(self, message: str = "not connected") -> ConnectionClosedError:
+        return ConnectionClosedError(message, close_status=self.close_status, reason=self.close_reason)
 
     # Requests ----------------------------------------------------------------------------------------
 
     async def send_raw(self, request: Any) -> Any:
-        """Send a ``TurmsRequest`` (its ``request_id`` is assigned here) and return the raw response."""
+        """Send a ``TurmsRequest`` (its ``request_id`` is assigned here) and return the raw response, whatever
+        its code. Raises :class:`ConnectionClosedError` or :class:`RequestTimeoutError`."""
         if self._transport is None:
-            raise ConnectionClosedError("not connected", close_status=self.close_status)
+            raise self._closed_error()
         request.request_id = next(self._ids)
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request.request_id] = fut
         try:
             await self._transport.send(request.SerializeToString())
             return await asyncio.wait_for(fut, self.request_timeout_s)
-        except TransportClosed as e:
-            raise ConnectionClosedError(str(e), close_status=self.close_status) from None
+        except TurmsClientError:  # the connection was torn down while waiting: already the right error
+            raise
+        except TimeoutError:
+            raise RequestTimeoutError(
+                f"no response to request {request.request_id} within {self.request_timeout_s} s"
+            ) from None
+        except OSError as e:  # TransportClosed, or a reset / broken pipe while writing
+            raise self._closed_error(f"connection lost: {e}") from e
         finally:
             self._pending.pop(request.request_id, None)
 
     async def request(self, kind: str, message: Any, *, custom_attributes: list[Any] | None = None) -> Any:
         """Send one request of ``kind`` (the oneof field name, e.g. ``"query_user_profiles_request"``).
 
-        Returns the response notification; raises :class:`ResponseError` for a non-success code.
+        Returns the response notification; raises :class:`ResponseError` for a non-success code (and what
+        :meth:`send_raw` raises).
         """
         request = TurmsRequest()
         getattr(request, kind).CopyFrom(message)
@@ -290,11 +332,21 @@ class TurmsClient:
     async def heartbeat(self) -> None:
         """Send one heartbeat and wait for the server's empty answer."""
         if self._transport is None:
-            raise ConnectionClosedError("not connected", close_status=self.close_status)
+            raise self._closed_error()
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._heartbeat_waiters.append(fut)
-        await self._transport.send(b"")
-        await asyncio.wait_for(fut, self.request_timeout_s)
+        try:
+            await self._transport.send(b"")
+            await asyncio.wait_for(fut, self.request_timeout_s)
+        except TurmsClientError:
+            raise
+        except TimeoutError:
+            raise RequestTimeoutError(f"no heartbeat answer within {self.request_timeout_s} s") from None
+        except OSError as e:
+            raise self._closed_error(f"connection lost: {e}") from e
+        finally:
+            with contextlib.suppress(ValueError):
+                self._heartbeat_waiters.remove(fut)
 
     async def _heartbeat_loop(self) -> None:
         while True:
@@ -353,7 +405,11 @@ class TurmsClient:
         self._reconnect_hooks.append(hook)
 
     async def next_notification(self, timeout_s: float | None = None) -> Any:
-        return await asyncio.wait_for(self._queue.get(), timeout_s)
+        """The next pushed notification; :class:`RequestTimeoutError` if none arrives within ``timeout_s``."""
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout_s)
+        except TimeoutError:
+            raise RequestTimeoutError(f"no notification within {timeout_s} s") from None
 
     async def notifications(self) -> AsyncIterator[Any]:
         """Every pushed notification, in arrival order, until the client is closed for good."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from turms.client.client import TurmsClient
-from turms.client.errors import ConnectionClosedError, ResponseError
+from turms.client.errors import ConnectionClosedError, RequestTimeoutError, ResponseError, TurmsClientError
 from turms.protocol.pb import model_common_pb2, request_message_pb2
 from turms.protocol.status import ResponseStatusCode
 
@@ -156,7 +156,11 @@ class MessageService:
             yield await self._queue.get()
 
     async def next_message(self, timeout_s: float | None = None) -> ChatMessage:
-        return await asyncio.wait_for(self._queue.get(), timeout_s)
+        """The next delivered message; :class:`RequestTimeoutError` if none arrives within ``timeout_s``."""
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout_s)
+        except TimeoutError:
+            raise RequestTimeoutError(f"no message within {timeout_s} s") from None
 
     def _deliver(self, m: ChatMessage) -> None:
         self._queue.put_nowait(m)
@@ -287,7 +291,7 @@ class MessageService:
             self._again.discard(key)
             try:
                 await self.sync_conversation(key)
-            except (ConnectionClosedError, TimeoutError, ResponseError, OSError) as e:
+            except TurmsClientError as e:
                 # The next reconnect (or gap) syncs again.
                 log.debug("sync of %s failed: %s", key, e)
                 return
@@ -331,7 +335,7 @@ class MessageService:
             if n.HasField("data"):
                 for item in n.data.messages_with_total_list.messages_with_total_list:
                     keys.add(ConversationKey(item.is_group_message, item.from_id))
-        except (ConnectionClosedError, TimeoutError, ResponseError, OSError) as e:
+        except TurmsClientError as e:
             log.debug("conversation discovery failed: %s", e)
         for key in keys:
             self._schedule_sync(key)
@@ -399,20 +403,29 @@ class MessageService:
 
     async def _with_retries(self, kind: str, body: Any, attrs: list[Any]) -> Any:
         delay = self.retry_delay_s
-        error: Exception | None = None
+        error: TurmsClientError | None = None
         for _ in range(self.send_attempts):
             try:
                 if not self.client.connected:
                     await self.client.wait_connected(self.client.request_timeout_s)
                 request = self.client.request(kind, body, custom_attributes=attrs)
                 if self.attempt_timeout_s is not None:
-                    return await asyncio.wait_for(request, self.attempt_timeout_s)
+                    try:
+                        return await asyncio.wait_for(request, self.attempt_timeout_s)
+                    except TurmsClientError:
+                        raise
+                    except TimeoutError:
+                        raise RequestTimeoutError(f"no response within {self.attempt_timeout_s} s") from None
                 return await request
             except ResponseError as e:
                 if e.code not in _RETRY_CODES:
                     raise
                 error = e
-            except (ConnectionClosedError, TimeoutError, OSError) as e:
+            except ConnectionClosedError as e:
+                if self.client.closed.is_set():
+                    raise  # closed for good (kicked, blocked, close()): no connection is coming back
+                error = e
+            except TurmsClientError as e:  # a timeout: the send may or may not have happened; the key decides
                 error = e
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

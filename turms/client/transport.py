@@ -74,6 +74,9 @@ class WebSocketTransport:
         session = aiohttp.ClientSession()
         try:
             ws = await session.ws_connect(url, max_msg_size=max_frame_bytes, autoping=True, compress=0)
+        except aiohttp.ClientError as e:  # refused, or the handshake was answered with an HTTP error
+            await session.close()
+            raise TransportClosed(f"WebSocket connection to {url} failed: {e}") from e
         except BaseException:
             await session.close()
             raise
