@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import os
 import signal
 import socket
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from user_rel_support import Member, settle
+from user_rel_support import connect as connect_on_worker
 
 from turms.client import TurmsClient
+from turms.gateway.local import RESYNC_MARKER
 from turms.gateway.login_policy import DeviceType, LoginConflictStrategy, SimultaneousLoginStrategy
 from turms.protocol.framing import encode_frame
-from turms.protocol.pb import request_user_pb2
+from turms.protocol.pb import request_message_pb2, request_user_pb2
 from turms.protocol.pb.turms_request_pb2 import TurmsRequest
 from turms.service.accounts import create_user
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
 from integration_support import Server, running
 from login_matrix import FORBIDDEN, conflicts
+from messaging_support import make_group
 from session_support import host, login, set_live_settings, shared_store
+from testlib import free_port
 
 pytestmark = pytest.mark.slow
 D = DeviceType
@@ -261,37 +269,131 @@ async def test_killed_worker_sessions_expire(tmp_path: Path, redis_server: Embed
             await c.close()
 
 
-async def test_redis_restart_resubscribes_and_resyncs(tmp_path: Path) -> None:
-    from testlib import free_port
+def pushed(member: Member) -> Counter[tuple[int, str, str]]:
+    """What ``member`` was pushed, as (requester, relayed kind, text or friend-request content) with counts."""
+    out: Counter[tuple[int, str, str]] = Counter()
+    for n in member.pushes:
+        kind = str(n.relayed_request.WhichOneof("kind"))
+        body = getattr(n.relayed_request, kind)
+        out[(n.requester_id, kind, body.content if kind == "create_friend_request_request" else body.text)] += 1
+    return out
 
+
+async def on_every_worker(server: Server, user_id: int) -> list[Member]:
+    """``user_id`` logged in once on each worker of ``server``, with a different device type on each."""
+    devices = (D.DESKTOP, D.ANDROID, D.BROWSER, D.IOS)
+    pids = sorted(server.worker_pids())
+    return [
+        await connect_on_worker(server.tcp_port, user_id, device=int(devices[i]), on_worker=pid)
+        for i, pid in enumerate(pids)
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["1-worker-per-host", "2-workers-per-host"])
+async def test_pushes_for_a_user_reach_them_across_hosts(tmp_path: Path, workers: int) -> None:
+    """Issue 5's first acceptance test: two `turms serve` trees on different ports share one Redis and one
+    store; what user B sends user A from host 2 reaches A on host 1, exactly once on each of A's sessions (one
+    per worker of host 1). B sends from each worker of host 2 in turn; B's other sessions get B's sends too
+    (Turms's multi-device defaults), and nobody gets anything twice."""
     redis = EmbeddedRedis(tmp_path / "redis", tcp_port=free_port())
     redis.start()
     sqlite = tmp_path / "s.sqlite3"
-    server = host(tmp_path, "h", redis.url, sqlite, settings={"gateway.auth.type": "none"})
+    auth = {"gateway.auth.type": "none"}
+    h1 = host(tmp_path, "h1", redis.url, sqlite, workers=workers, settings=auth)
+    h2 = host(tmp_path, "h2", redis.url, sqlite, workers=workers, settings=auth)
+    try:
+        with running(h1), running(h2):
+            await asyncio.gather(h1.wait_ready(), h2.wait_ready())
+            a_id, b_id = next(_user_ids), next(_user_ids)
+            a, b = await on_every_worker(h1, a_id), await on_every_worker(h2, b_id)
+            assert len(a) == len(b) == workers
+            assert {m.pid for m in a} == h1.worker_pids() and {m.pid for m in b} == h2.worker_pids()
+            sent_by: list[list[tuple[int, str, str]]] = [[] for _ in b]
+            for i in range(6):
+                j = i % len(b)
+                text = f"from host 2, worker {j}: {i}"
+                await b[j].client.request(
+                    "create_message_request", request_message_pb2.CreateMessageRequest(recipient_id=a_id, text=text)
+                )
+                sent_by[j].append((b_id, "create_message_request", text))
+            await b[0].rel.send_friend_request(a_id, "befriend me from host 2")
+            sent_by[0].append((b_id, "create_friend_request_request", "befriend me from host 2"))
+            everything = Counter(p for sent in sent_by for p in sent)
+            deadline = time.monotonic() + 5
+            while any(pushed(m) != everything for m in a):
+                assert time.monotonic() < deadline, [pushed(m) for m in a]
+                await asyncio.sleep(0.02)
+            await settle(*a, *b)  # then nothing more arrives: no duplicate, no stray push
+            for m in a:
+                assert pushed(m) == everything, m.pid
+            for j, m in enumerate(b):
+                assert pushed(m) == Counter(p for k, sent in enumerate(sent_by) if k != j for p in sent), j
+            for m in (*a, *b):
+                await m.client.close()
+    finally:
+        redis.stop()
+
+
+async def test_redis_restart_resubscribes_resyncs_and_pushes_within_5_s(tmp_path: Path) -> None:
+    """Issue 5's Redis-restart acceptance test. 100 sessions spread over both workers of a host; Redis is
+    killed and started again, empty. Within 5 s of Redis accepting connections again every session has been
+    told to resync (which each worker does only once it re-subscribed and wrote its sessions back into the
+    registry), and a group message sent then to all 100 users has been pushed to the other 99, once each."""
+    redis = EmbeddedRedis(tmp_path / "redis", tcp_port=free_port())
+    redis.start()
+    sqlite = tmp_path / "s.sqlite3"
+    user_ids = [next(_user_ids) for _ in range(100)]
+    group_id = next(_user_ids)
+    async with shared_store(sqlite) as store:
+        await make_group(store, group_id, user_ids)
+    server = host(tmp_path, "h", redis.url, sqlite, workers=2, settings={"gateway.auth.type": "none"})
+    text = "the first push after the restart"
     try:
         with running(server):
             await server.wait_ready()
-            clients = [(await login(server.tcp_port, 9000 + i, D.DESKTOP))[0] for i in range(100)]
-            resyncs: list[int] = []
-            for i, c in enumerate(clients):
-                c.on_notification(
-                    lambda n, i=i: (
-                        resyncs.append(i)
-                        if n.custom_attributes and n.custom_attributes[0].string_value == "turms:resync"
-                        else None
-                    )
-                )
+            members = [await connect_on_worker(server.tcp_port, uid) for uid in user_ids]
+            per_worker = Counter(m.pid for m in members)
+            assert set(per_worker) == server.worker_pids() and len(per_worker) == 2, per_worker
+            resynced: dict[int, float] = {}
+            received: dict[int, float] = {}
+
+            def observe(uid: int, n: Any) -> None:
+                if n.custom_attributes and n.custom_attributes[0].string_value == RESYNC_MARKER:
+                    resynced.setdefault(uid, time.monotonic())
+                elif n.relayed_request.create_message_request.text == text:
+                    received.setdefault(uid, time.monotonic())
+
+            for m in members:
+                m.client.on_notification(functools.partial(observe, m.id))
+            killed = time.monotonic()
             redis.kill()
-            redis.start()
-            started = time.monotonic()
-            while len(set(resyncs)) < len(clients):
-                assert time.monotonic() - started < 10, f"{len(set(resyncs))} of 100 sessions told to resync"
-                await asyncio.sleep(0.05)
-            # Routing works again: a login elsewhere for user 9000 kicks the session restored in the registry.
-            newcomer, _ = await login(server.tcp_port, 9000, D.DESKTOP)
-            assert await closed_with(clients[0]) == 501
-            assert time.monotonic() - started < 15
-            for c in [*clients, newcomer]:
-                await c.close()
+            redis.start()  # returns once the new server answers PING
+            accepting = time.monotonic()
+            deadline = accepting + 5.0
+            while len(resynced) < len(members):
+                missing = Counter(m.pid for m in members if m.id not in resynced)
+                assert time.monotonic() < deadline, f"not told to resync within 5 s, per worker: {missing}"
+                await asyncio.sleep(0.01)
+            sender, *recipients = members
+            await sender.client.request(
+                "create_message_request", request_message_pb2.CreateMessageRequest(group_id=group_id, text=text)
+            )
+            while len(received) < len(recipients):
+                missing = Counter(m.pid for m in recipients if m.id not in received)
+                assert time.monotonic() < deadline, f"not pushed within 5 s, per worker: {missing}"
+                await asyncio.sleep(0.01)
+            await settle(*members)
+            copies = Counter(
+                m.id for m in members for n in m.pushes if n.relayed_request.create_message_request.text == text
+            )
+            assert copies == Counter(m.id for m in recipients)  # once each, and not to the sending session
+            print(
+                f"\nRedis down {accepting - killed:.2f} s; after it accepted connections: every session told to "
+                f"resync in {max(resynced.values()) - accepting:.2f} s, the group message pushed to all "
+                f"{len(recipients)} recipients in {max(received.values()) - accepting:.2f} s; sessions per worker: "
+                f"{sorted(per_worker.values())}"
+            )
+            for m in members:
+                await m.client.close()
     finally:
         redis.stop()

@@ -1,5 +1,8 @@
 """The request handler of a worker: login, logout and presence here; everything else to the services.
 
+Presence: the status lives in the session registry, which this module writes; who is told of a change is the
+user domain's decision (the request is dispatched there after the registry is updated).
+
 Login (``CreateSessionRequest``): protocol version 1 → not already logged in → device type allowed by the
 multi-device policy → authentication (off the event loop) → atomic registration in the Redis session
 registry, which either displaces conflicting sessions (closed with 501 wherever they are) or refuses the
@@ -27,7 +30,7 @@ from turms.observability import metrics, trace
 from turms.protocol.pb import constant_pb2, model_user_pb2, turms_notification_pb2
 from turms.protocol.requests import to_enum
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
-from turms.service.api import Requester, Router, ServiceRequest
+from turms.service.api import Requester, Response, Router, ServiceRequest
 from turms.settings import Settings
 from turms.settings import auth as auth_settings
 
@@ -40,6 +43,7 @@ _RESPONSE_CODE: ContextVar[int] = ContextVar("turms_response_code", default=0)
 
 USER_STATUS_AVAILABLE = 0
 USER_STATUS_OFFLINE = 1
+_USER_STATUSES = frozenset(int(v) for v in constant_pb2.UserStatus.values())
 LOGIN_VERSION = 1
 
 
@@ -155,15 +159,22 @@ class SessionHandler:
         if kind == "delete_session_request":
             return await self._logout(session, request)
         if kind == "update_user_online_status_request":
-            return await self._update_status(session, request)
+            return await self._update_status(session, request, trace_id)
         if kind == "query_user_online_statuses_request":
             return await self._query_statuses(request)
+        result = await self._dispatch(session, request, kind, trace_id)
+        return self._respond(request, result)
+
+    async def _dispatch(self, session: ClientSession, request: Any, kind: str, trace_id: str) -> Response:
+        """Hand the request to the domain services (which answer it and push to whom it concerns)."""
         assert session.user_id is not None and session.device_type is not None
         requester = Requester(
             session.user_id, session.device_type, self.local.cluster_session_id(session), _ip(session.conn.remote)
         )
         req = ServiceRequest(requester, request.request_id, request, kind, self.clock.now(), trace_id)
-        result = await self.router.dispatch(req)
+        return await self.router.dispatch(req)
+
+    def _respond(self, request: Any, result: Response) -> bytes:
         _RESPONSE_CODE.set(int(result.code))
         return build_response(
             request.request_id, result.code, result.reason, result.data, self.clock.now_ms(), result.custom_attributes
@@ -284,19 +295,32 @@ class SessionHandler:
 
     # Presence --------------------------------------------------------------------------------------
 
-    async def _update_status(self, session: ClientSession, request: Any) -> bytes | None:
+    async def _update_status(self, session: ClientSession, request: Any, trace_id: str) -> bytes | None:
+        """``UpdateUserOnlineStatusRequest``, as Turms handles it: OFFLINE closes the named device types' sessions
+        (all of them when none are named) wherever they are held; any other status is stored in the session
+        registry. Then the user domain (``turms.service.user.online_status``) relays the request to the audience
+        the ``service.notification.user_online_status_updated.*`` settings name, through the routing bus.
+
+        Turms tells nobody when a user merely logs in or out (only its ``UserOnlineStatusChangeHandler``
+        plugins hear of that): clients that care query statuses. So do we."""
         body = request.update_user_online_status_request
         assert session.user_id is not None
-        if body.user_status == USER_STATUS_OFFLINE:
-            devices = set(body.device_types)
-            targets = [
-                e for e in await self.registry.sessions(session.user_id) if not devices or int(e.device) in devices
-            ]
-            session.conn.send(self._reply(request, ResponseStatusCode.OK))
-            await self.bus.kick(targets, SessionCloseStatus.DISCONNECTED_BY_CLIENT, "set offline")
-            return None
-        await self.registry.set_status(session.user_id, body.user_status)
-        return self._reply(request, ResponseStatusCode.OK)
+        status = int(body.user_status)
+        if status not in _USER_STATUSES:
+            # Checked before anything is stored or closed (Turms: UNRECOGNIZED → ILLEGAL_ARGUMENT).
+            return self._reply(request, ResponseStatusCode.ILLEGAL_ARGUMENT, f"unknown user status {status}")
+        kind = "update_user_online_status_request"
+        if status != USER_STATUS_OFFLINE:
+            await self.registry.set_status(session.user_id, status)
+            return self._respond(request, await self._dispatch(session, request, kind, trace_id))
+        devices = set(body.device_types)
+        targets = [e for e in await self.registry.sessions(session.user_id) if not devices or int(e.device) in devices]
+        # The audience hears of it before the sessions close: the requester's own may be among them, and it
+        # must get its response first.
+        result = await self._dispatch(session, request, kind, trace_id)
+        session.conn.send(self._respond(request, result))
+        await self.bus.kick(targets, SessionCloseStatus.DISCONNECTED_BY_CLIENT, "set offline")
+        return None
 
     async def _query_statuses(self, request: Any) -> bytes:
         body = request.query_user_online_statuses_request
