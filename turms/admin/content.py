@@ -2,13 +2,15 @@
 
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
-sending messages as an admin belongs to the message service.
+sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`). Setting read
+dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
 from __future__ import annotations
 
 from typing import TypedDict
 
+from turms.admin import conversations, messages
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -286,4 +288,5 @@ RESOURCES: tuple[Resource, ...] = (
 
 
 def routes(deps: AdminDeps) -> list[Route]:
-    return [route for resource in RESOURCES for route in crud_routes(deps, resource)]
+    crud = [route for resource in RESOURCES for route in crud_routes(deps, resource)]
+    return [*crud, *messages.routes(deps), *conversations.routes(deps)]

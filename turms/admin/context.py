@@ -16,6 +16,7 @@ from turms.cluster.live_settings import LiveSettings
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.security.blocklist import BlocklistService
+from turms.service.context import Services
 from turms.settings import Settings
 from turms.storage.port import Store
 
@@ -52,3 +53,5 @@ class AdminDeps:
     blocklist: BlocklistService | None = None
     antispam_test: Callable[[str], dict[str, Any]] | None = None
     antispam_reload: Callable[[], Awaitable[None]] | None = None
+    #: The worker's domain services (messages sent through the API use them, as client sends do).
+    services: Services | None = None

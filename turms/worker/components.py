@@ -14,6 +14,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from turms.clock import Clock, SystemClock
+from turms.cluster.adapters import BusNotifier, RegistryPresence
 from turms.cluster.bus import RoutingBus
 from turms.cluster.connection import connect
 from turms.cluster.geo import RedisGeoIndex
@@ -43,38 +44,6 @@ from turms.storage.port import Store
 from turms.worker.abuse import AbuseProtection
 
 log = logging.getLogger("turms.worker")
-
-
-class BusNotifier:
-    """The services' :class:`~turms.service.api.Notifier`, over the routing bus."""
-
-    def __init__(self, bus: RoutingBus) -> None:
-        self.bus = bus
-
-    async def notify(
-        self,
-        user_ids: Any,
-        notification: bytes,
-        *,
-        exclude_session: str | None = None,
-        trace_id: str | None = None,
-        broadcast: bool = False,
-    ) -> None:
-        if broadcast:
-            await self.bus.deliver_broadcast(user_ids, notification, exclude_session=exclude_session, trace_id=trace_id)
-        else:
-            await self.bus.deliver(user_ids, notification, exclude_session=exclude_session, trace_id=trace_id)
-
-
-class RegistryPresence:
-    """The services' :class:`~turms.service.api.Presence`, over the session registry."""
-
-    def __init__(self, registry: SessionRegistry) -> None:
-        self.registry = registry
-
-    async def statuses(self, user_ids: Any) -> dict[int, tuple[int | None, list[int]]]:
-        raw = await self.registry.status_of(user_ids)
-        return {uid: (status, [int(e.device) for e in entries]) for uid, (status, entries) in raw.items()}
 
 
 @dataclass

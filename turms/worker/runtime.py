@@ -238,6 +238,7 @@ class Worker:
             blocklist=c.abuse.blocklist if c.abuse is not None else None,
             antispam_test=c.abuse.test_text if c.abuse is not None else None,
             antispam_reload=c.abuse.reload_antispam_everywhere if c.abuse is not None else None,
+            services=c.services,
         )
         try:
             api = AdminApi(deps)

@@ -222,7 +222,9 @@ async def _claim(services: Services, key_id: dict[str, Any], now: datetime) -> t
     return claim["mid"], await _lookup_ack(services, claim["mid"])
 
 
-async def handle_create(services: Services, req: ServiceRequest) -> Response:
+async def handle_create(services: Services, req: ServiceRequest, *, push: bool = True) -> Response:
+    """Validate, check, store and ack a CreateMessageRequest, then push it (unless ``push`` is false: the admin
+    API's ``send=false`` stores a message without notifying anyone)."""
     body = req.body
     s = services.settings
     sender = req.requester.user_id
@@ -274,6 +276,7 @@ async def handle_create(services: Services, req: ServiceRequest) -> Response:
             records=records,
             forwarded=forwarded,
             key=key,
+            push=push,
         )
 
     if key is None:
@@ -295,6 +298,7 @@ async def _send(
     records: list[bytes],
     forwarded: dict[str, Any] | None,
     key: str | None,
+    push: bool = True,
 ) -> Response:
     """Check the sender may send, claim the idempotency key, store, ack, push (the validated request)."""
     s = services.settings
@@ -338,6 +342,8 @@ async def _send(
         return original
 
     response = ack(stored.message_id, stored.sequence_id, stored.delivery_date)
+    if not push:
+        return response
     relay_body = body
     if forwarded is not None:
         relay_body = type(body)()
