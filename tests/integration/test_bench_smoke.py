@@ -46,6 +46,19 @@ def test_fanout_smoke(bench_server: BenchServer) -> None:
     r = scenarios.fanout(bench_server, members=50, rate=20, duration_s=1.0, processes=2, group_id=1, login_rate=400)
     assert r["online"] == 50 and r["acked"] == r["sent"] > 0
     assert r["delivered"] == r["expected"] == r["acked"] * 49
+    assert r["lost"] == r["duplicated"] == r["unacked_delivered"] == 0
+
+
+def test_fanout_accounting_is_per_message() -> None:
+    """A delivery of a message whose ack was still on its way is not a negative loss; a duplicate is not hidden
+    by a loss elsewhere."""
+    acked = {"acked_keys": [[1, 10], [1, 20]], "delivered_counts": [[1, 10, 2], [1, 30, 1]]}
+    other = {"acked_keys": [], "delivered_counts": [[1, 10, 1], [1, 20, 1]]}
+    assert scenarios.fanout_accounting([acked, other], recipients=2) == {
+        "lost": 1,  # message 20 reached one of two recipients
+        "duplicated": 1,  # message 10 reached three sessions
+        "unacked_delivered": 1,  # message 30: delivered, its ack not yet back
+    }
 
 
 def test_reconnect_storm_smoke(bench_server: BenchServer) -> None:

@@ -217,8 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write_docs:
         write_section(DOC, suite)
         print(f"updated {DOC}")
-    lost = sum(r.get("lost", 0) for r in results)
-    return 1 if lost else 0
+    bad = sum(r.get("lost", 0) + r.get("duplicated", 0) for r in results)
+    bad += sum(p.get("lost", 0) for r in results for p in r.get("points", ()))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

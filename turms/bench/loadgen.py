@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,8 @@ class Stats:
     #: (sender id, schedule ns) of every acked message, to prove zero loss against deliveries.
     acked_keys: set[tuple[int, int]] = field(default_factory=set)
     delivered_keys: set[tuple[int, int]] = field(default_factory=set)
+    #: Deliveries per message key (a group message reaches several members of one process).
+    delivered_counts: Counter[tuple[int, int]] = field(default_factory=Counter)
     closed: dict[int, int] = field(default_factory=dict)
     responses: dict[int, int] = field(default_factory=dict)
 
@@ -94,6 +97,7 @@ class Stats:
             "delivery_latency_ms": self.delivery_latency_ms,
             "acked_keys": sorted(self.acked_keys),
             "delivered_keys": sorted(self.delivered_keys),
+            "delivered_counts": sorted([*key, n] for key, n in self.delivered_counts.items()),
             "closed": self.closed,
             "responses": self.responses,
         }
@@ -174,6 +178,7 @@ class BenchClient(asyncio.Protocol):
             stats.delivered += 1
             stats.delivery_latency_ms.append((now - scheduled) / 1e6)
             stats.delivered_keys.add((n.requester_id, scheduled))
+            stats.delivered_counts[(n.requester_id, scheduled)] += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.logged_in.done():

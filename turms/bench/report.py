@@ -78,10 +78,11 @@ def render(suite: dict[str, Any]) -> str:
                 f"**Group fan-out** ({r['members']} members online, {r['rate_per_s']:g} messages/s; target: "
                 f"{TARGETS['fanout']})",
                 "",
-                "| deliveries/s | messages acked | deliveries | expected | delivery p50/p90/p99/max ms "
-                "| server CPU (cores) |",
-                "|---:|---:|---:|---:|---|---:|",
+                "| deliveries/s | messages acked | deliveries | expected | lost | duplicated "
+                "| delivery p50/p90/p99/max ms | server CPU (cores) |",
+                "|---:|---:|---:|---:|---:|---:|---|---:|",
                 f"| {_n(r['deliveries_per_s'])} | {_n(r['acked'])} | {_n(r['delivered'])} | {_n(r['expected'])} "
+                f"| {_n(r['lost'])} | {_n(r.get('duplicated', '–'))} "
                 f"| {_ms(r['delivery_ms'])} | {r['server_cpu_cores']} |",
                 "",
             ]

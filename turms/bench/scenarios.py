@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from typing import Any
 
 from turms.bench.loadgen import BenchClient, Generator
@@ -168,7 +169,7 @@ async def _pairs_child(ctx: ChildContext) -> dict[str, Any]:
     gen.close_all()
     await asyncio.sleep(0.2)
     out = gen.stats.as_dict()
-    del out["acked_keys"], out["delivered_keys"]
+    del out["acked_keys"], out["delivered_keys"], out["delivered_counts"]
     out.update(lost=len(lost), lost_sample=sorted(lost)[:10], churned=churned, send_span_s=duration)
     return out
 
@@ -284,8 +285,27 @@ async def _fanout_child(ctx: ChildContext) -> dict[str, Any]:
     gen.close_all()
     await asyncio.sleep(0.2)
     out = gen.stats.as_dict()
-    del out["acked_keys"], out["delivered_keys"]
+    del out["delivered_keys"]
     return out
+
+
+def fanout_accounting(results: list[dict[str, Any]], recipients: int) -> dict[str, int]:
+    """Per message: each acknowledged one must reach ``recipients`` sessions exactly once.
+
+    ``lost``: deliveries missing for acknowledged messages; ``duplicated``: deliveries beyond one per
+    recipient; ``unacked_delivered``: deliveries of messages whose ack had not arrived when the run ended (stored
+    and pushed, the ack still on its way: neither lost nor extra).
+    """
+    acked = {(k[0], k[1]) for r in results for k in r["acked_keys"]}
+    counts: Counter[tuple[int, int]] = Counter()
+    for r in results:
+        for sender, scheduled, n in r["delivered_counts"]:
+            counts[(sender, scheduled)] += n
+    return {
+        "lost": sum(max(0, recipients - counts[k]) for k in acked),
+        "duplicated": sum(max(0, n - recipients) for n in counts.values()),
+        "unacked_delivered": sum(n for k, n in counts.items() if k not in acked),
+    }
 
 
 def fanout(
@@ -322,6 +342,7 @@ def fanout(
     online = total(results, "logins_ok")
     # Every online member but the sender receives every acknowledged message.
     expected = acked * (online - 1)
+    accounting = fanout_accounting(results, online - 1)
     latencies = merge(results, "delivery_latency_ms")
     span = duration_s + (max(latencies) / 1000 if latencies else 0.0)
     return {
@@ -335,7 +356,7 @@ def fanout(
         "acked": acked,
         "delivered": delivered,
         "expected": expected,
-        "lost": expected - delivered,
+        **accounting,
         "deliveries_per_s": round(delivered / span, 1) if span else 0.0,
         "delivery_ms": percentiles(latencies),
         "server_cpu_cores": round(cpu / elapsed, 3) if elapsed else None,

@@ -44,7 +44,9 @@ class BenchServer:
     ws_port: int = field(default_factory=free_port)
     admin_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
-    #: Remove the temporary data directory when stopped.
+    #: On MongoDB, a database of this run's own, as the SQLite file is (each scenario starts empty).
+    mongo_database: str = field(default_factory=lambda: f"turms_bench_{secrets.token_hex(4)}")
+    #: Remove the temporary data directory (and the MongoDB database) when stopped.
     cleanup: bool = True
 
     def settings(self) -> dict[str, str]:
@@ -69,6 +71,7 @@ class BenchServer:
         }
         if self.mongo_uri:
             s["storage.mongo.uri"] = self.mongo_uri
+            s["storage.mongo.database"] = self.mongo_database
         s.update(self.extra)
         return s
 
@@ -168,6 +171,14 @@ class BenchServer:
         self.proc = None
         if self.cleanup:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            if self.mongo_uri:
+                from pymongo import MongoClient
+
+                client: MongoClient[dict[str, Any]] = MongoClient(self.mongo_uri, serverSelectionTimeoutMS=5000)
+                try:
+                    client.drop_database(self.mongo_database)
+                finally:
+                    client.close()
 
 
 def run_async(coro: Any) -> Any:
