@@ -82,7 +82,7 @@ def render(suite: dict[str, Any]) -> str:
                 "| delivery p50/p90/p99/max ms | server CPU (cores) |",
                 "|---:|---:|---:|---:|---:|---:|---|---:|",
                 f"| {_n(r['deliveries_per_s'])} | {_n(r['acked'])} | {_n(r['delivered'])} | {_n(r['expected'])} "
-                f"| {_n(r['lost'])} | {_n(r.get('duplicated', '–'))} "
+                f"| {_n(r['lost'])} | {_n(r.get('duplicated', 'n/a'))} "
                 f"| {_ms(r['delivery_ms'])} | {r['server_cpu_cores']} |",
                 "",
             ]
