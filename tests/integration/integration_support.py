@@ -189,6 +189,14 @@ def running(server: Server) -> Iterator[Server]:
         server.kill_tree()
 
 
+@contextlib.contextmanager
+def serving(server: Server, within: float = 30.0) -> Iterator[Server]:
+    """:func:`running`, once every worker is ready (for fixtures outside an event loop)."""
+    with running(server):
+        asyncio.run(server.wait_ready(within=within))
+        yield server
+
+
 # -- protocol helpers ------------------------------------------------------------------------------------
 
 

@@ -12,24 +12,26 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
+from raw_sessions import (
+    RawClient,
+    close_open_clients,  # noqa: F401 (an autouse fixture, applied by importing it)
+    connect,
+)
 
 from turms.protocol.pb import turms_request_pb2
 from turms.protocol.status import ResponseStatusCode
 
-from integration_support import Server, TcpClient, parse_notification
+from integration_support import Server, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 ROOT = {"Authorization": "Basic " + base64.b64encode(b"turms:root-pw").decode()}
-PID_IN_REASON = re.compile(r"\[worker (\d+)\]")
 OK = int(ResponseStatusCode.OK)
 ILLEGAL = int(ResponseStatusCode.MESSAGE_IS_ILLEGAL)
 
@@ -57,59 +59,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             "security.antispam.reload_check_interval_s": "0.2",
         },
     )
-    srv.start()
-    try:
-        asyncio.run(srv.wait_ready(within=30))
+    with serving(srv):
         yield Served(srv, dictionary)
-    finally:
-        srv.kill_tree()
 
 
-#: Every client the current test opened; closed after it, pass or fail.
-OPEN: list[TcpClient] = []
-
-
-@pytest.fixture(autouse=True)
-async def close_clients() -> AsyncIterator[None]:
-    yield
-    while OPEN:
-        await OPEN.pop().close()
-
-
-class Client:
-    def __init__(self, tcp: TcpClient) -> None:
-        self.tcp = tcp
-        self.next_id = 10
-        self.pid = 0
-        self.user_id = 0
-
-    async def call(self, request: turms_request_pb2.TurmsRequest) -> Any:
-        self.next_id += 1
-        request.request_id = self.next_id
-        self.tcp.send(request.SerializeToString())
-        while True:
-            frame = await self.tcp.recv(5.0)
-            assert frame is not None, "connection closed"
-            n = parse_notification(frame)
-            if n.HasField("request_id") and n.request_id == self.next_id:
-                return n
-
-
-async def connect(server: Server) -> Client:
-    """A TCP client and the pid of its worker (from the reason of a pre-login request)."""
-    tcp = await TcpClient.connect(server.tcp_port)
-    OPEN.append(tcp)
-    c = Client(tcp)
-    probe = turms_request_pb2.TurmsRequest()
-    probe.query_user_online_statuses_request.user_ids.append(1)
-    match = PID_IN_REASON.search((await c.call(probe)).reason)
-    assert match is not None
-    c.pid = int(match.group(1))
-    return c
-
-
-async def logged_in_on_both_workers(server: Server, first_user: int) -> list[Client]:
-    by_pid: dict[int, Client] = {}
+async def logged_in_on_both_workers(server: Server, first_user: int) -> list[RawClient]:
+    by_pid: dict[int, RawClient] = {}
     for _ in range(200):
         if len(by_pid) == 2:
             break
@@ -129,7 +84,7 @@ async def logged_in_on_both_workers(server: Server, first_user: int) -> list[Cli
     return clients
 
 
-async def verdicts(clients: list[Client], word: str) -> dict[int, int]:
+async def verdicts(clients: list[RawClient], word: str) -> dict[int, int]:
     """The response code of a message containing ``word`` sent through each worker: pid -> code."""
     out = {}
     for i, c in enumerate(clients):
@@ -140,7 +95,7 @@ async def verdicts(clients: list[Client], word: str) -> dict[int, int]:
     return out
 
 
-async def until_both(clients: list[Client], word: str, code: int, within_s: float) -> float:
+async def until_both(clients: list[RawClient], word: str, code: int, within_s: float) -> float:
     """Wait until a message with ``word`` gets ``code`` on both workers; return how long it took."""
     started = time.monotonic()
     while True:

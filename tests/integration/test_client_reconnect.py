@@ -30,7 +30,7 @@ from turms.client.user import UserService
 from turms.gateway.login_policy import DeviceType
 from turms.protocol.status import SessionCloseStatus
 
-from integration_support import Server
+from integration_support import Server, serving
 from messaging_support import CuttingProxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
@@ -53,12 +53,8 @@ S = SessionCloseStatus
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = Server(tmp_path_factory.mktemp("client-reconnect"), workers=1, settings=SETTINGS)
-    srv.start()
-    try:
-        asyncio.run(srv.wait_ready(within=30))
+    with serving(srv):
         yield srv
-    finally:
-        srv.kill_tree()
 
 
 def reconnecting_client(port: int, **kw: Any) -> TurmsClient:

@@ -15,25 +15,30 @@ import asyncio
 import base64
 import contextlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from raw_sessions import (
+    OPEN,
+    RawClient,
+    close_open_clients,  # noqa: F401 (an autouse fixture, applied by importing it)
+    connect,
+)
 
 from turms.protocol.pb import turms_request_pb2
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
 
-from integration_support import Server, TcpClient, parse_notification
+from integration_support import Server, TcpClient, parse_notification, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 #: Tokens of a connection's bucket; refilled only once an hour, so every request past them is refused.
 SESSION_TOKENS = 5
 ROOT = {"Authorization": "Basic " + base64.b64encode(b"turms:root-pw").decode()}
-PID_IN_REASON = re.compile(r"\[worker (\d+)\]")
 BLOCKED_IP = "127.0.0.2"
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -54,41 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "security.rate_limit.session.refill_interval_ms": "3600000",
         },
     )
-    srv.start()
-    try:
-        asyncio.run(srv.wait_ready(within=30))
+    with serving(srv):
         yield srv
-    finally:
-        srv.kill_tree()
-
-
-#: Every client the current test opened; closed after it, pass or fail.
-OPEN: list[TcpClient] = []
-
-
-@pytest.fixture(autouse=True)
-async def close_clients() -> AsyncIterator[None]:
-    yield
-    while OPEN:
-        await OPEN.pop().close()
-
-
-class Client:
-    def __init__(self, tcp: TcpClient, pid: int) -> None:
-        self.tcp = tcp
-        self.pid = pid
-        self.next_id = 10
-
-    async def call(self, request: turms_request_pb2.TurmsRequest) -> Any:
-        self.next_id += 1
-        request.request_id = self.next_id
-        self.tcp.send(request.SerializeToString())
-        while True:
-            frame = await self.tcp.recv(5.0)
-            assert frame is not None, "connection closed"
-            n = parse_notification(frame)
-            if n.HasField("request_id") and n.request_id == self.next_id:
-                return n
 
 
 def probe_request() -> turms_request_pb2.TurmsRequest:
@@ -105,20 +77,8 @@ def login(user_id: int) -> turms_request_pb2.TurmsRequest:
     return r
 
 
-async def connect(server: Server) -> Client:
-    """A TCP client and the pid of its worker (from the reason of a pre-login request: one token spent)."""
-    tcp = await TcpClient.connect(server.tcp_port)
-    OPEN.append(tcp)
-    client = Client(tcp, 0)
-    n = await client.call(probe_request())
-    match = PID_IN_REASON.search(n.reason)
-    assert match is not None, n
-    client.pid = int(match.group(1))
-    return client
-
-
-async def one_client_per_worker(server: Server) -> dict[int, Client]:
-    by_pid: dict[int, Client] = {}
+async def one_client_per_worker(server: Server) -> dict[int, RawClient]:
+    by_pid: dict[int, RawClient] = {}
     for _ in range(200):
         if len(by_pid) == 2:
             break
@@ -224,7 +184,7 @@ async def test_blocks_and_refused_connections_and_logins_are_counted(server: Ser
         for _ in range(logins):
             tcp = await TcpClient.connect(server.tcp_port)
             OPEN.append(tcp)
-            n = await Client(tcp, 0).call(login(user))
+            n = await RawClient(tcp).call(login(user))
             assert n.code == ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED, n
             closing = parse_notification(await tcp.recv(5.0) or b"")
             assert closing.close_status == SessionCloseStatus.USER_IS_BLOCKED
@@ -244,7 +204,7 @@ async def test_blocks_and_refused_connections_and_logins_are_counted(server: Ser
     assert all(get(after, k[0], **dict(k[1])) == get(before, k[0], **dict(k[1])) for k in autos)
 
 
-async def closed_with(c: Client) -> int:
+async def closed_with(c: RawClient) -> int:
     """The close status of the connection's close notification (pushes before it, such as the UserSession
     notification that follows a login, are skipped), then EOF."""
     while True:

@@ -13,22 +13,26 @@ import os
 import re
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from raw_sessions import (
+    RawClient,
+    close_open_clients,  # noqa: F401 (an autouse fixture, applied by importing it)
+    connect,
+)
 
 from turms.protocol.pb import turms_request_pb2
 
-from integration_support import Server, TcpClient, parse_notification
+from integration_support import Server, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-PID_IN_REASON = re.compile(r"\[worker (\d+)\]")
 
 
 @pytest.fixture(scope="module")
@@ -45,73 +49,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "metrics.loop_lag_interval_ms": "50",
         },
     )
-    srv.start()
-    try:
-        asyncio.run(srv.wait_ready(within=30))
+    with serving(srv):
         yield srv
-    finally:
-        srv.kill_tree()
 
 
-#: Every client the current test opened; closed after it, pass or fail.
-OPEN: list[TcpClient] = []
-
-
-@pytest.fixture(autouse=True)
-async def close_clients() -> AsyncIterator[None]:
-    yield
-    while OPEN:
-        await OPEN.pop().close()
-
-
-class Client:
-    def __init__(self, tcp: TcpClient, pid: int) -> None:
-        self.tcp = tcp
-        self.pid = pid
-        self.next_id = 10
-        self.pushes: list[Any] = []
-
-    async def call(self, request: turms_request_pb2.TurmsRequest) -> Any:
-        """Send ``request`` with a fresh id; return its response (pushes received meanwhile are kept)."""
-        self.next_id += 1
-        request.request_id = self.next_id
-        self.tcp.send(request.SerializeToString())
-        while True:
-            frame = await self.tcp.recv(5.0)
-            assert frame is not None, "connection closed"
-            n = parse_notification(frame)
-            if n.HasField("request_id") and n.request_id == self.next_id:
-                return n
-            self.pushes.append(n)
-
-    async def push(self, within: float = 5.0) -> Any:
-        deadline = time.monotonic() + within
-        while not self.pushes:
-            frame = await self.tcp.recv(max(0.01, deadline - time.monotonic()))
-            assert frame is not None
-            n = parse_notification(frame)
-            if n.HasField("relayed_request"):
-                self.pushes.append(n)
-        return self.pushes.pop(0)
-
-
-async def connect(server: Server) -> Client:
-    """A TCP client, and the pid of the worker the kernel gave it (from the reason of a pre-login request)."""
-    tcp = await TcpClient.connect(server.tcp_port)
-    OPEN.append(tcp)
-    probe = turms_request_pb2.TurmsRequest(request_id=1)
-    probe.query_user_online_statuses_request.user_ids.append(1)
-    tcp.send(probe.SerializeToString())
-    frame = await tcp.recv(5.0)
-    assert frame is not None
-    match = PID_IN_REASON.search(parse_notification(frame).reason)
-    assert match is not None
-    return Client(tcp, int(match.group(1)))
-
-
-async def clients_on_both_workers(server: Server, per_worker: int) -> dict[int, list[Client]]:
-    by_pid: dict[int, list[Client]] = {}
-    spare: list[Client] = []
+async def clients_on_both_workers(server: Server, per_worker: int) -> dict[int, list[RawClient]]:
+    by_pid: dict[int, list[RawClient]] = {}
+    spare: list[RawClient] = []
     for _ in range(200):
         if len(by_pid) == 2 and all(len(v) >= per_worker for v in by_pid.values()):
             break
