@@ -76,3 +76,18 @@ async def connect(server: Server) -> RawClient:
     assert match is not None, n
     client.pid = int(match.group(1))
     return client
+
+
+async def one_per_worker(server: Server, workers: int = 2) -> dict[int, RawClient]:
+    """One client on each worker (by pid): connects until the kernel has placed one on every worker."""
+    by_pid: dict[int, RawClient] = {}
+    for _ in range(200):
+        if len(by_pid) == workers:
+            break
+        c = await connect(server)
+        if c.pid in by_pid:
+            await c.tcp.close()
+        else:
+            by_pid[c.pid] = c
+    assert len(by_pid) == workers, "the kernel never picked one of the workers"
+    return by_pid

@@ -21,7 +21,7 @@ import pytest
 from raw_sessions import (
     RawClient,
     close_open_clients,  # noqa: F401 (an autouse fixture, applied by importing it)
-    connect,
+    one_per_worker,
 )
 
 from turms.protocol.pb import turms_request_pb2
@@ -64,17 +64,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 async def logged_in_on_both_workers(server: Server, first_user: int) -> list[RawClient]:
-    by_pid: dict[int, RawClient] = {}
-    for _ in range(200):
-        if len(by_pid) == 2:
-            break
-        c = await connect(server)
-        if c.pid in by_pid:
-            await c.tcp.close()
-        else:
-            by_pid[c.pid] = c
-    assert len(by_pid) == 2, "the kernel never picked one of the workers"
-    clients = list(by_pid.values())
+    clients = list((await one_per_worker(server)).values())
     for i, c in enumerate(clients):
         c.user_id = first_user + i
         r = turms_request_pb2.TurmsRequest()

@@ -21,18 +21,17 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from raw_sessions import (
     OPEN,
     RawClient,
     close_open_clients,  # noqa: F401 (an autouse fixture, applied by importing it)
-    connect,
+    one_per_worker,
 )
 
 from turms.protocol.pb import turms_request_pb2
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
 
-from integration_support import Server, TcpClient, parse_notification, serving
+from integration_support import Server, TcpClient, parse_notification, sample, scrape, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -40,8 +39,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 SESSION_TOKENS = 5
 ROOT = {"Authorization": "Basic " + base64.b64encode(b"turms:root-pw").decode()}
 BLOCKED_IP = "127.0.0.2"
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture(scope="module")
@@ -77,38 +74,6 @@ def login(user_id: int) -> turms_request_pb2.TurmsRequest:
     return r
 
 
-async def one_client_per_worker(server: Server) -> dict[int, RawClient]:
-    by_pid: dict[int, RawClient] = {}
-    for _ in range(200):
-        if len(by_pid) == 2:
-            break
-        c = await connect(server)
-        if c.pid in by_pid:
-            await c.tcp.close()
-        else:
-            by_pid[c.pid] = c
-    assert len(by_pid) == 2, "the kernel never picked one of the workers"
-    return by_pid
-
-
-async def scrape(server: Server) -> Samples:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"http://127.0.0.1:{server.admin_port}/metrics") as response,
-    ):
-        assert response.status == 200
-        text = await response.text()
-    out: Samples = {}
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
-
-
-def get(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
-
-
 async def admin(
     server: Server, method: str, path: str, body: Any = None, request_id: str | None = None
 ) -> tuple[int, dict[str, Any], str]:
@@ -127,7 +92,7 @@ def log_lines(server: Server) -> list[dict[str, Any]]:
 
 async def test_rate_limit_refusals_on_both_workers_are_counted_once_each(server: Server) -> None:
     before = await scrape(server)
-    clients = await one_client_per_worker(server)
+    clients = await one_per_worker(server)
     over = 6
     refused: dict[int, int] = {}
     for pid, c in clients.items():
@@ -143,9 +108,9 @@ async def test_rate_limit_refusals_on_both_workers_are_counted_once_each(server:
     after = await scrape(server)
     name = "turms_rate_limit_refusals_total"
     assert sum(refused.values()) == 2 * over
-    assert get(after, name, scope="session") - get(before, name, scope="session") == 2 * over
+    assert sample(after, name, scope="session") - sample(before, name, scope="session") == 2 * over
     for scope in ("ip", "request_type", "unauthenticated_connections"):
-        assert get(after, name, scope=scope) == get(before, name, scope=scope)
+        assert sample(after, name, scope=scope) == sample(before, name, scope=scope)
 
 
 async def refused_at_accept(server: Server, source: str) -> bool:
@@ -194,14 +159,14 @@ async def test_blocks_and_refused_connections_and_logins_are_counted(server: Ser
         await admin(server, "DELETE", f"/blocked-clients/users?ids={user}")
 
     def delta(name: str, **labels: str) -> float:
-        return get(after, name, **labels) - get(before, name, **labels)
+        return sample(after, name, **labels) - sample(before, name, **labels)
 
     assert delta("turms_blocks_total", target="ip", cause="manual") == 1
     assert delta("turms_blocks_total", target="user", cause="manual") == 1
     assert delta("turms_blocked_connections_refused_total", target="ip") == attempts
     assert delta("turms_blocked_connections_refused_total", target="user") == logins
     autos = [k for k in after if k[0] == "turms_blocks_total" and dict(k[1])["cause"] != "manual"]
-    assert all(get(after, k[0], **dict(k[1])) == get(before, k[0], **dict(k[1])) for k in autos)
+    assert all(sample(after, k[0], **dict(k[1])) == sample(before, k[0], **dict(k[1])) for k in autos)
 
 
 async def closed_with(c: RawClient) -> int:
@@ -222,7 +187,7 @@ async def closed_with(c: RawClient) -> int:
 async def test_an_admin_kick_carries_its_trace_id_to_the_worker_that_closes_the_session(
     server: Server, offered: str | None
 ) -> None:
-    clients = await one_client_per_worker(server)
+    clients = await one_per_worker(server)
     base = 8100 if offered else 8200
     user_of = {}
     for i, (pid, c) in enumerate(sorted(clients.items())):

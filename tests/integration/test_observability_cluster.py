@@ -16,10 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from raw_sessions import (
     RawClient,
     close_open_clients,  # noqa: F401 (an autouse fixture, applied by importing it)
@@ -28,11 +26,9 @@ from raw_sessions import (
 
 from turms.protocol.pb import turms_request_pb2
 
-from integration_support import Server, serving
+from integration_support import Server, sample, scrape, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture(scope="module")
@@ -83,24 +79,6 @@ def message(recipient_id: int, text: str) -> turms_request_pb2.TurmsRequest:
     return r
 
 
-async def scrape(server: Server) -> Samples:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"http://127.0.0.1:{server.admin_port}/metrics") as response,
-    ):
-        assert response.status == 200
-        text = await response.text()
-    out: Samples = {}
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
-
-
-def get(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
-
-
 def log_lines(server: Server) -> list[dict[str, Any]]:
     out = []
     for line in server.log().splitlines():
@@ -111,7 +89,7 @@ def log_lines(server: Server) -> list[dict[str, Any]]:
 
 async def test_metrics_count_what_the_test_did_and_trace_ids_follow_notifications(server: Server) -> None:
     before = await scrape(server)
-    assert get(before, "turms_gateway_logins_total", outcome="ok", reason="OK") == 0
+    assert sample(before, "turms_gateway_logins_total", outcome="ok", reason="OK") == 0
     by_pid = await clients_on_both_workers(server, per_worker=3)
     (pid_a, senders), (pid_b, recipients) = sorted(by_pid.items())
     everyone = senders + recipients
@@ -150,10 +128,10 @@ async def test_metrics_count_what_the_test_did_and_trace_ids_follow_notification
         ("turms_gateway_connections_opened_total", {"transport": "tcp"}),
     ]
     for view in views:
-        assert [get(view, n, **lb) for n, lb in keys] == [get(after, n, **lb) for n, lb in keys]
+        assert [sample(view, n, **lb) for n, lb in keys] == [sample(after, n, **lb) for n, lb in keys]
 
     def delta(name: str, **labels: str) -> float:
-        return get(after, name, **labels) - get(before, name, **labels)
+        return sample(after, name, **labels) - sample(before, name, **labels)
 
     assert delta("turms_gateway_logins_total", outcome="ok", reason="OK") == 6
     assert delta("turms_business_user_logged_in_total") == 6
@@ -167,7 +145,7 @@ async def test_metrics_count_what_the_test_did_and_trace_ids_follow_notification
     # Connections: the 6 kept, 2 extra, and the probes of the clients the kernel put on a full worker.
     opened = delta("turms_gateway_connections_opened_total", transport="tcp")
     assert opened >= 8
-    assert get(after, "turms_gateway_connections", transport="tcp") == 6
+    assert sample(after, "turms_gateway_connections", transport="tcp") == 6
     sessions = {k[1]: v for k, v in after.items() if k[0] == "turms_gateway_sessions" and v}
     assert sessions == {
         (("device_type", "DESKTOP"), ("transport", "tcp")): 2,
@@ -175,25 +153,25 @@ async def test_metrics_count_what_the_test_did_and_trace_ids_follow_notification
         (("device_type", "IOS"), ("transport", "tcp")): 1,
         (("device_type", "ANDROID"), ("transport", "tcp")): 1,
     }
-    assert get(after, "turms_business_user_online") == 6
+    assert sample(after, "turms_business_user_online") == 6
     # Each message went to one session on the other worker, over Redis.
     assert delta("turms_notifications_published_total", kind="unicast") == 3
     assert delta("turms_notifications_delivered_total", route="routed") == 3
     # Redis, the store, the process and the lag probe are measured too.
     assert (
-        get(after, "turms_redis_command_duration_seconds_count", command="PUBLISH")
-        + get(after, "turms_redis_command_duration_seconds_count", command="PIPELINE")
+        sample(after, "turms_redis_command_duration_seconds_count", command="PUBLISH")
+        + sample(after, "turms_redis_command_duration_seconds_count", command="PIPELINE")
         >= 3
     )
     assert (
-        get(after, "turms_store_operation_duration_seconds_count", operation="insert_with_sequence")
-        + get(after, "turms_store_operation_duration_seconds_count", operation="insert_one")
+        sample(after, "turms_store_operation_duration_seconds_count", operation="insert_with_sequence")
+        + sample(after, "turms_store_operation_duration_seconds_count", operation="insert_one")
         >= 3
     )
-    assert get(after, "turms_workers", state="ready") == 2
+    assert sample(after, "turms_workers", state="ready") == 2
     memory_pids = {dict(k[1])["pid"] for k in after if k[0] == "turms_process_resident_memory_bytes"}
     assert {str(pid_a), str(pid_b)} <= memory_pids
-    assert get(after, "turms_process_cpu_seconds_total", role="worker") > 0
+    assert sample(after, "turms_process_cpu_seconds_total", role="worker") > 0
 
     # The trace id of each send: in the client-API line (worker A), the sent line (A), the delivered line (B).
     await asyncio.sleep(0.2)
@@ -227,12 +205,12 @@ async def test_the_lag_metric_rises_when_a_worker_loop_is_blocked_for_200_ms(ser
         os.kill(victim, signal.SIGCONT)
     await asyncio.sleep(0.2)  # the probe's first run after the stop measures it
     after = await scrape(server)
-    assert get(after, "turms_event_loop_lag_max_seconds", pid=str(victim)) >= 0.1
-    assert get(before, "turms_event_loop_lag_max_seconds", pid=str(victim)) < 0.1
-    slow_before = get(before, "turms_event_loop_lag_seconds_count") - get(
+    assert sample(after, "turms_event_loop_lag_max_seconds", pid=str(victim)) >= 0.1
+    assert sample(before, "turms_event_loop_lag_max_seconds", pid=str(victim)) < 0.1
+    slow_before = sample(before, "turms_event_loop_lag_seconds_count") - sample(
         before, "turms_event_loop_lag_seconds_bucket", le="0.1"
     )
-    slow_after = get(after, "turms_event_loop_lag_seconds_count") - get(
+    slow_after = sample(after, "turms_event_loop_lag_seconds_count") - sample(
         after, "turms_event_loop_lag_seconds_bucket", le="0.1"
     )
     assert slow_after >= slow_before + 1
@@ -244,8 +222,8 @@ async def test_a_killed_worker_rewinds_no_counter_and_leaves_no_gauge(server: Se
     for i, c in enumerate(doomed + kept):
         assert (await c.call(login(3000 + i, device_type=1))).code == 1000
     before = await scrape(server)
-    assert get(before, "turms_gateway_sessions", transport="tcp", device_type="BROWSER") == 4
-    restarts = get(before, "turms_worker_restarts_total", cause="signal")
+    assert sample(before, "turms_gateway_sessions", transport="tcp", device_type="BROWSER") == 4
+    restarts = sample(before, "turms_worker_restarts_total", cause="signal")
 
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 20
@@ -253,7 +231,7 @@ async def test_a_killed_worker_rewinds_no_counter_and_leaves_no_gauge(server: Se
         pids = server.worker_pids()
         if victim not in pids and len(pids) == 2:
             after = await scrape(server)
-            if get(after, "turms_workers", state="ready") == 2:
+            if sample(after, "turms_workers", state="ready") == 2:
                 break
         assert time.monotonic() < deadline, server.log()[-3000:]
         await asyncio.sleep(0.1)
@@ -265,13 +243,13 @@ async def test_a_killed_worker_rewinds_no_counter_and_leaves_no_gauge(server: Se
         if (k[0].endswith(("_total", "_count", "_sum")) or k[0].endswith("_bucket")) and after.get(k, 0.0) < v
     }
     assert went_back == {}
-    assert get(after, "turms_worker_restarts_total", cause="signal") == restarts + 1
+    assert sample(after, "turms_worker_restarts_total", cause="signal") == restarts + 1
     # Gauges: the dead worker's connections, sessions and per-pid series are gone.
-    assert get(after, "turms_gateway_connections", transport="tcp") == len(kept)
-    assert get(after, "turms_gateway_sessions", transport="tcp", device_type="BROWSER") == len(kept)
-    assert get(after, "turms_business_user_online") == len(kept)
+    assert sample(after, "turms_gateway_connections", transport="tcp") == len(kept)
+    assert sample(after, "turms_gateway_sessions", transport="tcp", device_type="BROWSER") == len(kept)
+    assert sample(after, "turms_business_user_online") == len(kept)
     stale = [k for k in after if dict(k[1]).get("pid") == str(victim)]
     assert stale == []
     new_pid = (server.worker_pids() - {survivor}).pop()
-    assert get(after, "turms_event_loop_lag_max_seconds", pid=str(new_pid)) >= 0
+    assert sample(after, "turms_event_loop_lag_max_seconds", pid=str(new_pid)) >= 0
     assert (str(new_pid)) in {dict(k[1]).get("pid") for k in after if k[0] == "turms_process_open_fds"}
