@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Create or refresh the project's virtual environment in .venv.
-#   scripts/bootstrap.sh         runtime dependencies
-#   scripts/bootstrap.sh test    runtime + test/lint dependencies
-# Re-runs are cheap: nothing is reinstalled while pyproject.toml is unchanged.
+# Create or refresh the project's virtual environment in .venv, from the hash-pinned lock files.
+#   scripts/bootstrap.sh         runtime dependencies (requirements/runtime.lock)
+#   scripts/bootstrap.sh test    runtime + test/lint/build tools (requirements/dev.lock)
+# Re-runs are cheap: nothing is reinstalled while the lock file and pyproject.toml are unchanged.
+# The locks are refreshed with scripts/lock.sh (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-}"
@@ -12,12 +13,15 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 2
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-spec="."
-[ "$extra" = "test" ] && spec=".[test]"
-stamp=".venv/.installed-$(echo "$spec" | tr -c 'a-z' '_')"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+lock="requirements/runtime.lock"
+[ "$extra" = "test" ] && lock="requirements/dev.lock"
+stamp=".venv/.installed-$(basename "$lock")"
+want="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e "$spec"
+  # Every package, the build backend included, comes from the lock and is checked against its hashes; the
+  # project itself is then installed in place without resolving anything.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+    -r "$lock"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 fi

