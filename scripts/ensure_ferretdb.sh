@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build FerretDB v1.24.2 once into .cache/bin/ferretdb (gitignored) and print its path.
+# Build FerretDB v1.24.2 once into the tool cache (scripts/tool_cache.sh) and print its path.
 #
 # The contract suite runs the MongoDB adapter against FerretDB (SQLite backend) when TURMS_TEST_MONGO_URI is
 # not set. `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` alone yields a binary that panics at
@@ -8,8 +8,9 @@
 set -euo pipefail
 
 VERSION="v1.24.2"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN_DIR="$ROOT/.cache/bin"
+# shellcheck source=tool_cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tool_cache.sh"
+BIN_DIR="$TOOL_CACHE/ferretdb-$VERSION"
 BIN="$BIN_DIR/ferretdb"
 
 if [[ -x "$BIN" ]] && "$BIN" --version >/dev/null 2>&1; then

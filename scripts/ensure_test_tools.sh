@@ -5,14 +5,16 @@
 #   strace                       Debian package `strace`: records the server's system calls, which the test
 #                                compares with the unit's SystemCallFilter=
 #   terraform or tofu            used as found on PATH; otherwise OpenTofu is built once from the Go module
-#                                proxy into .cache/bin/tofu (several minutes; needs the Go toolchain)
+#                                proxy into the tool cache (scripts/tool_cache.sh) (several minutes; needs the Go toolchain)
 #
 # The tests fail, not skip, when one of these is missing, so run this first (scripts/test.sh does).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOFU_VERSION="v1.12.6"
-BIN_DIR="$ROOT/.cache/bin"
+# shellcheck source=tool_cache.sh
+source "$ROOT/scripts/tool_cache.sh"
+BIN_DIR="$TOOL_CACHE/tofu-$TOFU_VERSION"
 
 missing=()
 command -v systemd-analyze >/dev/null || missing+=(systemd)

@@ -1,8 +1,8 @@
 """A FerretDB server for tests that need a MongoDB-protocol store (importable as ``ferret_support``).
 
-FerretDB v1 with its SQLite backend is built on demand by ``scripts/ensure_ferretdb.sh`` into
-``.cache/bin/ferretdb``. :class:`FerretDB` starts one on a free loopback port with its state in a directory of
-the caller's choosing; if it cannot be built or started the test fails (it never skips).
+FerretDB v1 with its SQLite backend is built on demand by ``scripts/ensure_ferretdb.sh`` into the tool cache
+outside the checkout (``scripts/tool_cache.sh``). :class:`FerretDB` starts one on a free loopback port with its
+state in a directory of the caller's choosing; if it cannot be built or started the test fails (it never skips).
 """
 
 from __future__ import annotations

@@ -19,9 +19,16 @@ UNITS = ("turms.service", "turms-redis.service", "turms-mongod.service")
 
 
 def require_tool(name: str, *alternatives: str) -> str:
-    """The path of the first of ``name, *alternatives`` on PATH (or in .cache/bin); fail if there is none."""
+    """The path of the first of ``name, *alternatives`` on PATH (or built into the tool cache by
+    scripts/ensure_test_tools.sh); fail if there is none."""
+    cache = Path(
+        os.environ.get("TURMS_TOOL_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "turms-server"
+    )
     for candidate in (name, *alternatives):
-        found = shutil.which(candidate) or shutil.which(candidate, path=str(REPO / ".cache" / "bin"))
+        found = shutil.which(candidate) or next(
+            (str(p) for p in sorted(cache.glob(f"{candidate}-*/{candidate}")) if os.access(p, os.X_OK)), None
+        )
         if found:
             return found
     raise AssertionError(f"{name} is not installed: run scripts/ensure_test_tools.sh")
