@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import turms
-from turms.settings import SettingsError, load_settings, parse_flag
+from turms.plugins import loader
+from turms.settings import Settings, SettingsError, parse_flag
+from turms.settings.registry import Registry
 from turms.settings.render import render_markdown, render_toml
 
 EXIT_CHECK_FAILED = 1
@@ -70,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare with the committed docs/configuration.md and conf/turms.toml; exit 1 if stale",
     )
     docs.add_argument("--write", action="store_true", help="write docs/configuration.md and conf/turms.toml in place")
+    docs.add_argument(
+        "--installed-plugins",
+        action="store_true",
+        help="also document the settings of the installed third-party plugins (not with --check or --write: "
+        "the committed documents describe the in-box plugins only)",
+    )
     return parser
 
 
@@ -82,8 +90,32 @@ def _flags(args: argparse.Namespace) -> list[tuple[str, str]]:
     return flags
 
 
+def documented_registry(*, installed_plugins: bool = False) -> Registry:
+    """The registry the configuration documents describe: every core setting and the in-box plugins' (with
+    ``installed_plugins``, the installed third-party plugins' too)."""
+    return loader.discover(installed=installed_plugins).registry()
+
+
+def generated_documents() -> dict[Path, str]:
+    """What ``turms config docs --write`` writes, by path."""
+    registry = documented_registry()
+    return {DOCS_PATH: render_markdown(registry), TOML_PATH: render_toml(registry)}
+
+
+def _load(args: argparse.Namespace, flags: list[tuple[str, str]] | None = None) -> Settings:
+    """The configuration, with the installed plugins' settings known."""
+    return loader.load_settings(args.config, catalog=loader.discover(), flags=_flags(args) if flags is None else flags)
+
+
 def _config_docs(args: argparse.Namespace) -> int:
-    generated = {DOCS_PATH: render_markdown(), TOML_PATH: render_toml()}
+    if args.installed_plugins and (args.check or args.write):
+        print("turms: --installed-plugins cannot be used with --check or --write", file=sys.stderr)
+        return EXIT_USAGE
+    if args.installed_plugins:
+        registry = documented_registry(installed_plugins=True)
+        generated = {DOCS_PATH: render_markdown(registry), TOML_PATH: render_toml(registry)}
+    else:
+        generated = generated_documents()
     if args.check:
         stale = [str(p) for p, text in generated.items() if not p.exists() or p.read_text() != text]
         if stale:
@@ -115,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config":
             if args.config_command == "docs":
                 return _config_docs(args)
-            settings = load_settings(args.config, flags=_flags(args))
+            settings = _load(args)
             if args.config_command == "check":
                 print("configuration is valid")
                 return 0
@@ -124,11 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             flags = _flags(args)
-            load_settings(args.config, flags=flags)  # fail fast on a bad configuration
+            loaded = _load(args, flags)  # fail fast on a bad configuration
             if args.demo:
                 from turms.demo import production_reason
 
-                reason = production_reason(load_settings(args.config, flags=flags))
+                reason = production_reason(loaded)
                 if reason is not None:
                     print(f"turms: --demo refused on a production deployment: {reason}", file=sys.stderr)
                     return EXIT_USAGE
@@ -138,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from turms.demo import run as demo_run
 
-            return demo_run(load_settings(args.config, flags=_flags(args)), clear=args.clear)
+            return demo_run(_load(args), clear=args.clear)
     except SettingsError as e:
         print(f"turms: configuration error: {e}", file=sys.stderr)
         return EXIT_USAGE

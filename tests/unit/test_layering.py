@@ -32,6 +32,23 @@ RULES: dict[str, tuple[str, ...]] = {
         "turms.service",
         "turms.worker",
     ),
+    # The extension points sit below the layers that call them: the gateway, the services, the admin API.
+    "plugins": (
+        *DRIVERS,
+        "turms.storage",
+        "turms.cluster",
+        "turms.service",
+        "turms.gateway",
+        "turms.transport",
+        "turms.worker",
+        "turms.admin",
+        "turms.security",
+        "turms.client",
+        "turms.supervisor",
+        "turms.bench",
+        "turms.demo",
+        "turms.cli",
+    ),
     "storage": (
         "redis",
         "turms.cluster",
@@ -97,6 +114,24 @@ def violations(folder: str) -> list[str]:
 @pytest.mark.parametrize("folder", sorted(RULES))
 def test_layering(folder: str) -> None:
     assert violations(folder) == []
+
+
+#: In-box plugins use only the public plugin API, as a third-party package would.
+IN_BOX_PLUGINS = ("webhook",)
+
+
+@pytest.mark.parametrize("plugin", IN_BOX_PLUGINS)
+def test_in_box_plugins_use_only_the_public_plugin_api(plugin: str) -> None:
+    root = PACKAGE / "plugins" / plugin
+    own = f"turms.plugins.{plugin}"
+    allowed = ("turms.plugins.api", own)
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        for lineno, name in imports_of(path):
+            # _forbidden(name, prefixes): name is one of the prefixes or inside one.
+            if name.split(".")[0] == "turms" and not _forbidden(name, allowed):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{lineno} imports {name}")
+    assert root.exists() and out == []
 
 
 def test_the_checker_sees_violations(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ used as the trace id, current for the whole request so its log lines, the notifi
 kicks it sends carry it) → route match → authentication and the route's permission (before anything is parsed,
 so an anonymous caller learns nothing about parameters) → query and body validation against the declared
 schemas → handler → the Turms-style envelope ``{code, reason, timestamp, data}``. Every write is audit-logged,
-whether it succeeded or was refused.
+whether it succeeded or was refused, and handed to the plugins' ``on_admin_action`` (audit sinks).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from turms.admin import cluster as cluster_routes
 from turms.admin import content as content_routes
 from turms.admin import online as online_routes
 from turms.admin import ops as ops_routes
+from turms.admin import plugins as plugins_routes
 from turms.admin import users as users_routes
 from turms.admin.auth import AdminAuthenticator
 from turms.admin.context import AdminDeps
@@ -37,6 +38,7 @@ from turms.admin.routes import ApiError, Call, Route, RouteTable, bad_request, f
 from turms.admin.validation import SchemaError, validate
 from turms.errors import TurmsError
 from turms.observability import trace
+from turms.plugins.api import AdminAction
 from turms.protocol.status import ResponseStatusCode
 from turms.settings import admin as admin_settings
 
@@ -83,6 +85,7 @@ def build_routes(deps: AdminDeps) -> RouteTable:
         cluster_routes,
         content_routes,
         blocklist_routes,
+        plugins_routes,
     ):
         table.add(*module.routes(deps))
     table.add(openapi.route(table))
@@ -184,6 +187,21 @@ class AdminApi:
                 code=body_code,
                 trace_id=trace_id,
             )
+            plugins = self.deps.plugins
+            if plugins is not None and plugins.hooks.admin_handlers:
+                plugins.hooks.admin_action(
+                    AdminAction(
+                        admin=principal.login_name if principal else None,
+                        ip=ip,
+                        method=route.method,
+                        route=route.path,
+                        targets=tuple(str(t) for t in (call.targets if call is not None else [])),
+                        http_status=response.status,
+                        code=body_code,
+                        trace_id=trace_id,
+                        at_ms=self.deps.clock.now_ms(),
+                    )
+                )
         return response
 
     async def _body(self, route: Route, request: web.Request) -> Any:

@@ -18,7 +18,7 @@ from turms.admin.permissions import AdminPermission
 from turms.admin.routes import Call, Param, Route, bad_request
 from turms.admin.validation import obj
 from turms.cluster.live_settings import write_changes
-from turms.settings import REGISTRY, Setting, SettingsError
+from turms.settings import Setting, SettingsError
 
 P = AdminPermission
 TAG = "cluster"
@@ -50,6 +50,8 @@ def metadata_json(s: Setting[Any]) -> dict[str, Any]:
 
 def routes(deps: AdminDeps) -> list[Route]:
     settings = deps.settings
+    # The settings' own registry: the core settings and the installed plugins' (plugins.<name>.*).
+    registry = settings.registry
 
     async def members(call: Call) -> dict[str, Any]:
         membership = deps.membership
@@ -85,11 +87,11 @@ def routes(deps: AdminDeps) -> list[Route]:
     async def current(call: Call) -> dict[str, Any]:
         values = settings.as_dict(redact=True)
         if call.query.get("onlyLive"):
-            values = {k: v for k, v in values.items() if REGISTRY.get(k).live}
+            values = {k: v for k, v in values.items() if registry.get(k).live}
         return {"version": deps.live.version, "settings": values}
 
     async def metadata(call: Call) -> dict[str, Any]:
-        return {s.key: metadata_json(s) for s in REGISTRY}
+        return {s.key: metadata_json(s) for s in registry}
 
     async def update(call: Call) -> dict[str, Any]:
         changes: dict[str, Any] = call.body
@@ -104,7 +106,7 @@ def routes(deps: AdminDeps) -> list[Route]:
         await deps.live.announce()
         return {"applied": typed, "version": deps.live.version}
 
-    live_settings = {s.key: setting_schema(s) for s in REGISTRY if s.live}
+    live_settings = {s.key: setting_schema(s) for s in registry if s.live}
     worker_schema = obj(
         {
             "instanceId": {"type": "string"},

@@ -15,6 +15,7 @@ from turms.cluster.bus import RoutingBus
 from turms.cluster.live_settings import LiveSettings
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
+from turms.plugins.host import PluginHost
 from turms.security.blocklist import BlocklistService
 from turms.service.context import Services
 from turms.settings import Settings
@@ -55,3 +56,5 @@ class AdminDeps:
     antispam_reload: Callable[[], Awaitable[None]] | None = None
     #: The worker's domain services (messages sent through the API use them, as client sends do).
     services: Services | None = None
+    #: The worker's plugins (their admin-action point, ``/plugins``); None where none run (unit tests).
+    plugins: PluginHost | None = None

@@ -48,6 +48,11 @@ class Keys:
         """Hash: worker instance id → the cluster-settings version it runs with."""
         return f"{self.prefix}settings:applied"
 
+    @property
+    def plugin_states(self) -> str:
+        """Hash: worker instance id → JSON of its enabled plugins' states (running or failed, version, error)."""
+        return f"{self.prefix}plugins:state"
+
     def worker_id_lease(self, worker_id: int) -> str:
         """String with a TTL: the holder of a Snowflake worker id."""
         return f"{self.prefix}wid:{worker_id}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,9 @@ class LiveSettings:
         self.check_interval_s = check_interval_s
         self.version = -1
         self._task: asyncio.Task[None] | None = None
+        #: Awaited with the typed values each time some are applied (e.g. the plugin host, for
+        #: ``plugins.enabled``). A listener that raises is logged; the others still run.
+        self.listeners: list[Callable[[dict[str, Any]], Awaitable[None]]] = []
 
     async def start(self) -> None:
         await self.reload()
@@ -98,6 +102,11 @@ class LiveSettings:
         await self.bus.redis.hset(self.bus.keys.settings_applied, self.bus.instance_id, self.version)
         if applied:
             log.info("applied cluster settings version %d: %s", self.version, sorted(applied))
+            for listener in self.listeners:
+                try:
+                    await listener(applied)
+                except Exception:
+                    log.exception("a listener of the cluster settings failed")
         return applied
 
     async def announce(self) -> None:

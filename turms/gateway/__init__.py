@@ -4,8 +4,9 @@ timeout, heartbeat answers, request dispatch to a pluggable :class:`RequestHandl
 Transports (``turms.transport``) wrap a socket in a :class:`Connection` and feed it complete frames; this
 package decides what to answer and when to close. It never touches sockets, Redis or the store directly.
 
-May import: the standard library, ``turms.protocol``, ``turms.settings``, ``turms.errors`` (and, later,
-``turms.service``/``turms.cluster``/``turms.security`` through the handler). Never ``turms.transport``,
+May import: the standard library, ``turms.protocol``, ``turms.settings``, ``turms.errors``, ``turms.plugins`` (the
+authentication, request and online-status points) and, through the handler, ``turms.service``/``turms.cluster``/
+``turms.security``. Never ``turms.transport``,
 ``turms.worker`` or ``turms.supervisor``.
 """
 

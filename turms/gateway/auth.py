@@ -1,10 +1,18 @@
-"""Authenticators: who is logging in, and may they. Pluggable: anything with ``authenticate`` will do."""
+"""Authenticators: who is logging in, and may they. Pluggable: anything with ``authenticate`` will do.
+
+The session handler asks one authenticator per login: :class:`PluginAuthenticator`, which asks the enabled
+plugins' ``authenticate`` first (in ``plugins.enabled`` order; each may accept, refuse or pass) and then the
+built-in check chosen by ``gateway.auth.type``. Whatever wraps the session handler's call (a failed-login
+throttle) therefore applies to plugin decisions and built-in ones alike.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Protocol
 
+from turms.plugins.api import LoginAttempt, Refuse
+from turms.plugins.hooks import Hooks
 from turms.protocol.status import ResponseStatusCode
 from turms.security.tokens import JwtVerifier, TokenError
 from turms.service import accounts
@@ -16,7 +24,7 @@ log = logging.getLogger("turms.gateway.auth")
 
 
 class Authenticator(Protocol):
-    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+    async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
         """None when the user may log in, else the status code that refuses the login."""
         ...
 
@@ -25,10 +33,10 @@ class PasswordAuthenticator:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
-        if not password:
+    async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
+        if not attempt.password:
             return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
-        return (await accounts.check_password(self.store, user_id, password)).code
+        return (await accounts.check_password(self.store, attempt.user_id, attempt.password)).code
 
 
 class JwtAuthenticator:
@@ -38,7 +46,8 @@ class JwtAuthenticator:
         self.verifier = verifier
         self.store = store
 
-    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+    async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
+        user_id, password = attempt.user_id, attempt.password
         if not password:
             return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
         try:
@@ -54,8 +63,35 @@ class JwtAuthenticator:
 class NoAuthenticator:
     """Accepts every user id (``gateway.auth.type = none``): tests and trusted networks only."""
 
-    async def authenticate(self, user_id: int, password: str | None) -> ResponseStatusCode | None:
+    async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
         return None
+
+
+class PluginAuthenticator:
+    """The plugins' ``authenticate`` chain in front of a built-in authenticator (Turms's UserAuthenticator).
+
+    A plugin's ``True`` accepts without the built-in check (the user need not exist in our store), ``False``
+    refuses (LOGIN_AUTHENTICATION_FAILED), a ``Refuse`` refuses with its code, ``None`` asks the next plugin and
+    finally the built-in check. A plugin that fails or overruns its budget refuses (SERVER_UNAVAILABLE)."""
+
+    def __init__(self, hooks: Hooks, builtin: Authenticator) -> None:
+        self.hooks = hooks
+        self.builtin = builtin
+
+    async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
+        if self.hooks.authenticators:
+            decision = await self.hooks.authenticate(attempt)
+            if decision is True:
+                return None
+            if decision is False:
+                return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+            if isinstance(decision, Refuse):
+                code = ResponseStatusCode.from_code(int(decision.code))
+                # A refusal refuses: a success code or an unknown number becomes the usual failure.
+                if code is None or code.is_success:
+                    return ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+                return code
+        return await self.builtin.authenticate(attempt)
 
 
 def authenticator_from_settings(settings: Settings, store: Store) -> Authenticator:

@@ -27,6 +27,8 @@ from turms.gateway.local import LocalSessions
 from turms.gateway.login_policy import DeviceType, LoginConflictStrategy, LoginPolicy, SimultaneousLoginStrategy
 from turms.observability import logging as observability_logging
 from turms.observability import metrics, trace
+from turms.plugins.api import ClientRequest, LoginAttempt, OnlineStatusChange, Refuse, Rewrite
+from turms.plugins.hooks import Hooks
 from turms.protocol.pb import constant_pb2, model_user_pb2, turms_notification_pb2
 from turms.protocol.requests import to_enum
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
@@ -78,6 +80,7 @@ class SessionHandler:
         router: Router,
         clock: Clock,
         node_id: str,
+        hooks: Hooks | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
@@ -88,6 +91,9 @@ class SessionHandler:
         self.router = router
         self.clock = clock
         self.node_id = node_id
+        #: The plugins' extension points (request handling, online-status events; authentication is inside
+        #: ``authenticator``).
+        self.hooks = hooks if hooks is not None else Hooks()
         self._background: set[asyncio.Task[Any]] = set()
 
     def policy(self) -> LoginPolicy:
@@ -158,12 +164,48 @@ class SessionHandler:
             return await self._login(session, request)
         if kind == "delete_session_request":
             return await self._logout(session, request)
+        if self.hooks.request_handlers:
+            outcome = await self._plugins_first(session, request)
+            if isinstance(outcome, Rewrite):
+                request = outcome.request
+                kind = request.WhichOneof("kind")
+                if self.gateway.guard.is_disabled(kind):  # the gateway checked the original kind only
+                    return self._reply(request, ResponseStatusCode.ILLEGAL_ARGUMENT, "the request type is disabled")
+            elif outcome is not None:
+                return self._respond(request, outcome)
         if kind == "update_user_online_status_request":
             return await self._update_status(session, request, trace_id)
         if kind == "query_user_online_statuses_request":
             return await self._query_statuses(request)
         result = await self._dispatch(session, request, kind, trace_id)
         return self._respond(request, result)
+
+    async def _plugins_first(self, session: ClientSession, request: Any) -> Rewrite | Response | None:
+        """The plugins' ``handle_request`` (Turms's ClientRequestHandler): the rewritten request to go on with, the
+        response that ends it here (a refusal or a plugin's answer), or None to go on unchanged."""
+        assert session.user_id is not None and session.device_type is not None
+        outcome = await self.hooks.handle_request(
+            ClientRequest(
+                session.user_id,
+                session.device_type,
+                self.local.cluster_session_id(session),
+                _ip(session.conn.remote),
+                request,
+            )
+        )
+        if outcome is None or isinstance(outcome, Rewrite):
+            return outcome
+        code = ResponseStatusCode.from_code(int(outcome.code))
+        if code is None:
+            return Response(ResponseStatusCode.SERVER_INTERNAL_ERROR, "a plugin answered with an unknown code")
+        if isinstance(outcome, Refuse):
+            if code.is_success:  # a refusal refuses
+                code = ResponseStatusCode.UNAUTHORIZED_REQUEST
+            return Response(code, outcome.reason)
+        data: Any = outcome.data  # typed; a plugin may still return anything
+        if data is not None and not isinstance(data, turms_notification_pb2.TurmsNotification.Data):
+            return Response(ResponseStatusCode.SERVER_INTERNAL_ERROR, "a plugin answered with unusable data")
+        return Response(code, outcome.reason, outcome.data)
 
     async def _dispatch(self, session: ClientSession, request: Any, kind: str, trace_id: str) -> Response:
         """Hand the request to the domain services (which answer it and push to whom it concerns)."""
@@ -202,7 +244,18 @@ class SessionHandler:
         if policy.is_forbidden(device):
             return self._reply(request, ResponseStatusCode.LOGIN_FROM_FORBIDDEN_DEVICE_TYPE)
         user_id = body.user_id
-        refused = await self.authenticator.authenticate(user_id, body.password if body.HasField("password") else None)
+        status = body.user_status if body.HasField("user_status") else USER_STATUS_AVAILABLE
+        if status == USER_STATUS_OFFLINE:
+            status = USER_STATUS_AVAILABLE
+        attempt = LoginAttempt(
+            user_id,
+            body.password if body.HasField("password") else None,
+            int(device),
+            _ip(session.conn.remote),
+            status,
+            dict(body.device_details),
+        )
+        refused = await self.authenticator.authenticate(attempt)
         if refused is not None:
             return self._reply(request, refused)
         if _gone(session):
@@ -211,9 +264,6 @@ class SessionHandler:
             # Checked after authentication, so nobody can probe which user ids are blocked.
             self._refuse_blocked(session, request)
             return None
-        status = body.user_status if body.HasField("user_status") else USER_STATUS_AVAILABLE
-        if status == USER_STATUS_OFFLINE:
-            status = USER_STATUS_AVAILABLE
         session.user_id = user_id
         session.device_type = int(device)
         entry = SessionEntry(device, self.local.instance_id, self.local.cluster_session_id(session), started_ms)
@@ -256,6 +306,12 @@ class SessionHandler:
                 model_user_pb2.UserSession(session_id=entry.session_id, server_id=self.node_id)
             )
             session.conn.send(bytes(n.SerializeToString()))
+        if self.hooks.status_handlers:
+            self.hooks.online_status(
+                OnlineStatusChange(
+                    user_id, int(device), entry.session_id, True, status, self.clock.now_ms(), attempt.ip
+                )
+            )
         return None
 
     def _refuse_blocked(self, session: ClientSession, request: Any) -> None:
@@ -277,6 +333,19 @@ class SessionHandler:
         entry: SessionEntry | None = session.entry
         if session.user_id is not None and entry is not None:
             self._spawn(self.registry.unregister(session.user_id, entry))
+            if self.hooks.status_handlers:
+                self.hooks.online_status(
+                    OnlineStatusChange(
+                        session.user_id,
+                        int(entry.device),
+                        entry.session_id,
+                        False,
+                        USER_STATUS_OFFLINE,
+                        self.clock.now_ms(),
+                        _ip(session.conn.remote),
+                        session.closing,
+                    )
+                )
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -312,6 +381,18 @@ class SessionHandler:
         kind = "update_user_online_status_request"
         if status != USER_STATUS_OFFLINE:
             await self.registry.set_status(session.user_id, status)
+            if self.hooks.status_handlers and session.device_type is not None:
+                self.hooks.online_status(
+                    OnlineStatusChange(
+                        session.user_id,
+                        session.device_type,
+                        self.local.cluster_session_id(session),
+                        True,
+                        status,
+                        self.clock.now_ms(),
+                        _ip(session.conn.remote),
+                    )
+                )
             return self._respond(request, await self._dispatch(session, request, kind, trace_id))
         devices = set(body.device_types)
         targets = [e for e in await self.registry.sessions(session.user_id) if not devices or int(e.device) in devices]

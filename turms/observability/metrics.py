@@ -179,6 +179,35 @@ PROCESS_FDS = Gauge(
     multiprocess_mode="liveall",
 )
 
+# -- plugins (turms/plugins/) ---------------------------------------------------------------------------
+
+PLUGIN_CALLS = Counter(
+    "turms_plugin_calls",
+    "Calls of plugins' extension points, by plugin, point and outcome: ok, timeout (the point's time budget "
+    "ran out), error (the plugin raised), dropped (an event not handed to the plugin because the worker already "
+    "held plugins.max_pending_events), failed (the plugin is enabled but did not start: fail-closed points "
+    "refuse, the others skip it).",
+    ["plugin", "point", "outcome"],
+)
+PLUGIN_CALL_DURATION = Histogram(
+    "turms_plugin_call_duration_seconds",
+    "Time plugins' extension-point calls took (timeouts included, at their budget), by plugin and point.",
+    ["plugin", "point"],
+    buckets=IO_BUCKETS,
+)
+PLUGIN_EVENTS = Counter(
+    "turms_plugin_events",
+    "What plugins count themselves (PluginContext.count), by plugin and event; the webhook plugin: delivered, "
+    "retried, rejected, gave_up, dropped_queue_full, dropped_shutdown (docs/plugins.md).",
+    ["plugin", "event"],
+)
+PLUGIN_GAUGE = Gauge(
+    "turms_plugin_gauge",
+    "Values plugins report (PluginContext.gauge), summed over the host's workers; the webhook plugin: queue_depth.",
+    ["plugin", "name"],
+    multiprocess_mode="livesum",
+)
+
 # -- business (Turms's turms.business.* meters) ---------------------------------------------------------
 
 USERS_LOGGED_IN = Counter("turms_business_user_logged_in", "Successful user logins.")
@@ -226,6 +255,10 @@ ALL: Final[tuple[MetricWrapperBase, ...]] = (
     GROUPS_CREATED,
     GROUPS_DELETED,
     MESSAGES_SENT,
+    PLUGIN_CALLS,
+    PLUGIN_CALL_DURATION,
+    PLUGIN_EVENTS,
+    PLUGIN_GAUGE,
 )
 
 # -- cached children for the hot path -------------------------------------------------------------------
@@ -240,6 +273,8 @@ _delivered: dict[str, Counter] = {}
 _logins: dict[str, Counter] = {}
 _refusals: dict[str, Counter] = {}
 _blocked_connections: dict[str, Counter] = {}
+_plugin_calls: dict[tuple[str, str, str], Counter] = {}
+_plugin_durations: dict[tuple[str, str], Histogram] = {}
 
 CREATE_MESSAGE_KIND = "create_message_request"
 LOGIN_KIND = "create_session_request"
@@ -258,6 +293,8 @@ def reset_caches() -> None:
         _logins,
         _refusals,
         _blocked_connections,
+        _plugin_calls,
+        _plugin_durations,
     ):
         cache.clear()
 
@@ -379,3 +416,16 @@ def clients_blocked(target: str, cause: str, count: int) -> None:
     """``count`` IPs or user ids put on the blocklist (rare: not cached)."""
     if count:
         BLOCKS.labels(target, cause).inc(count)
+
+
+def plugin_call(plugin: str, point: str, outcome: str, seconds: float | None = None) -> None:
+    """One extension-point call of ``plugin`` and how it ended; ``seconds`` is its duration when it ran."""
+    counter = _plugin_calls.get((plugin, point, outcome))
+    if counter is None:
+        counter = _plugin_calls[(plugin, point, outcome)] = PLUGIN_CALLS.labels(plugin, point, outcome)
+    counter.inc()
+    if seconds is not None:
+        histogram = _plugin_durations.get((plugin, point))
+        if histogram is None:
+            histogram = _plugin_durations[(plugin, point)] = PLUGIN_CALL_DURATION.labels(plugin, point)
+        histogram.observe(seconds)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from turms.clock import Clock
+from turms.plugins.hooks import Hooks
 from turms.service.api import ClusterEvents, Notifier, Presence, Response
 from turms.service.single_flight import SingleFlight
 from turms.settings import Settings
@@ -40,6 +41,8 @@ class Services:
     sends_in_flight: SingleFlight[tuple[int, int, str], Response] = field(default_factory=SingleFlight)
     #: Events to and from every worker of the cluster; None in a single process (tests).
     events: ClusterEvents | None = None
+    #: The plugins' extension points (content checks, offline recipients); none installed by default.
+    plugins: Hooks = field(default_factory=Hooks)
     #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
     group_members: MemberIdsCache = field(init=False)
 

@@ -38,6 +38,17 @@ class Settings:
         value: T = self._values[s.key]
         return value
 
+    def get_or_default(self, s: Setting[T]) -> T:
+        """Like :meth:`get`, but the setting's default when these settings were loaded without it (a plugin's
+        setting read in a process whose registry did not include that plugin, e.g. a unit test)."""
+        value: T = self._values.get(s.key, s.default)
+        return value
+
+    @property
+    def registry(self) -> Registry:
+        """The registry these settings were loaded with (the plugin loader's includes plugins' settings)."""
+        return self._registry
+
     def __getitem__(self, key: str) -> Any:
         self._registry.get(key)
         return self._values[key]

@@ -10,7 +10,7 @@ all derived from the one registry.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
@@ -124,6 +124,22 @@ class Registry:
         s.coerce(s.default)
         self.settings[s.key] = s
         return s
+
+    def extended(self, extra: Iterable[Setting[Any]] = (), *, replace: Iterable[Setting[Any]] = ()) -> Registry:
+        """A new registry with this one's settings, ``replace`` swapped in for the settings of the same keys (e.g.
+        a validator that knows more), and ``extra`` added with the usual checks. This registry is unchanged.
+
+        The plugin loader builds the registry of a process this way: every setting declared here, plus the
+        settings each installed plugin declares (``plugins.<name>.*``)."""
+        out = Registry(dict(self.settings))
+        for s in replace:
+            if s.key not in out.settings:
+                raise ValueError(f"{s.key}: nothing to replace")
+            s.coerce(s.default)
+            out.settings[s.key] = s
+        for s in extra:
+            out.add(s)
+        return out
 
     def __iter__(self) -> Iterator[Setting[Any]]:
         return iter(sorted(self.settings.values(), key=lambda x: x.key))

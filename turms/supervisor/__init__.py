@@ -5,8 +5,9 @@ starts the embedded Redis when no ``redis.url`` is configured, forks workers (:m
 their heartbeats, restarts the dead with backoff, halts on a boot failure, drains on SIGTERM, reloads on
 SIGHUP one worker at a time, and reports to systemd (:mod:`.sdnotify`).
 
-May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.worker`` (the entry point it
-forks into), and ``turms.demo`` with ``--demo`` only.
+May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.plugins`` (discovery only:
+plugin code runs in the workers), ``turms.worker`` (the entry point it forks into), and ``turms.demo`` with
+``--demo`` only.
 See docs/architecture.md for the process model and lifecycle.
 
 Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot; 4 the
@@ -24,7 +25,8 @@ from typing import IO
 
 from turms.observability import logging as observability_logging
 from turms.observability import multiprocess
-from turms.settings import Settings, SettingsError, load_settings, server
+from turms.plugins import loader
+from turms.settings import Settings, SettingsError, server
 from turms.settings import metrics as metrics_settings
 from turms.supervisor.arbiter import (
     EXIT_BOOT_FAILURE,
@@ -76,7 +78,8 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
     the workers are forked (:func:`turms.demo.load_before_serving`).
     """
     try:
-        settings = load_settings(config_file, flags=flags)
+        catalog = loader.discover()
+        settings = loader.load_settings(config_file, catalog=catalog, flags=flags)
         check_secret_files(settings)
     except SettingsError as e:
         sys.stderr.write(f"turms: configuration error: {e}\n")
@@ -116,7 +119,7 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
             if code:
                 return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
         started = time.monotonic()
-        code = Arbiter(settings, config_file=config_file, flags=flags).run()
+        code = Arbiter(settings, config_file=config_file, flags=flags, catalog=catalog).run()
         log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)
         return code
     finally:

@@ -30,7 +30,9 @@ from types import FrameType
 
 from turms.observability import metrics, multiprocess
 from turms.observability.process import ProcessSampler
-from turms.settings import Settings, SettingsError, load_settings, redis, server, storage
+from turms.plugins import loader
+from turms.plugins.loader import Catalog
+from turms.settings import Settings, SettingsError, redis, server, storage
 from turms.settings import metrics as metrics_settings
 from turms.supervisor import sdnotify
 from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
@@ -92,8 +94,11 @@ class Arbiter:
         config_file: str | None = None,
         flags: list[tuple[str, str]] | None = None,
         clock: Clock = time.monotonic,
+        catalog: Catalog | None = None,
     ) -> None:
         self.settings = settings
+        #: The plugins of the current generation (the settings were loaded with their registry).
+        self.catalog = catalog
         self.config_file = config_file
         self.flags = list(flags or [])
         self.clock = clock
@@ -112,6 +117,7 @@ class Arbiter:
         self._stragglers_killed = False
         self._reloading = False
         self._previous_settings: Settings | None = None
+        self._previous_catalog: Catalog | None = None
         self._ever_ready = False
         self._announced_ready = False
         self._crash_streak = 0
@@ -241,7 +247,9 @@ class Arbiter:
             return
         sdnotify.reloading("reloading configuration")
         try:
-            new = load_settings(self.config_file, flags=self.flags)
+            # Plugins are discovered again (changed packages imported anew): their settings are part of it.
+            catalog = loader.discover(previous=self.catalog)
+            new = loader.load_settings(self.config_file, catalog=catalog, flags=self.flags)
             check_secret_files(new)
         except SettingsError as e:
             log.error("reload: configuration error, keeping the running configuration: %s", e)
@@ -251,6 +259,8 @@ class Arbiter:
             if new.get(s) != self.settings.get(s):
                 log.warning("reload: %s changed; it takes effect only after a restart", s.key)
         self._previous_settings = self.settings
+        self._previous_catalog = self.catalog
+        self.catalog = catalog
         # Keep the start-only settings as they were so workers and the supervisor agree.
         self.settings = new.with_overrides({s.key: self.settings.get(s) for s in START_ONLY})
         self.generation += 1
@@ -266,6 +276,7 @@ class Arbiter:
         log.error("reload aborted, keeping the running workers: %s", cause)
         if self._previous_settings is not None:
             self.settings = self._previous_settings
+            self.catalog = self._previous_catalog
             self.target = worker_count(self.settings)
         self.generation -= 1
         self._reloading = False
@@ -497,6 +508,7 @@ class Arbiter:
             redis_url=self.redis_url,
             close_in_child=close,
             now=now,
+            catalog=self.catalog,
         )
         self.workers[h.pid] = h
         log.info("started worker %d (pid %d, generation %d)", index, h.pid, h.generation)

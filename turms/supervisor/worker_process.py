@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from turms.plugins.loader import Catalog
 from turms.settings import Settings
 from turms.worker import WorkerSpec, run_worker
 from turms.worker.control import MessageReader
@@ -57,6 +58,8 @@ class WorkerHandle:
     killed: bool = False
     #: The worker's own account of why it could not boot (a ``FAIL`` message), if any.
     boot_failure: str | None = None
+    #: The plugins discovered for the worker's generation.
+    catalog: Catalog | None = None
 
     @property
     def fd_open(self) -> bool:
@@ -95,6 +98,7 @@ def spawn(
     redis_url: str,
     close_in_child: Iterable[int],
     now: float,
+    catalog: Catalog | None = None,
 ) -> WorkerHandle:
     """Fork a worker; return its handle in the supervisor. Never returns in the child."""
     read_fd, write_fd = os.pipe()
@@ -114,6 +118,7 @@ def spawn(
             write_fd=write_fd,
             to_close=to_close,
             parent_pid=parent_pid,
+            catalog=catalog,
         )
     os.close(write_fd)
     os.set_blocking(read_fd, False)
@@ -125,6 +130,7 @@ def spawn(
         fd=read_fd,
         started_at=now,
         last_heartbeat=now,
+        catalog=catalog,
     )
 
 
@@ -138,6 +144,7 @@ def _child(
     write_fd: int,
     to_close: list[int],
     parent_pid: int,
+    catalog: Catalog | None,
 ) -> None:  # pragma: no cover - child process
     code = 1
     try:
@@ -161,6 +168,7 @@ def _child(
                 index=index,
                 generation=generation,
                 supervisor_pid=parent_pid,
+                catalog=catalog,
             )
         )
     except SystemExit as e:

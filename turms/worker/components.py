@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import redis.asyncio as aioredis
 
 from turms.clock import Clock, SystemClock
@@ -25,12 +26,17 @@ from turms.cluster.live_settings import LiveSettings
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.cluster.worker_id import WorkerIdLease
-from turms.gateway.auth import authenticator_from_settings
+from turms.gateway.auth import PluginAuthenticator, authenticator_from_settings
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.session_handler import SessionHandler
 from turms.observability.instrument import timed
 from turms.observability.logging import node_id_of
+from turms.plugins import loader
+from turms.plugins.hooks import Hooks
+from turms.plugins.host import PluginHost
+from turms.plugins.loader import Catalog
+from turms.plugins.notifier import PluginNotifier
 from turms.service.api import Router
 from turms.service.context import Services
 from turms.service.message import retention
@@ -44,6 +50,9 @@ from turms.storage.port import Store
 from turms.worker.abuse import AbuseProtection
 
 log = logging.getLogger("turms.worker")
+
+#: How long a drain waits for plugin events still pending (offline recipients …) before stopping the plugins.
+PLUGIN_EVENTS_DRAIN_S = 2.0
 
 
 @dataclass
@@ -62,13 +71,21 @@ class Components:
     services: Services
     handler: SessionHandler
     clock: Clock
+    hooks: Hooks
+    plugins: PluginHost
     #: Blocklist (admin service functions: ``abuse.blocklist``), auto-block and antispam.
     abuse: AbuseProtection | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     async def build(
-        cls, settings: Settings, redis_url: str, gw: Gateway, *, node_info: dict[str, Any] | None = None
+        cls,
+        settings: Settings,
+        redis_url: str,
+        gw: Gateway,
+        *,
+        node_info: dict[str, Any] | None = None,
+        catalog: Catalog | None = None,
     ) -> Components:
         timeout = settings.get(redis_settings.CONNECT_TIMEOUT_S)
         keys = Keys(settings.get(redis_settings.KEY_PREFIX))
@@ -100,15 +117,17 @@ class Components:
         await bus.start()
         live = LiveSettings(settings, store, bus)
         await live.start()
+        hooks = Hooks(settings)
         services = Services(
             settings=settings,
             store=store,
             clock=clock,
             ids=ids,
-            notifier=BusNotifier(bus),
+            notifier=PluginNotifier(BusNotifier(bus), hooks),
             presence=RegistryPresence(registry),
             geo=RedisGeoIndex(redis, keys.prefix),
             events=bus,
+            plugins=hooks,
         )
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()
@@ -120,10 +139,11 @@ class Components:
             local=local,
             registry=registry,
             bus=bus,
-            authenticator=authenticator_from_settings(settings, store),
+            authenticator=PluginAuthenticator(hooks, authenticator_from_settings(settings, store)),
             router=router,
             clock=clock,
             node_id=node_id,
+            hooks=hooks,
         )
         gw.handler = handler
         gw.on_session_closed = handler.session_closed
@@ -133,6 +153,16 @@ class Components:
             await handler.restore_registry()
 
         bus.on_resubscribed.append(restore_after_redis_loss)
+        instance_id = membership.instance_id
+
+        async def publish_states(states: dict[str, dict[str, Any]]) -> None:
+            await redis.hset(keys.plugin_states, instance_id, orjson.dumps(states))
+
+        plugins = PluginHost(
+            settings, catalog or loader.current(), hooks, instance_id=instance_id, on_states=publish_states
+        )
+        await plugins.start()
+        live.listeners.append(plugins.settings_changed)
         self = cls(
             settings=settings,
             redis=redis,
@@ -148,6 +178,8 @@ class Components:
             services=services,
             handler=handler,
             clock=clock,
+            hooks=hooks,
+            plugins=plugins,
             abuse=abuse,
         )
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
@@ -172,6 +204,12 @@ class Components:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.handler.flush()
+        await self.hooks.drain(PLUGIN_EVENTS_DRAIN_S)
+        await self.plugins.stop()
+        with contextlib.suppress(Exception):
+            await self.redis.hdel(
+                Keys(self.settings.get(redis_settings.KEY_PREFIX)).plugin_states, self.membership.instance_id
+            )
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()

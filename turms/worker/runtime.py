@@ -40,6 +40,7 @@ from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
+from turms.plugins.loader import Catalog
 from turms.settings import Settings, admin, server
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
@@ -75,6 +76,8 @@ class WorkerSpec:
     index: int = 0
     generation: int = 0
     supervisor_pid: int = field(default_factory=os.getppid)
+    #: The plugins the supervisor discovered for this generation (None: the worker discovers them itself).
+    catalog: Catalog | None = None
 
 
 class BootError(Exception):
@@ -180,6 +183,7 @@ class Worker:
                     self.spec.redis_url,
                     self.gateway,
                     node_info={"worker_index": self.spec.index, "listeners": self._listener_info()},
+                    catalog=self.spec.catalog,
                 ),
                 self.settings.get(server.WORKER_BOOT_TIMEOUT_S),
             )
@@ -239,6 +243,7 @@ class Worker:
             antispam_test=c.abuse.test_text if c.abuse is not None else None,
             antispam_reload=c.abuse.reload_antispam_everywhere if c.abuse is not None else None,
             services=c.services,
+            plugins=c.plugins,
         )
         try:
             api = AdminApi(deps)

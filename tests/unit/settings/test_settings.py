@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from turms.cli import documented_registry, generated_documents
 from turms.settings import REGISTRY, SettingsError, gateway, load_settings, server
 from turms.settings.registry import Registry, Setting, at_least
 from turms.settings.render import render_markdown, render_toml
@@ -124,14 +125,20 @@ def test_secrets_are_redacted() -> None:
 
 
 def test_generated_documents_are_committed_and_current() -> None:
-    assert (ROOT / "docs/configuration.md").read_text() == render_markdown()
-    assert (ROOT / "conf/turms.toml").read_text() == render_toml()
+    # The core settings and the in-box plugins' (turms config docs --write).
+    for path, text in generated_documents().items():
+        assert (ROOT / path).read_text() == text, path
+    for s in REGISTRY:
+        assert s.key in (ROOT / "docs/configuration.md").read_text(), s.key
 
 
 def test_generated_toml_loads_to_the_defaults(tmp_path: Path) -> None:
     # Uncommenting every line of the generated file yields a valid configuration equal to the defaults.
+    registry = documented_registry()
     setting_line = re.compile(r"^# [a-z_0-9]+ = ")
-    lines = [ln[2:] if setting_line.match(ln) else ln for ln in render_toml().splitlines()]
+    lines = [ln[2:] if setting_line.match(ln) else ln for ln in render_toml(registry).splitlines()]
     conf = tmp_path / "all.toml"
     conf.write_text("\n".join(ln for ln in lines if not ln.startswith("#")) + "\n")
-    assert load_settings(conf, env={}).as_dict() == load_settings(None, env={}).as_dict()
+    loaded = load_settings(conf, env={}, registry=registry)
+    assert loaded.as_dict() == load_settings(None, env={}, registry=registry).as_dict()
+    assert any(key.startswith("plugins.webhook.") for key in loaded.as_dict())

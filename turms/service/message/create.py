@@ -32,6 +32,7 @@ from typing import Any
 
 from turms.clock import datetime_to_ms
 from turms.errors import TurmsError
+from turms.plugins.api import MessageContent, OfflineMessage, Refuse
 from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.security.antispam import TextType, check_text
@@ -172,20 +173,22 @@ def push_payload(req: ServiceRequest, body: Any, stored: Stored) -> bytes:
 
 async def deliver(
     services: Services, req: ServiceRequest, payload: bytes, *, is_group: bool, target_id: int, sender_id: int
-) -> None:
-    """Push ``payload`` to the conversation's other party or members and the sender's other sessions."""
+) -> frozenset[int]:
+    """Push ``payload`` to the conversation's other party or members and the sender's other sessions; return the
+    recipients other than the sender."""
     s = services.settings
     own = s.get(message_settings.SEND_TO_OTHER_SENDER_DEVICES)
     if is_group:
         members = set(await services.group_members.get(target_id))
     else:
         members = {target_id}
+    recipients = frozenset(members - {sender_id})
     if own:
         members.add(sender_id)
     else:
         members.discard(sender_id)
     if not members:
-        return
+        return recipients
     threshold = s.get(message_settings.BROADCAST_MEMBER_THRESHOLD)
     try:
         await services.notifier.notify(
@@ -200,6 +203,59 @@ async def deliver(
         # No traceback: under overload (Redis pool exhausted) formatting one per message cost a quarter of
         # the worker's CPU (py-spy, docs/benchmarks.md) and deepened the overload.
         log.warning("pushing message to %d users failed: %s: %s", len(members), type(e).__name__, e)
+    return recipients
+
+
+async def check_with_plugins(
+    services: Services,
+    *,
+    sender_id: int,
+    target_id: int,
+    is_group: bool,
+    text: str | None,
+    records: list[bytes],
+    message_id: int | None = None,
+) -> str | None:
+    """The plugins' ``check_message`` (after antispam): the text to store, or :class:`TurmsError` for a refusal
+    (SERVER_UNAVAILABLE when a checker failed: content checks fail closed)."""
+    verdict = await services.plugins.check_message(
+        MessageContent(sender_id, target_id, is_group, text, tuple(records), message_id)
+    )
+    if verdict is None:
+        return text
+    if isinstance(verdict, Refuse):
+        code = Code.from_code(int(verdict.code))
+        if code is None or code.is_success:  # a refusal refuses
+            code = Code.MESSAGE_IS_ILLEGAL
+        raise TurmsError(code, verdict.reason)
+    validate_content(services, verdict.text, records)
+    return verdict.text
+
+
+async def _offline_push(services: Services, req: ServiceRequest, stored: Stored, recipients: frozenset[int]) -> None:
+    """Tell the ``on_offline_recipients`` plugins which recipients of a stored message had no session (run in
+    the background: the presence lookup and the plugins never delay the ack)."""
+    statuses = await services.presence.statuses(recipients)
+    offline = frozenset(uid for uid in recipients if statuses.get(uid, (None, []))[0] is None)
+    if not offline:
+        return
+    doc = stored.doc
+    text = doc.get("txt")
+    message = OfflineMessage(
+        message_id=stored.message_id,
+        sequence_id=stored.sequence_id,
+        sender_id=doc["sid"],
+        target_id=doc["tid"],
+        is_group=bool(doc["gm"]),
+        is_system=bool(doc["sm"]),
+        delivery_date_ms=datetime_to_ms(stored.delivery_date),
+        text=text,
+        record_count=len(doc.get("rec", ())),
+        recipient_ids=recipients,
+        offline_recipient_ids=offline,
+        trace_id=req.trace_id,
+    )
+    await services.plugins.deliver(services.plugins.offline_handlers, message)
 
 
 async def _lookup_ack(services: Services, message_id: int) -> MessageAck | None:
@@ -307,6 +363,11 @@ async def _send(
             await policy.check_group_send(services.store, sender, target, req.now)
         else:
             await policy.check_private_send(services.store, s, sender, target)
+    if forwarded is None and services.plugins.content_checkers:
+        # After the sender is known to be allowed: a plugin may call out (a moderation service).
+        text = await check_with_plugins(
+            services, sender_id=sender, target_id=target, is_group=is_group, text=text, records=records
+        )
 
     if key is None:
         mid = services.ids.next_id()
@@ -352,7 +413,12 @@ async def _send(
             relay_body.text = text
         del relay_body.records[:]
         relay_body.records.extend(records)
-    await deliver(
+    elif text != (body.text if body.HasField("text") else None):
+        # Masked by antispam or replaced by a plugin: the push carries what was stored.
+        relay_body = type(body)()
+        relay_body.CopyFrom(body)
+        relay_body.text = text
+    recipients = await deliver(
         services,
         req,
         push_payload(req, relay_body, stored),
@@ -360,6 +426,8 @@ async def _send(
         target_id=target,
         sender_id=sender,
     )
+    if recipients and services.plugins.offline_handlers:
+        services.plugins.spawn(_offline_push(services, req, stored, recipients), services.plugins.offline_handlers)
     return response
 
 

@@ -23,7 +23,7 @@ from turms.security.antispam import TextType, check_text
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.message import policy
-from turms.service.message.create import deliver, push_payload, store_message, validate_content
+from turms.service.message.create import check_with_plugins, deliver, push_payload, store_message, validate_content
 from turms.service.message.model import MESSAGE
 from turms.service.push import relayed
 from turms.settings import message as message_settings
@@ -66,6 +66,16 @@ async def _edit(services: Services, req: ServiceRequest, body: Any) -> Response:
             raise TurmsError(Code.UPDATE_MESSAGE_OF_NONEXISTENT_GROUP)
         if not group.messages_editable:
             raise TurmsError(Code.UPDATING_GROUP_MESSAGE_BY_SENDER_IS_DISABLED)
+    if services.plugins.content_checkers:
+        text = await check_with_plugins(
+            services,
+            sender_id=doc["sid"],
+            target_id=doc["tid"],
+            is_group=bool(doc.get("gm")),
+            text=text,
+            records=records,
+            message_id=doc["_id"],
+        )
     changes: dict[str, Any] = {"md": req.now}
     if text is not None:
         changes["txt"] = text
@@ -73,7 +83,13 @@ async def _edit(services: Services, req: ServiceRequest, body: Any) -> Response:
         changes["rec"] = records
     await services.store.update_one(MESSAGE, {"_id": doc["_id"]}, {"$set": changes})
     if s.get(message_settings.NOTIFY_ON_UPDATE):
-        payload = relayed(req.request, req.requester.user_id, datetime_to_ms(req.now))
+        relay = req.request
+        if text is not None and text != body.text:
+            # Masked by antispam or replaced by a plugin: the push carries what was stored.
+            relay = turms_request_pb2.TurmsRequest()
+            relay.CopyFrom(req.request)
+            relay.update_message_request.text = text
+        payload = relayed(relay, req.requester.user_id, datetime_to_ms(req.now))
         await deliver(services, req, payload, is_group=bool(doc.get("gm")), target_id=doc["tid"], sender_id=doc["sid"])
     return OK
 
