@@ -62,9 +62,12 @@ class Server:
         workers: int = 2,
         settings: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.tmp_path = tmp_path
         self.extra_args = extra_args
+        #: Extra environment of the server process (e.g. ``PYTHONPATH`` with a plugin package installed there).
+        self.env = dict(env or {})
         self.workers = workers
         self.tcp_port = free_port()
         self.ws_port = free_port()
@@ -99,6 +102,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}
         env["NOTIFY_SOCKET"] = str(self.notify.path)
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.env)
         self._stderr = self.stderr_path.open("wb")
         self.proc = subprocess.Popen(
             args,
@@ -276,3 +280,48 @@ async def scrape(server: Server) -> Samples:
 
 def sample(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+# -- admin API -------------------------------------------------------------------------------------------
+
+#: The root admin's password the tests that use :func:`admin_call` give their servers (``admin.root.password``).
+ROOT_PASSWORD = "root-pw"
+
+
+async def admin_call(
+    server: Server, method: str, path: str, body: Any = None, *, password: str = ROOT_PASSWORD
+) -> tuple[int, Any]:
+    """One admin API request as the root admin: (HTTP status, decoded JSON body)."""
+    import base64
+
+    import aiohttp
+
+    auth = {"Authorization": "Basic " + base64.b64encode(f"turms:{password}".encode()).decode()}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, f"http://127.0.0.1:{server.admin_port}{path}", json=body, headers=auth) as resp,
+    ):
+        return resp.status, await resp.json()
+
+
+# -- plugin packages -------------------------------------------------------------------------------------
+
+EXAMPLE_PLUGIN = Path(__file__).resolve().parents[2] / "examples" / "plugin"
+
+
+def pip_install(source: Path, target: Path, *, upgrade: bool = False) -> None:
+    """``pip install`` a local package into ``target`` (for a server's ``PYTHONPATH``), offline: no index, no
+    dependencies, the build backend from this environment. The source is copied first, because setuptools builds
+    in place (``build/``, ``*.egg-info``) and the checkout must stay clean."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / source.name
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+        args = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index"]
+        args += ["--no-build-isolation", "--no-deps", "--target", str(target)]
+        if upgrade:
+            args.append("--upgrade")
+        done = subprocess.run([*args, str(copy)], capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, f"pip install {source.name} failed:\n{done.stdout}\n{done.stderr}"
