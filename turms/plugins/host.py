@@ -175,7 +175,8 @@ class PluginHost:
                 installed.name,
                 installed.version,
                 running.error,
-                exc_info=not isinstance(e, TimeoutError),
+                # A configuration problem (ValueError) needs no traceback; a bug in the plugin does.
+                exc_info=not isinstance(e, TimeoutError | ValueError),
             )
             await self._stop_instance(running)  # release what a half-started plugin holds
             return running
