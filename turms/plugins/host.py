@@ -115,6 +115,7 @@ class PluginHost:
         self._running: dict[str, Running] = {}
         self._lock = asyncio.Lock()
         self._closed = False
+        self._reconciles: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -122,9 +123,23 @@ class PluginHost:
         await self.reconcile()
 
     async def settings_changed(self, applied: Mapping[str, Any]) -> None:
-        """A live-settings listener: act when ``plugins.enabled`` changed."""
+        """A live-settings listener: when ``plugins.enabled`` changed, reconcile in the background. The listener
+        runs in the routing bus's subscription loop (the settings event), which a plugin's slow ``start`` must
+        not hold up; :meth:`settled` waits for it."""
         if plugin_settings.ENABLED.key in applied:
-            await self.reconcile()
+            task = asyncio.get_running_loop().create_task(self.reconcile(), name="plugins-reconcile")
+            self._reconciles.add(task)
+            task.add_done_callback(self._reconciled)
+
+    def _reconciled(self, task: asyncio.Task[None]) -> None:
+        self._reconciles.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("applying plugins.enabled failed", exc_info=task.exception())
+
+    async def settled(self) -> None:
+        """Wait for the reconciliations that settings changes started."""
+        while self._reconciles:
+            await asyncio.gather(*self._reconciles, return_exceptions=True)
 
     async def reconcile(self) -> None:
         """Make the running plugins what ``plugins.enabled`` names (known to this worker's catalog)."""

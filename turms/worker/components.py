@@ -161,8 +161,8 @@ class Components:
         plugins = PluginHost(
             settings, catalog or loader.current(), hooks, instance_id=instance_id, on_states=publish_states
         )
+        live.listeners.append(plugins.settings_changed)  # first: a change applied during the start is not missed
         await plugins.start()
-        live.listeners.append(plugins.settings_changed)
         self = cls(
             settings=settings,
             redis=redis,

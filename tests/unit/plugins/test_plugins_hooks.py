@@ -313,6 +313,7 @@ async def test_the_host_follows_plugins_enabled_live_and_reports_states() -> Non
     assert hooks.request_handlers == () and published[-1] == {}
     applied = settings.apply_live({"plugins.enabled": ["two", "one"]})
     await host.settings_changed(applied)
+    await host.settled()
     assert Lifecycle.log == ["start two level=1", "start one level=5"]
     assert [i.plugin for i in hooks.request_handlers] == ["two", "one"]
     refusal = await hooks.handle_request(client_request(text="x"))
@@ -323,9 +324,12 @@ async def test_the_host_follows_plugins_enabled_live_and_reports_states() -> Non
     }
     # Another setting changes nothing; reordering reorders without a restart; disabling stops.
     await host.settings_changed(settings.apply_live({"plugins.one.level": 6}))
+    await host.settled()
     await host.settings_changed(settings.apply_live({"plugins.enabled": ["one", "two"]}))
+    await host.settled()
     assert await hooks.handle_request(client_request(text="x")) == Refuse(Code.UNAUTHORIZED_REQUEST, "one")
     await host.settings_changed(settings.apply_live({"plugins.enabled": ["two"]}))
+    await host.settled()
     assert Lifecycle.log[2:] == ["stop one"]
     assert [i.plugin for i in hooks.request_handlers] == ["two"]
     await host.stop()
@@ -333,6 +337,7 @@ async def test_the_host_follows_plugins_enabled_live_and_reports_states() -> Non
     assert published[-1] == {}
     # Once stopped (the drain), later changes are ignored.
     await host.settings_changed(settings.apply_live({"plugins.enabled": ["one"]}))
+    await host.settled()
     assert hooks.request_handlers == ()
 
 

@@ -173,22 +173,21 @@ def push_payload(req: ServiceRequest, body: Any, stored: Stored) -> bytes:
 
 async def deliver(
     services: Services, req: ServiceRequest, payload: bytes, *, is_group: bool, target_id: int, sender_id: int
-) -> frozenset[int]:
+) -> set[int]:
     """Push ``payload`` to the conversation's other party or members and the sender's other sessions; return the
-    recipients other than the sender."""
+    users it was pushed to (the sender among them when its other sessions are told)."""
     s = services.settings
     own = s.get(message_settings.SEND_TO_OTHER_SENDER_DEVICES)
     if is_group:
         members = set(await services.group_members.get(target_id))
     else:
         members = {target_id}
-    recipients = frozenset(members - {sender_id})
     if own:
         members.add(sender_id)
     else:
         members.discard(sender_id)
     if not members:
-        return recipients
+        return members
     threshold = s.get(message_settings.BROADCAST_MEMBER_THRESHOLD)
     try:
         await services.notifier.notify(
@@ -203,7 +202,7 @@ async def deliver(
         # No traceback: under overload (Redis pool exhausted) formatting one per message cost a quarter of
         # the worker's CPU (py-spy, docs/benchmarks.md) and deepened the overload.
         log.warning("pushing message to %d users failed: %s: %s", len(members), type(e).__name__, e)
-    return recipients
+    return members
 
 
 async def check_with_plugins(
@@ -418,7 +417,7 @@ async def _send(
         relay_body = type(body)()
         relay_body.CopyFrom(body)
         relay_body.text = text
-    recipients = await deliver(
+    pushed_to = await deliver(
         services,
         req,
         push_payload(req, relay_body, stored),
@@ -426,8 +425,10 @@ async def _send(
         target_id=target,
         sender_id=sender,
     )
-    if recipients and services.plugins.offline_handlers:
-        services.plugins.spawn(_offline_push(services, req, stored, recipients), services.plugins.offline_handlers)
+    if services.plugins.offline_handlers:  # the recipient set is built only for plugins that want it
+        recipients = frozenset(pushed_to) - {sender}
+        if recipients:
+            services.plugins.spawn(_offline_push(services, req, stored, recipients), services.plugins.offline_handlers)
     return response
 
 
