@@ -166,8 +166,9 @@ class LoginAttempt:
     """A ``CreateSessionRequest`` that passed the protocol checks (version, device type allowed)."""
 
     user_id: int
-    #: The password field: a password, a token, anything the client and the plugin agree on (never logged).
-    password: str | None
+    #: The password field: a password, a token, anything the client and the plugin agree on (left out of the
+    #: repr, so logging an attempt does not log it).
+    password: str | None = field(repr=False)
     device_type: int
     ip: str
     user_status: int
