@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,8 +76,13 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
     ``flags``, and reread from the same sources on SIGHUP. ``demo`` loads the playground dataset once, before
     the workers are forked (:func:`turms.demo.load_before_serving`).
     """
+    # Relative paths (settings, the configuration file) are taken against this directory, once: a reload
+    # rereads the same files even if something changed the process's directory meanwhile.
+    base_dir = os.getcwd()
+    if config_file:
+        config_file = os.path.abspath(config_file)
     try:
-        settings = load_settings(config_file, flags=flags)
+        settings = load_settings(config_file, flags=flags, base_dir=base_dir)
         check_secret_files(settings)
     except SettingsError as e:
         sys.stderr.write(f"turms: configuration error: {e}\n")
@@ -116,7 +122,7 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
             if code:
                 return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
         started = time.monotonic()
-        code = Arbiter(settings, config_file=config_file, flags=flags).run()
+        code = Arbiter(settings, config_file=config_file, flags=flags, base_dir=base_dir).run()
         log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)
         return code
     finally:

@@ -92,9 +92,12 @@ class Arbiter:
         config_file: str | None = None,
         flags: list[tuple[str, str]] | None = None,
         clock: Clock = time.monotonic,
+        base_dir: str | None = None,
     ) -> None:
         self.settings = settings
         self.config_file = config_file
+        #: The directory relative paths were resolved against at start; a reload resolves against it again.
+        self.base_dir = base_dir if base_dir is not None else os.getcwd()
         self.flags = list(flags or [])
         self.clock = clock
         self.workers: dict[int, WorkerHandle] = {}
@@ -241,7 +244,7 @@ class Arbiter:
             return
         sdnotify.reloading("reloading configuration")
         try:
-            new = load_settings(self.config_file, flags=self.flags)
+            new = load_settings(self.config_file, flags=self.flags, base_dir=self.base_dir)
             check_secret_files(new)
         except SettingsError as e:
             log.error("reload: configuration error, keeping the running configuration: %s", e)
