@@ -30,22 +30,17 @@ from types import FrameType
 
 from turms.observability import metrics, multiprocess
 from turms.observability.process import ProcessSampler
-from turms.settings import Settings, SettingsError, load_settings, redis, server, storage
+from turms.settings import Settings, SettingsError, load_settings, redis, server
 from turms.settings import metrics as metrics_settings
 from turms.supervisor import sdnotify
+from turms.supervisor.checks import check_secret_files
 from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from turms.supervisor.exits import EXIT_BOOT_FAILURE, EXIT_OK, EXIT_REDIS_FAILURE
 from turms.supervisor.worker_process import SUPERVISOR_SIGNALS, WorkerHandle, describe_status, spawn
 from turms.worker import control
 
 log = logging.getLogger("turms.supervisor")
 
-EXIT_OK = 0
-#: A worker could not boot (port taken, store unreachable, bad configuration): the server halts.
-EXIT_BOOT_FAILURE = control.EXIT_BOOT_FAILURE
-#: The embedded redis-server could not be started.
-EXIT_REDIS_FAILURE = 4
-#: The supervisor could not start (pid file, data directory lock).
-EXIT_START_FAILURE = 5
 
 #: First restart delay after a crash; doubles with each consecutive crash up to the maximum.
 RESTART_BACKOFF_INITIAL_S = 0.1
@@ -68,16 +63,6 @@ def worker_count(settings: Settings) -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def check_secret_files(settings: Settings) -> None:
-    """Read every configured URI file (``redis.url_file``, ``storage.mongo.uri_file`` and the groups' own) once,
-    so that an unreadable or empty one is a configuration error here rather than a worker's boot failure.
-    Raises :class:`SettingsError`."""
-    redis.url(settings)
-    if storage.mongo_configured(settings):
-        storage.mongo_uri(settings)
-        storage.mongo_group_uris(settings)
 
 
 #: Settings read only when the supervisor starts; a reload keeps their values.
