@@ -134,6 +134,8 @@ class MessageService:
         self._callbacks: list[Callable[[ChatMessage], None]] = []
         self._update_callbacks: list[Callable[[Any], None]] = []
         self._background: set[asyncio.Task[Any]] = set()
+        #: While :meth:`catch_up` runs, messages of conversations without a baseline are held, not synced.
+        self._catching_up = False
         client.on_notification(self._on_notification)
         client.on_reconnected(self.resync)
 
@@ -178,6 +180,9 @@ class MessageService:
             return
         last = self._last.get(key, 0)
         if seq <= last:
+            return
+        if self._catching_up and key not in self._last:
+            self._buffer.setdefault(key, {})[seq] = m  # placed once catch_up knows where history ends
             return
         if seq > last + 1:
             self._buffer.setdefault(key, {})[seq] = m
@@ -324,6 +329,56 @@ class MessageService:
                 self._offer(key, seq, m)
             if len(got) < self.sync_page_size:
                 return
+
+    async def catch_up(self, history: int = 0) -> dict[ConversationKey, list[ChatMessage]]:
+        """Take what the server already holds as history, so that only messages sent from now on are delivered.
+
+        Call it once after login, before reading :meth:`messages`: for every conversation of the user, the
+        last delivered sequence id becomes the conversation's latest one, and up to ``history`` of its latest
+        messages are returned (oldest first) for the application to show as history. Without it, the first
+        push of a conversation makes the service fetch the whole conversation from its first message and
+        deliver all of it as if it were new (what a client resuming with ``since`` wants; not what a chat
+        window or a bot that answers messages wants). Messages pushed while this runs are delivered after it,
+        if they are newer than the history.
+        """
+        self._catching_up = True
+        found: dict[ConversationKey, list[ChatMessage]] = {}
+        try:
+            try:
+                n = await self.client.request(
+                    "query_messages_request", request_message_pb2.QueryMessagesRequest(with_total=True)
+                )
+            except ResponseError as e:
+                if e.code != ResponseStatusCode.NO_CONTENT:
+                    raise
+                n = None
+            listed = n.data.messages_with_total_list.messages_with_total_list if n is not None else []
+            for item in listed:
+                key = ConversationKey(item.is_group_message, item.from_id)
+                body = request_message_pb2.QueryMessagesRequest(
+                    are_group_messages=key.is_group,
+                    from_ids=[key.target_id],
+                    max_count=max(history, 1),
+                    descending=True,
+                )
+                try:
+                    latest = await self.client.request("query_messages_request", body)
+                except ResponseError as e:
+                    if e.code != ResponseStatusCode.NO_CONTENT:
+                        raise
+                    continue
+                models = list(latest.data.messages.messages) if latest.HasField("data") else []
+                messages = [m for _, _, m in map(self._from_model, reversed(models)) if m is not None]
+                top = max((msg.sequence_id for msg in models if msg.HasField("sequence_id")), default=0)
+                self._last[key] = max(self._last.get(key, 0), top)
+                found[key] = messages[-history:] if history else []
+        finally:
+            self._catching_up = False
+            held, self._buffer = self._buffer, {}
+            for key, entries in held.items():
+                for seq in sorted(entries):
+                    self._offer(key, seq, entries[seq])
+        return found
 
     async def resync(self) -> None:
         """Sync every known conversation, and discover conversations this client has not seen yet."""

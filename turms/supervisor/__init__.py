@@ -108,10 +108,21 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
             code = load_before_serving(settings)
             if code:
                 return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
+        from turms.supervisor import banner
         from turms.supervisor.arbiter import Arbiter
 
+        def announce(arbiter: Arbiter) -> None:
+            facts = banner.gather(
+                settings,
+                workers=arbiter.target,
+                redis_url=arbiter.redis_url,
+                embedded=arbiter.embedded_redis,
+                demo=demo,
+            )
+            banner.announce(facts, settings)
+
         started = time.monotonic()
-        code = Arbiter(settings, config_file=config_file, flags=flags, base_dir=base_dir).run()
+        code = Arbiter(settings, config_file=config_file, flags=flags, base_dir=base_dir, on_ready=announce).run()
         log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)
         return code
 
