@@ -119,6 +119,7 @@ class Arbiter:
     def run(self) -> int:
         """Start everything, supervise until stopped or halted, clean up; return the exit code."""
         self._install_signals()
+        metrics.preinitialize_supervisor()
         try:
             if not self._start_redis():
                 return EXIT_REDIS_FAILURE

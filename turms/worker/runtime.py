@@ -38,6 +38,7 @@ from turms.admin.context import AdminDeps, NodeState
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
+from turms.observability import metrics
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
 from turms.settings import Settings, server
@@ -126,6 +127,7 @@ class Worker:
             await self._shutdown_resources()
             return EXIT_BOOT_FAILURE
         self.health.ready = True
+        metrics.preinitialize_worker()
         self.lag_probe.start()
         self.process_sampler.start(self.settings.get(metrics_settings.PROCESS_INTERVAL_S))
         self.channel.ready()
