@@ -74,6 +74,8 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
 
 
 def _run(clone: Path, env: dict[str, str], mode: str, tmp: Path) -> dict[str, Any]:
+    # Each scenario starts as a fresh clone does: with no data directory (the two share one set-up).
+    shutil.rmtree(clone / "data", ignore_errors=True)
     report = tmp / f"{mode}.json"
     command = [str(clone / ".venv/bin/python"), str(clone / "tests/integration/newcomer_driver.py")]
     command += [str(clone), mode, str(report)]

@@ -123,7 +123,10 @@ def gather(
                 f"-d {shlex.quote(body)} {admin_url}/users"
             )
         try_next.append(_command(*chat, "--user", "1", "--password", "secret1", "--to", "2"))
-        try_next.append("or start over with a playground: scripts/serve.sh --demo (users 1..1000, password 123)")
+        try_next.append(
+            "or a playground, with its own data: scripts/serve.sh --demo --data-dir ./demo-data "
+            "(users 1..1000, password 123)"
+        )
     return ServingFacts(
         version=turms.__version__,
         pid=os.getpid(),
