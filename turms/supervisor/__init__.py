@@ -3,7 +3,8 @@
 ``serve()`` is what ``turms serve`` runs. The supervisor itself runs no event loop and no business code: it
 starts the embedded Redis when no ``redis.url`` is configured, forks workers (:mod:`.worker_process`), watches
 their heartbeats, restarts the dead with backoff, halts on a boot failure, drains on SIGTERM, reloads on
-SIGHUP one worker at a time, and reports to systemd (:mod:`.sdnotify`).
+SIGHUP starts a new generation of workers (one after another) and then drains the old one, and reports to
+systemd (:mod:`.sdnotify`).
 
 May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.worker`` (the entry point it
 forks into), and ``turms.demo`` with ``--demo`` only.

@@ -228,7 +228,8 @@ class Arbiter:
     # -- reload -----------------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Reread the configuration; boot the new workers one at a time, then drain the old ones together."""
+        """Reread the configuration; boot the new generation one worker after another, then drain the old
+        generation together."""
         if self._stopping:
             return
         sdnotify.reloading("reloading configuration")
