@@ -70,7 +70,7 @@ class Terminal:
         return self.proc.poll()
 
 
-async def create_users(clone: Path, banner: str) -> list[int]:
+def create_users(clone: Path, banner: str) -> list[int]:
     """Run the banner's own curl lines (the admin API with the root password from its file)."""
     lines = [line.strip() for line in banner.splitlines() if line.strip().startswith("curl ")]
     statuses = []
@@ -137,7 +137,7 @@ def main() -> int:
         result["seconds_to_banner"] = round(time.monotonic() - started, 2)
         if result["banner_seen"]:
             if mode == "plain":
-                result["user_creation_statuses"] = asyncio.run(create_users(clone, server.text))
+                result["user_creation_statuses"] = create_users(clone, server.text)
                 passwords = ("secret1", "secret2")
             else:
                 passwords = ("123", "123")
