@@ -136,6 +136,9 @@ class MessageService:
         self._background: set[asyncio.Task[Any]] = set()
         #: While :meth:`catch_up` runs, messages of conversations without a baseline are held, not synced.
         self._catching_up = False
+        #: Resyncs in flight (the server's hint starts one in the background); :meth:`wait_synced` waits for
+        #: them too, since a resync schedules its per-conversation syncs only after its discovery query.
+        self._resyncs: set[asyncio.Task[None]] = set()
         client.on_notification(self._on_notification)
         client.on_reconnected(self.resync)
 
@@ -227,7 +230,9 @@ class MessageService:
 
     def _on_notification(self, n: Any) -> None:
         if n.custom_attributes and n.custom_attributes[0].string_value == RESYNC_MARKER:
-            self._spawn(self.resync())
+            task = asyncio.ensure_future(self.resync())
+            self._resyncs.add(task)
+            task.add_done_callback(self._resyncs.discard)
             return
         if not n.HasField("relayed_request"):
             return
@@ -394,12 +399,19 @@ class MessageService:
             log.debug("conversation discovery failed: %s", e)
         for key in keys:
             self._schedule_sync(key)
-        await self.wait_synced()
+        await self._wait_syncs()
 
     async def wait_synced(self) -> None:
-        """Wait until no sync is running."""
+        """Wait until no sync is running, including a resync the server asked for that is still finding out
+        which conversations to sync."""
+        await self._wait_syncs(resyncs=True)
+
+    async def _wait_syncs(self, *, resyncs: bool = False) -> None:
+        """Wait for the per-conversation syncs, and with ``resyncs`` for the resyncs in flight too (a resync
+        itself waits without them: two resyncs must not wait for each other)."""
         while True:
-            tasks = [t for t in self._syncing.values() if not t.done()]
+            running = [*self._syncing.values(), *(self._resyncs if resyncs else ())]
+            tasks = [t for t in running if not t.done()]
             if not tasks:
                 return
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -542,8 +554,8 @@ class MessageService:
         await self.client.request("update_message_request", body)
 
     async def close(self) -> None:
-        for task in [*self._syncing.values(), *self._background]:
+        for task in [*self._syncing.values(), *self._background, *self._resyncs]:
             task.cancel()
-        for task in [*self._syncing.values(), *self._background]:
+        for task in [*self._syncing.values(), *self._background, *self._resyncs]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
