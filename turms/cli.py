@@ -7,15 +7,19 @@ supervisor's (see ``turms.supervisor``).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import turms
-from turms.plugins import loader
-from turms.settings import Settings, SettingsError, parse_flag
-from turms.settings.registry import Registry
+from turms.settings import SettingsError, parse_flag
 from turms.settings.render import render_markdown, render_toml
+
+if TYPE_CHECKING:
+    from turms.settings import Settings
+    from turms.settings.registry import Registry
 
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
@@ -93,6 +97,8 @@ def _flags(args: argparse.Namespace) -> list[tuple[str, str]]:
 def documented_registry(*, installed_plugins: bool = False) -> Registry:
     """The registry the configuration documents describe: every core setting and the in-box plugins' (with
     ``installed_plugins``, the installed third-party plugins' too)."""
+    from turms.plugins import loader
+
     return loader.discover(installed=installed_plugins).registry()
 
 
@@ -104,6 +110,8 @@ def generated_documents() -> dict[Path, str]:
 
 def _load(args: argparse.Namespace, flags: list[tuple[str, str]] | None = None) -> Settings:
     """The configuration, with the installed plugins' settings known."""
+    from turms.plugins import loader
+
     return loader.load_settings(args.config, catalog=loader.discover(), flags=_flags(args) if flags is None else flags)
 
 
@@ -140,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command != "serve" and hasattr(signal, "SIGPIPE"):
+        # A one-shot command piped into `head` stops quietly when the reader goes, as `cat` does; the server
+        # keeps Python's default (SIGPIPE ignored) so that a closed client socket is an error, not a death.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         if args.command == "version":
             print(f"turms-server {turms.__version__}")
@@ -156,11 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             flags = _flags(args)
-            loaded = _load(args, flags)  # fail fast on a bad configuration
+            # serve() reads and validates the configuration first (exit 2 on a problem, as here), once.
             if args.demo:
                 from turms.demo import production_reason
 
-                reason = production_reason(loaded)
+                reason = production_reason(_load(args, flags))
                 if reason is not None:
                     print(f"turms: --demo refused on a production deployment: {reason}", file=sys.stderr)
                     return EXIT_USAGE

@@ -98,6 +98,20 @@ async def test_one_signed_post_per_message_with_offline_recipients_none_for_onli
     hits = await receiver.wait_for(lambda h: bool(for_message(h, last)))
     assert for_message(hits, to_online) == []
     assert len(for_message(hits, to_offline.message_id)) == len(for_message(hits, in_group)) == 1
+    # The failure series exist, at 0, from the plugin's start (an alert on them reads 0, not "no data").
+    samples = await scrape(server)
+    for event in ("gave_up", "dropped_queue_full", "rejected"):
+        key = ("turms_plugin_events_total", (("event", event), ("plugin", "webhook")))
+        assert samples.get(key) == 0, (event, samples.get(key))
+    for outcome in ("timeout", "error"):
+        assert (
+            sample(
+                samples, "turms_plugin_calls_total", plugin="webhook", point="on_offline_recipients", outcome=outcome
+            )
+            == 0
+        )
+        labels = (("outcome", outcome), ("plugin", "webhook"), ("point", "on_offline_recipients"))
+        assert ("turms_plugin_calls_total", labels) in samples
 
 
 async def test_a_receiver_that_is_down_gets_the_call_once_it_is_back(

@@ -36,12 +36,14 @@ import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from turms.protocol.pb.turms_notification_pb2 import TurmsNotification
-from turms.protocol.pb.turms_request_pb2 import TurmsRequest
-from turms.protocol.status import ResponseStatusCode
 from turms.settings.registry import Validator, at_least, between
+
+if TYPE_CHECKING:
+    from turms.protocol.pb.turms_notification_pb2 import TurmsNotification
+    from turms.protocol.pb.turms_request_pb2 import TurmsRequest
+    from turms.protocol.status import ResponseStatusCode
 
 __all__ = [
     "DROP",
@@ -78,6 +80,24 @@ __all__ = [
     "between",
     "http_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``TurmsRequest``, ``TurmsNotification`` and ``ResponseStatusCode``, imported on first use: the supervisor
+    reads plugin specs at start-up and on every reload, before it claims its ports, and needs none of them."""
+    if name == "ResponseStatusCode":
+        from turms.protocol.status import ResponseStatusCode
+
+        return ResponseStatusCode
+    if name == "TurmsRequest":
+        from turms.protocol.pb.turms_request_pb2 import TurmsRequest
+
+        return TurmsRequest
+    if name == "TurmsNotification":
+        from turms.protocol.pb.turms_notification_pb2 import TurmsNotification
+
+        return TurmsNotification
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- declaring a plugin ----------------------------------------------------------------------------------
@@ -222,7 +242,7 @@ class Rewrite:
 class Answer:
     """Answer the request here: the domain does not see it."""
 
-    code: ResponseStatusCode = ResponseStatusCode.OK
+    code: ResponseStatusCode = field(default_factory=lambda: __getattr__("ResponseStatusCode").OK)
     reason: str | None = None
     data: TurmsNotification.Data | None = None
 
@@ -265,6 +285,8 @@ class Push:
     def notification(self) -> TurmsNotification:
         """The parsed notification (a copy of the bytes: changing it changes nothing unless returned)."""
         if self._notification is None:
+            from turms.protocol.pb.turms_notification_pb2 import TurmsNotification
+
             n = TurmsNotification()
             n.ParseFromString(self.payload)
             self._notification = n

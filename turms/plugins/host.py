@@ -173,6 +173,7 @@ class PluginHost:
         await self._publish()
 
     async def _start(self, installed: Installed) -> Running:
+        metrics.preinitialize_plugin(installed.name, tuple(p.method for p in installed.points))
         context = Context(installed, self.settings, self.instance_id)
         running = Running(installed, context, fails_closed=bool(getattr(installed.spec.plugin, "fail_closed", False)))
         budget_s = self.settings.get(plugin_settings.LIFECYCLE_BUDGET_MS) / 1000

@@ -294,9 +294,10 @@ def load_settings(
     catalog: Catalog,
     flags: Iterable[tuple[str, str]] = (),
     env: Mapping[str, str] | None = None,
+    base_dir: str | None = None,
 ) -> Settings:
     """The configuration read with the catalog's registry (its plugins' settings known and validated)."""
-    return _load_settings(config_file, env=env, flags=flags, registry=catalog.registry())
+    return _load_settings(config_file, env=env, flags=flags, registry=catalog.registry(), base_dir=base_dir)
 
 
 _CURRENT: list[Catalog] = []

@@ -15,12 +15,13 @@ from typing import Any
 import orjson
 
 from turms.plugins.api import AdminAction, OfflineMessage, OnlineStatusChange, PluginContext
-from turms.plugins.webhook.sender import Sender
 
 OFFLINE_PUSH = "offline_push"
 ONLINE_STATUS = "online_status"
 ADMIN_ACTION = "admin_action"
 EVENTS = (OFFLINE_PUSH, ONLINE_STATUS, ADMIN_ACTION)
+#: What the plugin counts (``turms_plugin_events_total{plugin="webhook", event=…}``).
+COUNTED = ("delivered", "retried", "rejected", "gave_up", "dropped_queue_full", "dropped_shutdown")
 
 
 def read_secret(ctx: PluginContext) -> bytes:
@@ -42,6 +43,10 @@ def read_secret(ctx: PluginContext) -> bytes:
 
 class Webhook:
     def __init__(self, ctx: PluginContext) -> None:
+        # Imported here, in the worker: the supervisor imports this module to read the spec, before it claims its
+        # ports, and has no use for an HTTP client.
+        from turms.plugins.webhook.sender import Sender
+
         self.ctx = ctx
         url = ctx.setting("url")
         if not url:
@@ -63,6 +68,9 @@ class Webhook:
         )
 
     async def start(self) -> None:
+        for event in COUNTED:
+            self.ctx.count(event, 0)  # every series exists from the start, at 0
+        self.ctx.gauge("queue_depth", 0)
         await self.sender.start()
 
     async def stop(self) -> None:
