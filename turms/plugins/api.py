@@ -119,6 +119,9 @@ class PluginSetting:
     secret: bool = False
     item_type: type | None = None
     choices: tuple[Any, ...] | None = None
+    #: A filesystem path (a ``str``): a relative value is made absolute against the directory the server was
+    #: started in, as for the server's own path settings.
+    path: bool = False
 
 
 @dataclass(frozen=True)

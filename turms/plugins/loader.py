@@ -261,6 +261,8 @@ def plugin_setting(plugin: str, ps: PluginSetting) -> Setting[Any]:
     """The registry setting ``plugins.<plugin>.<key>`` for a plugin's declaration."""
     if not _RELATIVE_KEY.match(ps.key):
         raise ValueError(f"{ps.key!r} is not a setting key (lower-case words joined by dots)")
+    if ps.path and ps.value_type is not str:
+        raise ValueError(f"{ps.key}: a path setting is a str")
     validator = ps.validator
     choices = ps.choices
     if ps.value_type is list and choices is not None:
@@ -275,6 +277,7 @@ def plugin_setting(plugin: str, ps: PluginSetting) -> Setting[Any]:
         secret=ps.secret,
         item_type=ps.item_type if ps.value_type is list else None,
         choices=choices,
+        path=ps.path,
     )
 
 

@@ -92,6 +92,14 @@ def test_in_box_webhook_is_always_found_with_its_settings() -> None:
         load_settings(None, env={}, flags=[("plugins.webhook.url", "ftp://x")], registry=registry)
     with pytest.raises(SettingsError, match=r"plugins\.webhook\.events: 'sms' is not one of"):
         load_settings(None, env={}, flags=[("plugins.webhook.events", "offline_push,sms")], registry=registry)
+    # A plugin's path setting is made absolute like the server's own.
+    flags = [("plugins.webhook.secret_file", "keys/webhook")]
+    assert (
+        load_settings(None, env={}, flags=flags, registry=registry, base_dir="/srv/turms")[
+            "plugins.webhook.secret_file"
+        ]
+        == "/srv/turms/keys/webhook"
+    )
 
 
 def test_enabled_names_only_plugins_that_loaded() -> None:

@@ -29,6 +29,7 @@ SETTINGS = (
         str,
         "",
         "A file holding the signing key (e.g. a systemd credential); wins over `secret`.",
+        path=True,
     ),
     PluginSetting(
         "events",
