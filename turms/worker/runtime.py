@@ -246,6 +246,7 @@ class Worker:
             antispam_test=c.abuse.test_text if c.abuse is not None else None,
             antispam_reload=c.abuse.reload_antispam_everywhere if c.abuse is not None else None,
             services=c.services,
+            files=c.services.files,
         )
         try:
             api = AdminApi(deps)

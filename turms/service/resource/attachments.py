@@ -14,7 +14,6 @@ usage may overcount, never undercount, so a quota is never exceeded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -211,24 +210,27 @@ class Attachments:
 
     # -- listing --------------------------------------------------------------------------------------------
 
-    async def by_ids(self, ids: Iterable[int], uploader_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        flt: dict[str, Any] = {"_id": {"$in": wanted}}
-        if uploader_ids is not None:
-            flt["uid"] = {"$in": sorted(set(uploader_ids))}
-        return await self.store.find(ATTACHMENT, flt, sort=[("cd", -1), ("_id", -1)], limit=MAX_LISTED)
+    async def _listed(self, flt: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+        """Matching records whose objects are stored, newest first. Pending ones are settled first (one check
+        each; there are only the uploads of the last minutes): an upload that has not arrived is not listed."""
+        docs = await self.store.find(ATTACHMENT, flt, sort=[("cd", -1), ("_id", -1)], limit=MAX_LISTED)
+        out = []
+        for doc in docs:
+            settled = await self.settle(doc, now) if doc.get("st") != STORED else doc
+            if settled is not None and settled.get("st") == STORED:
+                out.append(settled)
+        return out
 
-    async def uploaded_by(self, user_id: int, date_range: dict[str, datetime]) -> list[dict[str, Any]]:
+    async def uploaded_by(self, user_id: int, date_range: dict[str, datetime], now: datetime) -> list[dict[str, Any]]:
         flt: dict[str, Any] = {"uid": user_id}
         if date_range:
             flt["cd"] = date_range
-        return await self.store.find(ATTACHMENT, flt, sort=[("cd", -1), ("_id", -1)], limit=MAX_LISTED)
+        return await self._listed(flt, now)
 
-    async def shared(self, flt: dict[str, Any], date_range: dict[str, datetime]) -> list[dict[str, Any]]:
+    async def shared(self, flt: dict[str, Any], date_range: dict[str, datetime], now: datetime) -> list[dict[str, Any]]:
         """The attachments of the shares matching ``flt`` (and created in ``date_range``)."""
         if date_range:
             flt = {**flt, "acd": date_range}
         shares = await self.store.find(SHARE, flt, projection={"_id": 1}, sort=[("acd", -1)], limit=MAX_LISTED)
-        return await self.by_ids(int(s["_id"]["aid"]) for s in shares)
+        ids = sorted({int(s["_id"]["aid"]) for s in shares})
+        return await self._listed({"_id": {"$in": ids}}, now) if ids else []

@@ -285,12 +285,12 @@ class FileService:
         elif user_ids:
             private = True
         else:
-            return Response(data=infos(await self.attachments.uploaded_by(requester, dates)))
+            return Response(data=infos(await self.attachments.uploaded_by(requester, dates, req.now)))
         if private:
             if len(user_ids) != 1:
                 raise TurmsError(Code.ILLEGAL_ARGUMENT, "the size of user IDs must be 1")
             by_me = body.are_shared_by_me if body.HasField("are_shared_by_me") else None
-            return Response(data=infos(await self._private_infos(requester, user_ids[0], by_me, dates)))
+            return Response(data=infos(await self._private_infos(requester, user_ids[0], by_me, dates, req.now)))
         if len(group_ids) != 1:
             raise TurmsError(Code.ILLEGAL_ARGUMENT, "the size of group IDs must be 1")
         group_id = group_ids[0]
@@ -299,14 +299,14 @@ class FileService:
         flt: dict[str, Any] = {"_id.t": GROUP_TARGET, "_id.tid": group_id}
         if user_ids:
             flt["uid"] = {"$in": sorted(user_ids)}
-        return Response(data=infos(await self.attachments.shared(flt, dates)))
+        return Response(data=infos(await self.attachments.shared(flt, dates, req.now)))
 
     async def _private_infos(
-        self, requester: int, user_id: int, by_me: bool | None, dates: dict[str, datetime]
+        self, requester: int, user_id: int, by_me: bool | None, dates: dict[str, datetime], now: datetime
     ) -> list[dict[str, Any]]:
         if user_id == requester:
             flt: dict[str, Any] = {"_id.t": USER_TARGET, "_id.tid": requester, "uid": requester}
-            return await self.attachments.shared(flt, dates)
+            return await self.attachments.shared(flt, dates, now)
         if not await access.related_and_not_blocked(self.store, user_id, requester):
             raise TurmsError(Code.NOT_FRIEND_TO_QUERY_MESSAGE_ATTACHMENT_INFO_IN_PRIVATE_CONVERSATION)
         mine = {"_id.tid": user_id, "uid": requester}
@@ -315,4 +315,4 @@ class FileService:
             flt = {"_id.t": USER_TARGET, "$or": [mine, theirs]}
         else:
             flt = {"_id.t": USER_TARGET, **(mine if by_me else theirs)}
-        return await self.attachments.shared(flt, dates)
+        return await self.attachments.shared(flt, dates, now)
