@@ -61,23 +61,39 @@ class User:
         self.groups = GroupService(client)
 
 
+async def logged_in(server: Server, uid: int) -> TurmsClient:
+    client = TurmsClient("127.0.0.1", server.tcp_port, request_timeout_s=15)
+    await client.connect()
+    await client.login(uid, None)
+    return client
+
+
+class Party:
+    """Users 1 to 4, logged in."""
+
+    def __init__(self, server: Server, clients: list[TurmsClient]) -> None:
+        self.server = server
+        self.u1 = User(1, clients[0])
+        self.u2 = User(2, clients[1])
+        self.u3 = User(3, clients[2])
+        self.u4 = User(4, clients[3])
+
+    async def close(self) -> None:
+        for u in (self.u1, self.u2, self.u3, self.u4):
+            await u.files.close()
+            await u.client.close()
+
+
 @pytest.fixture
-async def users(tmp_path: Path, backend_settings: dict[str, str]) -> AsyncIterator[tuple[Server, list[User]]]:
+async def party(tmp_path: Path, backend_settings: dict[str, str]) -> AsyncIterator[Party]:
     server = Server(tmp_path, workers=2, settings={**SETTINGS, **backend_settings})
     with running(server):
         await server.wait_ready()
-        out = []
-        for uid in (1, 2, 3, 4):
-            client = TurmsClient("127.0.0.1", server.tcp_port, request_timeout_s=15)
-            await client.connect()
-            await client.login(uid, None)
-            out.append(User(uid, client))
+        p = Party(server, [await logged_in(server, uid) for uid in (1, 2, 3, 4)])
         try:
-            yield server, out
+            yield p
         finally:
-            for u in out:
-                await u.files.close()
-                await u.client.close()
+            await p.close()
 
 
 async def add_member(server: Server, group_id: int, user_id: int, role: int = 2) -> None:
@@ -98,10 +114,10 @@ async def code_of(coro: object) -> int:
     return int(Code.OK)
 
 
-async def test_attachment_reaches_the_conversation_and_nobody_else(users: tuple[Server, list[User]]) -> None:
+async def test_attachment_reaches_the_conversation_and_nobody_else(party: Party) -> None:
     """The done criterion: uploaded by user 1 through a presigned form, downloadable by user 2 in the same
     conversation, not by user 3; then the group, sharing, listing and deletion rules."""
-    server, (u1, u2, u3, u4) = users
+    server, u1, u2, u3, u4 = party.server, party.u1, party.u2, party.u3, party.u4
     data = bytes(range(256)) * 100
     # Turms's rule: the other user must have a relationship with the uploader that is not a block.
     assert await code_of(u1.files.upload_attachment(data, name="x.bin", media_type="application/pdf", user_id=2)) == (
@@ -111,6 +127,9 @@ async def test_attachment_reaches_the_conversation_and_nobody_else(users: tuple[
     aid = await u1.files.upload_attachment(data, name="report.pdf", media_type="application/pdf", user_id=2)
     assert await u2.files.download_attachment(aid) == data
     assert await u1.files.download_attachment(aid) == data
+    # The SDK's convention for a message that refers to an attachment: a tagged StorageResourceInfo record.
+    (info,) = [i for i in await u1.files.query_attachment_infos() if i.id_num == aid]
+    assert u2.files.attachments_in([b"other record", u1.files.attachment_record(info)]) == [info]
     assert (
         await code_of(u3.files.download_attachment(aid))
         == Code.NOT_UPLOADER_OR_SHARED_WITH_USER_TO_DOWNLOAD_MESSAGE_ATTACHMENT
@@ -191,19 +210,20 @@ async def test_attachment_reaches_the_conversation_and_nobody_else(users: tuple[
     )
     await u1.files.delete_attachment(gaid)  # the group's owner moderates
     assert await code_of(u3.files.download_attachment(gaid)) == 6107
-    await u1.files.delete_attachment(aid)
+    await u1.files.delete_resource(MESSAGE_ATTACHMENT, aid)
     assert await code_of(u2.files.download_attachment(aid)) == 6107
     async with aiohttp.ClientSession() as http, http.get(url) as resp:
         assert resp.status == 404  # the object itself is gone, not only the record
 
 
-async def test_profile_pictures_of_users_and_groups(users: tuple[Server, list[User]]) -> None:
-    server, (u1, u2, u3, _) = users
+async def test_profile_pictures_of_users_and_groups(party: Party) -> None:
+    server, u1, u2, u3 = party.server, party.u1, party.u2, party.u3
     await u1.files.upload_user_profile_picture(PNG, "image/png")
     assert await u2.files.download_user_profile_picture(1) == PNG
     # Public and predictable, as Turms's: the URL needs no signature.
     url = (await u3.files.query_download_info(USER_PROFILE_PICTURE, 1))["url"]
     assert "?" not in url and url.endswith("user-profile-picture/1")
+    assert await u3.files.download(url) == PNG
     assert await code_of(u1.files.upload_user_profile_picture(b"text", "text/plain")) == 1102  # image/* only
     assert await code_of(u1.files.upload_user_profile_picture(PNG * 30, "image/png")) == (
         ClientStatusCode.HTTP_NOT_SUCCESSFUL_RESPONSE  # over 4096 bytes
@@ -226,8 +246,8 @@ async def test_profile_pictures_of_users_and_groups(users: tuple[Server, list[Us
     assert await code_of(u1.client.request("query_resource_download_info_request", no_id)) == 1102
 
 
-async def test_quotas_and_the_admin_api(users: tuple[Server, list[User]]) -> None:
-    server, (u1, u2, _, _) = users
+async def test_quotas_and_the_admin_api(party: Party) -> None:
+    server, u1, u2 = party.server, party.u1, party.u2
     await u2.rel.create_relationship(1)
     status, reply = await admin_call(server, "PUT", "/storage/quotas?userIds=1", {"maxCount": 2})
     assert status == 200, reply
