@@ -38,14 +38,16 @@ from turms.admin.context import AdminDeps, NodeState
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
+from turms.observability import metrics
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
 from turms.service.resource.backends import chosen_backend
 from turms.service.resource.port import ObjectStoreError
-from turms.settings import Settings, SettingsError, admin, server
+from turms.settings import Settings, SettingsError, server
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
+from turms.settings.listeners import configured_listeners
 from turms.storage.errors import StorageError
 from turms.transport import (
     ListenerError,
@@ -127,6 +129,7 @@ class Worker:
             await self._shutdown_resources()
             return EXIT_BOOT_FAILURE
         self.health.ready = True
+        metrics.preinitialize_worker()
         self.lag_probe.start()
         self.process_sampler.start(self.settings.get(metrics_settings.PROCESS_INTERVAL_S))
         self.channel.ready()
@@ -162,16 +165,8 @@ class Worker:
         s = self.settings
         backlog = s.get(gw.BACKLOG)
         try:
-            if s.get(gw.TCP_ENABLED):
-                self._sockets["client TCP"] = bind_reuseport("client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT))
-            if s.get(gw.WS_ENABLED):
-                self._sockets["client WebSocket"] = bind_reuseport(
-                    "client WebSocket", s.get(gw.WS_HOST), s.get(gw.WS_PORT)
-                )
-            if s.get(admin.HTTP_ENABLED):
-                self._sockets["admin HTTP"] = bind_reuseport(
-                    "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT)
-                )
+            for name, host, port in configured_listeners(s):
+                self._sockets[name] = bind_reuseport(name, host, port)
         except ListenerError as e:
             raise BootError(str(e)) from None
         await self._connect_redis()
