@@ -36,6 +36,7 @@ LOCAL_DIR = setting(
     str,
     "",
     "Directory of the local backend's files. Empty: `files` in the data directory.",
+    path=True,
 )
 LOCAL_PUBLIC_URL = setting(
     _S + "local.public_url",
@@ -61,6 +62,7 @@ LOCAL_SECRET_FILE = setting(
     str,
     "",
     "Read `service.storage.local.secret` from this file instead (it wins).",
+    path=True,
 )
 LOCAL_MAX_CONCURRENT_UPLOADS = setting(
     _S + "local.max_concurrent_uploads",
@@ -96,6 +98,7 @@ S3_ACCESS_KEY_FILE = setting(
     str,
     "",
     "Read `service.storage.s3.access_key` from this file instead (it wins).",
+    path=True,
 )
 S3_SECRET_KEY = setting(_S + "s3.secret_key", str, "", "Secret access key.", secret=True)
 S3_SECRET_KEY_FILE = setting(
@@ -103,6 +106,7 @@ S3_SECRET_KEY_FILE = setting(
     str,
     "",
     "Read `service.storage.s3.secret_key` from this file instead (it wins), e.g. a systemd credential.",
+    path=True,
 )
 S3_BUCKET_PREFIX = setting(
     _S + "s3.bucket_prefix",
