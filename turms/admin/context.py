@@ -18,6 +18,7 @@ from turms.cluster.sessions import SessionRegistry
 from turms.plugins.host import PluginHost
 from turms.security.blocklist import BlocklistService
 from turms.service.context import Services
+from turms.service.resource.port import ObjectStore
 from turms.settings import Settings
 from turms.storage.port import Store
 
@@ -58,3 +59,5 @@ class AdminDeps:
     services: Services | None = None
     #: The worker's plugins (their admin-action point, ``/plugins``); None where none run (unit tests).
     plugins: PluginHost | None = None
+    #: The files backend (None: the storage routes that need it answer 501, code 6000).
+    files: ObjectStore | None = None

@@ -142,3 +142,22 @@ def test_generated_toml_loads_to_the_defaults(tmp_path: Path) -> None:
     loaded = load_settings(conf, env={}, registry=registry)
     assert loaded.as_dict() == load_settings(None, env={}, registry=registry).as_dict()
     assert any(key.startswith("plugins.webhook.") for key in loaded.as_dict())
+
+
+def test_an_extended_registry_keeps_its_sections_and_checks_collisions() -> None:
+    """How the plugin loader builds a process's registry (``Registry.extended``); the base is never changed."""
+    base = Registry()
+    base.add(Setting("a.b.c", int, 1, "d"))
+    ext = base.extended([Setting("p.q.r", int, 1, "d")], replace=[Setting("a.b.c", int, 2, "new")])
+    assert ext.is_section("a.b") and ext.is_section("p.q") and ext.get("a.b.c").default == 2
+    assert base.get("a.b.c").default == 1 and "p.q.r" not in base and not base.is_section("p")
+    with pytest.raises(ValueError, match="collides"):
+        base.extended([Setting("a.b_c", int, 1, "d")])  # TURMS_A_B_C is a.b.c's already
+    with pytest.raises(ValueError, match="is a setting, not a section"):
+        base.extended([Setting("a.b.c.d", int, 1, "d")])
+    with pytest.raises(ValueError, match="is a section already"):
+        base.extended([Setting("a.b", int, 1, "d")])
+    with pytest.raises(ValueError, match="nothing to replace"):
+        base.extended(replace=[Setting("x.y", int, 1, "d")])
+    with pytest.raises(SettingsError):
+        base.extended(replace=[Setting("a.b.c", int, 0, "d", validator=at_least(1))])
