@@ -1,7 +1,7 @@
-"""The ``turms`` command: serve, demo load, config show/check/docs, version.
+"""The ``turms`` command: serve, reload, demo load, config show/check/docs, version.
 
-Exit codes: 0 success; 1 a check failed (stale document); 2 bad usage or configuration; others are the
-supervisor's (see ``turms.supervisor``).
+Exit codes: 0 success; 1 a check failed (stale document) or a reload was refused; 2 bad usage or
+configuration; others are the supervisor's (see ``turms.supervisor``).
 """
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
     serve.add_argument(
         "--demo", action="store_true", help="playground: load the demo dataset first (refused in production)"
+    )
+
+    reload = sub.add_parser(
+        "reload",
+        help="rolling reload of a running server: validate the configuration, signal, wait for the outcome",
+    )
+    _add_config_args(reload)
+    reload.add_argument("--pid", type=int, help="the supervisor's pid (default: from server.pid_file)")
+    reload.add_argument(
+        "--timeout", type=float, default=80.0, metavar="S", help="give up waiting after S seconds (default 80)"
     )
 
     demo = sub.add_parser("demo", help="the playground's demo dataset (docs/playground.md)")
@@ -101,6 +111,29 @@ def _config_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reload(args: argparse.Namespace) -> int:
+    from turms.supervisor import check_secret_files
+    from turms.supervisor.reload_status import pid_from_file, request_reload, status_path
+
+    try:
+        settings = load_settings(args.config, flags=_flags(args))
+        check_secret_files(settings)
+    except SettingsError as e:
+        # Refused before any signal: the running server keeps its configuration.
+        print(f"turms reload: configuration error, nothing reloaded: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    pid = args.pid or pid_from_file(settings)
+    if not pid:
+        print("turms reload: no --pid and no readable server.pid_file", file=sys.stderr)
+        return EXIT_USAGE
+    return request_reload(
+        pid,
+        status_path(settings),
+        timeout_s=args.timeout,
+        out=lambda line: print(f"turms reload: {line}", file=sys.stderr),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:  # the harness has its own command line
@@ -135,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from turms.supervisor import serve
 
             return serve(args.config, flags, demo=args.demo)
+        if args.command == "reload":
+            return _reload(args)
         if args.command == "demo":
             from turms.demo import run as demo_run
 

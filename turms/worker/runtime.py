@@ -2,9 +2,11 @@
 
 Boot binds every listener first, so a taken port fails in milliseconds, then waits for Redis up to
 ``redis.connect_timeout_s`` and builds the components; only then do the sockets listen (join the
-``SO_REUSEPORT`` groups), so no connection waits in the queue of a worker that cannot serve it yet. Any
-boot failure is reported to the supervisor as ``FAIL <cause>`` and the worker exits with
-:data:`~turms.worker.control.EXIT_BOOT_FAILURE`.
+``SO_REUSEPORT`` groups), so no connection waits in the queue of a worker that cannot serve it yet. A boot
+failure that retrying cannot fix (a port taken, a bad setting) is reported to the supervisor as
+``FAIL <cause>`` and the worker exits with :data:`~turms.worker.control.EXIT_BOOT_FAILURE`; Redis or the store
+not answering within the boot timeout is reported as ``UNAVAILABLE <cause>`` (exit
+:data:`~turms.worker.control.EXIT_UNAVAILABLE`), and the supervisor tries again later.
 
 Drain (SIGTERM, or the supervisor died):
 
@@ -44,7 +46,7 @@ from turms.settings import Settings, admin, server
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
-from turms.storage.errors import StorageError
+from turms.storage.errors import StorageError, StorageUnavailableError
 from turms.transport import (
     ListenerError,
     WebSocketEndpoint,
@@ -54,7 +56,7 @@ from turms.transport import (
     tcp_protocol_factory,
 )
 from turms.worker.components import Components
-from turms.worker.control import EXIT_BOOT_FAILURE, WorkerChannel
+from turms.worker.control import EXIT_BOOT_FAILURE, EXIT_UNAVAILABLE, WorkerChannel
 from turms.worker.health import HealthEndpoint
 
 log = logging.getLogger("turms.worker")
@@ -63,6 +65,9 @@ log = logging.getLogger("turms.worker")
 MAX_HEARTBEAT_INTERVAL_S = 1.0
 #: Accept queue of the admin HTTP listener (the client listeners use ``gateway.backlog``).
 ADMIN_BACKLOG = 128
+#: The worker gives up on its datastores this long before the supervisor's boot timeout, so that it can say
+#: why (``UNAVAILABLE``) instead of being killed as hung.
+BOOT_MARGIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,12 @@ class WorkerSpec:
 
 
 class BootError(Exception):
-    """The worker cannot start; the message is the operator-facing cause."""
+    """The worker cannot start; the message is the operator-facing cause. ``unavailable``: because a datastore
+    did not answer, which may pass (the supervisor retries); otherwise retrying cannot help."""
+
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 def redact_url(url: str) -> str:
@@ -120,9 +130,13 @@ class Worker:
         try:
             await self._boot()
         except BootError as e:
+            await self._shutdown_resources()
+            if e.unavailable:
+                log.warning("worker %d cannot reach its datastores: %s", self.spec.index, e)
+                self.channel.unavailable(str(e))
+                return EXIT_UNAVAILABLE
             log.error("worker %d cannot boot: %s", self.spec.index, e)
             self.channel.boot_failed(str(e))
-            await self._shutdown_resources()
             return EXIT_BOOT_FAILURE
         self.health.ready = True
         self.lag_probe.start()
@@ -159,6 +173,7 @@ class Worker:
     async def _boot(self) -> None:
         s = self.settings
         backlog = s.get(gw.BACKLOG)
+        deadline = time.monotonic() + max(0.5, s.get(server.WORKER_BOOT_TIMEOUT_S) - BOOT_MARGIN_S)
         try:
             if s.get(gw.TCP_ENABLED):
                 self._sockets["client TCP"] = bind_reuseport("client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT))
@@ -172,7 +187,7 @@ class Worker:
                 )
         except ListenerError as e:
             raise BootError(str(e)) from None
-        await self._connect_redis()
+        await self._connect_redis(deadline)
         try:
             self.components = await asyncio.wait_for(
                 Components.build(
@@ -181,10 +196,18 @@ class Worker:
                     self.gateway,
                     node_info={"worker_index": self.spec.index, "listeners": self._listener_info()},
                 ),
-                self.settings.get(server.WORKER_BOOT_TIMEOUT_S),
+                max(0.01, deadline - time.monotonic()),
             )
-        except (StorageError, aioredis.RedisError, OSError, TimeoutError, WorkerIdUnavailableError) as e:
-            raise BootError(f"cannot start the store or the cluster services: {e!r}") from None
+        except TimeoutError:
+            raise BootError(
+                "the store or the cluster services did not answer within the boot timeout "
+                f"({s.get(server.WORKER_BOOT_TIMEOUT_S):g} s)",
+                unavailable=True,
+            ) from None
+        except (StorageUnavailableError, aioredis.RedisError, OSError, WorkerIdUnavailableError) as e:
+            raise BootError(f"cannot reach the store or the cluster services: {e!r}", unavailable=True) from None
+        except StorageError as e:
+            raise BootError(f"cannot start the store: {e!r}") from None
         # Only now, ready to serve, do the sockets join the SO_REUSEPORT groups: before, the kernel would queue
         # a share of new connections on them, unanswered for as long as the boot takes.
         self._backlogs = {name: backlog if name != "admin HTTP" else ADMIN_BACKLOG for name in self._sockets}
@@ -243,6 +266,8 @@ class Worker:
         try:
             api = AdminApi(deps)
             await api.start()
+        except StorageUnavailableError as e:
+            raise BootError(f"cannot set up the admin API: {e}", unavailable=True) from None
         except (StorageError, OSError, ValueError) as e:
             raise BootError(f"cannot set up the admin API: {e}") from None
         return api.app()
@@ -255,11 +280,16 @@ class Worker:
         await site.start()
         self._sites[name] = site
 
-    async def _connect_redis(self) -> None:
+    async def _connect_redis(self, boot_deadline: float) -> None:
         url = self.spec.redis_url
         timeout = self.settings.get(redis_settings.CONNECT_TIMEOUT_S)
-        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
-        deadline = time.monotonic() + timeout
+        try:
+            self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        except ValueError as e:  # a malformed URL: no retry will fix it
+            raise BootError(f"invalid Redis URL {redact_url(url)}: {e}") from None
+        # Several attempts within one connect timeout (a Redis that is starting up answers soon), and never
+        # past the boot deadline.
+        deadline = min(time.monotonic() + timeout, boot_deadline)
         delay = 0.05
         while True:
             try:
@@ -267,7 +297,9 @@ class Worker:
                 return
             except (aioredis.RedisError, OSError) as e:
                 if time.monotonic() + delay > deadline:
-                    raise BootError(f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}") from None
+                    raise BootError(
+                        f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}", unavailable=True
+                    ) from None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 
