@@ -18,12 +18,29 @@ import yaml
 
 from turms.settings import REGISTRY
 
-from deploy_support import REPO, SYSTEMD_DIR, TERRAFORM_DIR, parse_env_file, run, terraform_binary, terraform_env
+from deploy_support import (
+    REPO,
+    SYSTEMD_DIR,
+    TERRAFORM_DIR,
+    parse_env_file,
+    require_tool,
+    run,
+    terraform_env,
+    terraform_tools,
+)
 
 #: An entry of install.sh's CREDENTIALS list: the credential's name and the *_file setting naming it.
 CREDENTIAL_RE = re.compile(r'^\s*"([a-z0-9-]+) ([a-z0-9_.]+)"\s*$', re.M)
 
 pytestmark = [pytest.mark.timeout(120)]
+
+TOOLS = terraform_tools()
+
+
+@pytest.fixture(scope="module", params=TOOLS)
+def tf(request: pytest.FixtureRequest) -> str:
+    """Each check runs with OpenTofu and, when installed, HashiCorp Terraform."""
+    return require_tool(request.param)
 
 TF_FILES = sorted(TERRAFORM_DIR.rglob("*.tf"))
 
@@ -76,8 +93,8 @@ def test_admin_port_is_closed_by_default() -> None:
     assert by_name["ssh_cidrs"]["default"] == []
 
 
-def test_terraform_fmt_check(tmp_path: Path) -> None:
-    run([terraform_binary(), "fmt", "-check", "-recursive", "-diff", str(TERRAFORM_DIR)], env=terraform_env(tmp_path))
+def test_terraform_fmt_check(tf: str, tmp_path: Path) -> None:
+    run([tf, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM_DIR)], env=terraform_env(tmp_path))
 
 
 # -- rendering ---------------------------------------------------------------------------------------------
@@ -156,14 +173,13 @@ output "rendered" {
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def rendered(tf: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The render-only modules validated and applied by real terraform (they create nothing: apply only
     evaluates the outputs)."""
     work = tmp_path_factory.mktemp("render")
     modules = os.path.relpath(TERRAFORM_DIR / "modules", work)
     (work / "main.tf").write_text(SAMPLE.replace("{module}", modules))
     env = terraform_env(work)
-    tf = terraform_binary()
     run([tf, "init", "-backend=false", "-input=false"], cwd=work, env=env)
     # No provider to download, so validate works offline here (the AWS module needs the AWS provider).
     validation = json.loads(run([tf, "validate", "-json"], cwd=work, env=env))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from turms.supervisor.embedded_redis import EmbeddedRedis
@@ -130,5 +131,29 @@ async def test_the_supervisor_feeds_the_systemd_watchdog(tmp_path: Path) -> None
         fed = server.notify.count("WATCHDOG=1") - first
         # One every 0.2 s: 7 in 1.5 s; 3 leaves room for a loaded machine, 0 would be a dead watchdog.
         assert fed >= 3, server.notify.poll()
+        server.signal(signal.SIGTERM)
+        assert await server.wait_exit(30) == 0
+
+
+async def test_the_health_listener_answers_health_alone(tmp_path: Path) -> None:
+    """health.http.*: the load balancer's check reaches /health on its own port (200 when ready) and nothing
+    else there; the admin API stays where it was."""
+    port = free_port()
+    server = Server(
+        tmp_path,
+        workers=1,
+        settings={"health.http.enabled": "true", "health.http.host": "127.0.0.1", "health.http.port": str(port)},
+    )
+    with running(server):
+        await server.wait_ready()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/health") as resp:
+                body = await resp.json()
+                assert resp.status == 200 and body["ready"] is True, body
+            for path in ("/metrics", "/openapi.json", "/admins"):
+                async with http.get(f"http://127.0.0.1:{port}{path}") as resp:
+                    assert resp.status == 404, path
+            async with http.get(f"http://127.0.0.1:{server.admin_port}/metrics") as resp:
+                assert resp.status == 200
         server.signal(signal.SIGTERM)
         assert await server.wait_exit(30) == 0

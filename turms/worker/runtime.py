@@ -44,6 +44,7 @@ from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
 from turms.settings import Settings, admin, server
 from turms.settings import gateway as gw
+from turms.settings import health as health_settings
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
 from turms.storage.errors import StorageError, StorageUnavailableError
@@ -185,6 +186,10 @@ class Worker:
                 self._sockets["admin HTTP"] = bind_reuseport(
                     "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT)
                 )
+            if s.get(health_settings.HTTP_ENABLED):
+                self._sockets["health HTTP"] = bind_reuseport(
+                    "health HTTP", s.get(health_settings.HTTP_HOST), s.get(health_settings.HTTP_PORT)
+                )
         except ListenerError as e:
             raise BootError(str(e)) from None
         await self._connect_redis(deadline)
@@ -210,7 +215,7 @@ class Worker:
             raise BootError(f"cannot start the store: {e!r}") from None
         # Only now, ready to serve, do the sockets join the SO_REUSEPORT groups: before, the kernel would queue
         # a share of new connections on them, unanswered for as long as the boot takes.
-        self._backlogs = {name: backlog if name != "admin HTTP" else ADMIN_BACKLOG for name in self._sockets}
+        self._backlogs = {name: ADMIN_BACKLOG if name.endswith(" HTTP") else backlog for name in self._sockets}
         try:
             for name, sock in self._sockets.items():
                 start_listening(name, sock, self._backlogs[name])
@@ -233,6 +238,8 @@ class Worker:
             await self._start_site("client WebSocket", WebSocketEndpoint(self.gateway, s).app())
         if "admin HTTP" in self._sockets:
             await self._start_site("admin HTTP", await self._admin_app())
+        if "health HTTP" in self._sockets:
+            await self._start_site("health HTTP", self.health.app())
         self.gateway.start(loop)
 
     async def _admin_app(self) -> web.Application:
