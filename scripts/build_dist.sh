@@ -22,7 +22,11 @@ rm -rf dist build
 rm -rf build
 wheel="dist/turms_server-$version-py3-none-any.whl"
 sdist="dist/turms_server-$version.tar.gz"
-[ -f "$wheel" ] && [ -f "$sdist" ] || { echo "build_dist: expected $wheel and $sdist" >&2; ls dist >&2; exit 1; }
+if [ ! -f "$wheel" ] || [ ! -f "$sdist" ]; then
+  echo "build_dist: expected $wheel and $sdist" >&2
+  ls dist >&2
+  exit 1
+fi
 .venv/bin/twine check --strict "$wheel" "$sdist"
 cp requirements/runtime.lock dist/runtime.lock
 (cd dist && sha256sum "$(basename "$wheel")" "$(basename "$sdist")" runtime.lock > SHA256SUMS)

@@ -4,6 +4,8 @@
 #   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
 #   strace                       Debian package `strace`: records the server's system calls, which the test
 #                                compares with the unit's SystemCallFilter=
+#   curl, shellcheck             Debian packages: the deployment scripts are linted; deploy/aws-fetch.sh runs
+#                                curl against a local stand-in for the AWS APIs
 #   terraform                    HashiCorp Terraform, used as found on PATH (not downloadable here: its releases
 #                                are not on a registry this machine reaches); optional
 #   tofu                         OpenTofu, used as found on PATH, else built once from the Go module proxy into
@@ -24,6 +26,8 @@ missing=()
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /bin/kill ] || missing+=(procps)
 command -v strace >/dev/null || missing+=(strace)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
