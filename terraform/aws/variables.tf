@@ -179,8 +179,10 @@ variable "instance_count" {
   description = "Number of turms-server hosts. More than one needs a shared Redis and MongoDB (redis_url/mongo_uri or the self-managed ones)."
   default     = 1
   validation {
-    condition     = var.instance_count >= 1 && var.instance_count <= 500 && floor(var.instance_count) == var.instance_count
-    error_message = "instance_count must be a whole number between 1 and 500."
+    # Up to 100 so that the instance refresh can replace exactly one host at a time (max_healthy_percentage is
+    # 100 + floor(100 / instance_count), a whole percentage).
+    condition     = var.instance_count >= 1 && var.instance_count <= 100 && floor(var.instance_count) == var.instance_count
+    error_message = "instance_count must be a whole number between 1 and 100."
   }
   validation {
     condition     = var.instance_count == 1 || ((var.redis_url != "" || var.self_managed_redis) && (var.mongo_uri != "" || var.self_managed_mongodb))

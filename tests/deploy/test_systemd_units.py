@@ -139,7 +139,8 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
     for name in UNITS[1:]:
         shutil.copy(SYSTEMD_DIR / name, root / "etc/systemd/system" / name)
-    for exe in ("opt/turms/venv/bin/turms", "usr/bin/redis-server", "usr/bin/mongod"):
+    (root / "etc/turms/credential-parameters").write_text("redis-url /turms/server/redis-url\n")
+    for exe in ("opt/turms/venv/bin/turms", "usr/bin/redis-server", "usr/bin/mongod", "opt/turms/deploy/aws-fetch.sh"):
         path = root / exe
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("#!/bin/sh\n")
