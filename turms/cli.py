@@ -56,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=80.0, metavar="S", help="give up waiting after S seconds (default 80)"
     )
 
+    store = sub.add_parser("store", help="logical dump and restore of the MongoDB store (mongodump's file format)")
+    ssub = store.add_subparsers(dest="store_command", required=True)
+    dump = ssub.add_parser("dump", help="write every collection of the configured MongoDB database to a directory")
+    _add_config_args(dump)
+    dump.add_argument("--out", required=True, metavar="DIR", help="directory to write <database>/<coll>.bson to")
+    dump.add_argument("--uri", help="MongoDB URI (default: storage.mongo.uri / uri_file)")
+    restore = ssub.add_parser("restore", help="insert a dump's documents into the configured MongoDB database")
+    _add_config_args(restore)
+    restore.add_argument("dir", metavar="DIR", help="a directory written by `turms store dump` or mongodump --out")
+    restore.add_argument("--uri", help="MongoDB URI (default: storage.mongo.uri / uri_file)")
+    restore.add_argument("--drop", action="store_true", help="empty each collection first (else: refuse non-empty)")
+
     demo = sub.add_parser("demo", help="the playground's demo dataset (docs/playground.md)")
     dsub = demo.add_subparsers(dest="demo_command", required=True)
     demo_load = dsub.add_parser("load", help="load the demo dataset into the configured store")
@@ -108,6 +120,30 @@ def _config_docs(args: argparse.Namespace) -> int:
             print(f"wrote {path}")
         return 0
     sys.stdout.write(generated[TOML_PATH] if args.toml else generated[DOCS_PATH])
+    return 0
+
+
+def _store(args: argparse.Namespace) -> int:
+    from turms.settings import storage
+    from turms.storage.errors import StorageError
+    from turms.storage.mongo_dump import dump, restore
+
+    settings = load_settings(args.config, flags=_flags(args))
+    uri = args.uri or storage.mongo_uri(settings)
+    if not uri:
+        print("turms store: no MongoDB configured (storage.mongo.uri); back up SQLite with sqlite3 .backup")
+        return EXIT_USAGE
+    database = settings.get(storage.MONGO_DATABASE)
+    try:
+        if args.store_command == "dump":
+            counts = dump(uri, database, Path(args.out))
+        else:
+            counts = restore(uri, database, Path(args.dir), drop=args.drop)
+    except StorageError as e:
+        print(f"turms store {args.store_command}: {e}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    verb = "dumped" if args.store_command == "dump" else "restored"
+    print(f"{verb} {sum(counts.values())} documents in {len(counts)} collections")
     return 0
 
 
@@ -170,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.config, flags, demo=args.demo)
         if args.command == "reload":
             return _reload(args)
+        if args.command == "store":
+            return _store(args)
         if args.command == "demo":
             from turms.demo import run as demo_run
 
