@@ -20,9 +20,11 @@ LEVEL = setting(
 FORMAT = setting(
     "log.format",
     str,
-    "json",
-    "`json` for JSON lines (journald, log shippers) or `text` for a terminal.",
-    choices=("json", "text"),
+    "auto",
+    "`json` for JSON lines (journald, log shippers), `text` for one human-readable line per record, or `auto`: "
+    "`text` when the log goes to a terminal (stderr is a TTY and `log.dir` is empty), else `json` (systemd, "
+    "pipes, files).",
+    choices=("auto", "json", "text"),
 )
 DIR = setting(
     "log.dir",
@@ -30,6 +32,7 @@ DIR = setting(
     "",
     "Directory of the log files `turms.log`, `turms-client-api.log`, `turms-notification.log` and "
     "`turms-admin-audit.log`, rotated by size. Empty: everything goes to stderr (journald under systemd).",
+    path=True,
 )
 MAX_FILE_BYTES = setting(
     "log.max_file_bytes",

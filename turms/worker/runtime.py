@@ -40,13 +40,14 @@ from turms.admin.context import AdminDeps, NodeState
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
+from turms.observability import metrics
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
-from turms.settings import Settings, admin, server
+from turms.settings import Settings, server
 from turms.settings import gateway as gw
-from turms.settings import health as health_settings
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
+from turms.settings.listeners import configured_listeners
 from turms.storage.errors import StorageError, StorageUnavailableError
 from turms.transport import (
     ListenerError,
@@ -140,6 +141,7 @@ class Worker:
             self.channel.boot_failed(str(e))
             return EXIT_BOOT_FAILURE
         self.health.ready = True
+        metrics.preinitialize_worker()
         self.lag_probe.start()
         self.process_sampler.start(self.settings.get(metrics_settings.PROCESS_INTERVAL_S))
         self.channel.ready()
@@ -176,20 +178,8 @@ class Worker:
         backlog = s.get(gw.BACKLOG)
         deadline = time.monotonic() + max(0.5, s.get(server.WORKER_BOOT_TIMEOUT_S) - BOOT_MARGIN_S)
         try:
-            if s.get(gw.TCP_ENABLED):
-                self._sockets["client TCP"] = bind_reuseport("client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT))
-            if s.get(gw.WS_ENABLED):
-                self._sockets["client WebSocket"] = bind_reuseport(
-                    "client WebSocket", s.get(gw.WS_HOST), s.get(gw.WS_PORT)
-                )
-            if s.get(admin.HTTP_ENABLED):
-                self._sockets["admin HTTP"] = bind_reuseport(
-                    "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT)
-                )
-            if s.get(health_settings.HTTP_ENABLED):
-                self._sockets["health HTTP"] = bind_reuseport(
-                    "health HTTP", s.get(health_settings.HTTP_HOST), s.get(health_settings.HTTP_PORT)
-                )
+            for name, host, port in configured_listeners(s):
+                self._sockets[name] = bind_reuseport(name, host, port)
         except ListenerError as e:
             raise BootError(str(e)) from None
         await self._connect_redis(deadline)
