@@ -6,6 +6,8 @@
 #                                compares with the unit's SystemCallFilter=
 #   curl, shellcheck             Debian packages: the deployment scripts are linted; deploy/aws-fetch.sh runs
 #                                curl against a local stand-in for the AWS APIs
+#   node, sqlite3                Debian packages `nodejs` and `sqlite3`: deploy/mongod-initiate.js runs under
+#                                Node with a scripted replica set; the documented SQLite backup is run as written
 #   terraform                    HashiCorp Terraform, used as found on PATH (not downloadable here: its releases
 #                                are not on a registry this machine reaches); optional
 #   tofu                         OpenTofu, used as found on PATH, else built once from the Go module proxy into
@@ -28,6 +30,8 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v strace >/dev/null || missing+=(strace)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v curl >/dev/null || missing+=(curl)
+command -v node >/dev/null || missing+=(nodejs)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from ferret_support import FerretDB
 
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
@@ -81,6 +82,32 @@ async def test_a_server_started_during_a_redis_outage_serves_once_redis_is_back(
             assert await server.wait_exit(30) == 0, server.log()
         finally:
             redis.stop()
+
+
+@pytest.mark.mongo
+async def test_a_server_started_while_mongodb_is_down_serves_once_it_is_up(tmp_path: Path) -> None:
+    """The store's side of the same recovery: the MongoDB deployment (FerretDB here) is not up when the host
+    starts; the workers report it unreachable, the supervisor waits, and the server is READY once it is."""
+    port = free_port()
+    settings = {
+        "storage.mongo.uri": f"mongodb://127.0.0.1:{port}/",
+        "storage.mongo.database": "recovery_test",
+        "storage.mongo.server_selection_timeout_ms": "500",
+        **FAST_RETRY,
+    }
+    with running(Server(tmp_path, workers=2, settings=settings)) as server:
+        await _until(lambda: server.log().count("waiting for them, next attempt") >= 2, 40, "2 attempts", server)
+        assert server.notify.count("READY=1") == 0
+        assert "mongodb unreachable" in server.log()
+        ferret = FerretDB(tmp_path / "ferretdb", port=port).start()
+        try:
+            await server.wait_ready(within=40)
+            await _until(lambda: len(server.worker_pids()) == 2, 10, "both workers", server)
+            await _heartbeat(server.tcp_port)
+            server.signal(signal.SIGTERM)
+            assert await server.wait_exit(30) == 0, server.log()
+        finally:
+            ferret.stop()
 
 
 async def test_a_worker_replaced_during_a_redis_outage_waits_instead_of_halting(tmp_path: Path) -> None:
