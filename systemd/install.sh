@@ -15,8 +15,8 @@
 #                   virtual environment, the wheel and the lock kept beside it), then /opt/turms/venv is
 #                   switched to it in one rename.
 #   --activate V    point /opt/turms/venv back at an installed release (a rollback; nothing is downloaded).
-#   --python PY     the interpreter that creates the venv (default: python3; 3.11 or newer: on Ubuntu 22.04,
-#                   whose python3 is 3.10, install python3.11 and python3.11-venv and pass --python python3.11).
+#   --python PY     the interpreter that creates the venv (default: python3; 3.11 or newer: Ubuntu 22.04's
+#                   python3 is 3.10, so there it must name an interpreter of your own).
 #   --no-start      install and enable, but do not (re)start the service.
 #   --no-pip        only the files (unit, drop-ins, configuration); /opt/turms/venv stays as it is.
 #

@@ -127,7 +127,7 @@ variable "data_device" {
 
 variable "os_packages" {
   type        = list(string)
-  description = "Debian/Ubuntu packages installed before turms-server: an interpreter of Python 3.11 or newer with venv (Debian 12: python3; Ubuntu 24.04: python3; Ubuntu 22.04: python3.11 and python3.11-venv, with python = \"python3.11\"), curl and CA certificates for the downloads. redis-server is added when the host runs its own embedded Redis."
+  description = "Debian/Ubuntu packages installed before turms-server: an interpreter of Python 3.11 or newer with venv (Debian 12 and Ubuntu 24.04: python3 and python3-venv; Ubuntu 22.04's python3 is 3.10, too old), curl and CA certificates for the downloads. redis-server is added when the host runs its own embedded Redis."
   default     = ["python3", "python3-venv", "curl", "ca-certificates"]
   validation {
     condition     = alltrue([for p in var.os_packages : can(regex("^[a-z0-9][a-z0-9+.-]+$", p))])
