@@ -62,11 +62,11 @@ variable "settings" {
 
 variable "credential_parameters" {
   type        = map(string)
-  description = "AWS: the service's secret files, by credential name (redis-url, mongo-uri, admin-root-password, gateway-jwt-key, admin-jwt-key, mongo-<group>-uri), each the name of an SSM Parameter Store parameter that the host reads with its instance role at every boot (turms-credentials.service). Only parameter names reach the user data, never a secret."
+  description = "AWS: the service's secret files, by credential name (redis-url, mongo-uri, admin-root-password, gateway-jwt-key, admin-jwt-key, mongo-<group>-uri, files-local-secret, s3-access-key, s3-secret-key), each the name of an SSM Parameter Store parameter that the host reads with its instance role at every boot (turms-credentials.service). Only parameter names reach the user data, never a secret."
   default     = {}
   validation {
-    condition     = alltrue([for k in keys(var.credential_parameters) : contains(["admin-root-password", "gateway-jwt-key", "admin-jwt-key", "redis-url", "mongo-uri"], k) || can(regex("^mongo-(admin|user|group|conversation|message|conference)-uri$", k))])
-    error_message = "credential_parameters keys must be among admin-root-password, gateway-jwt-key, admin-jwt-key, redis-url, mongo-uri and mongo-<group>-uri."
+    condition     = alltrue([for k in keys(var.credential_parameters) : contains(["admin-root-password", "gateway-jwt-key", "admin-jwt-key", "redis-url", "mongo-uri", "files-local-secret", "s3-access-key", "s3-secret-key"], k) || can(regex("^mongo-(admin|user|group|conversation|message|conference)-uri$", k))])
+    error_message = "credential_parameters keys must be among admin-root-password, gateway-jwt-key, admin-jwt-key, redis-url, mongo-uri, mongo-<group>-uri, files-local-secret, s3-access-key and s3-secret-key."
   }
   validation {
     condition     = alltrue([for v in values(var.credential_parameters) : can(regex("^/[A-Za-z0-9_.\\-/]+$", v))])
@@ -102,8 +102,8 @@ variable "credentials" {
   default     = {}
   sensitive   = true
   validation {
-    condition     = alltrue([for k in keys(var.credentials) : contains(["admin-root-password", "gateway-jwt-key", "admin-jwt-key"], k) || can(regex("^mongo-(admin|user|group|conversation|message|conference)-uri$", k))])
-    error_message = "credentials keys must be among admin-root-password, gateway-jwt-key, admin-jwt-key and mongo-<group>-uri (redis_url and mongo_uri have their own inputs)."
+    condition     = alltrue([for k in keys(var.credentials) : contains(["admin-root-password", "gateway-jwt-key", "admin-jwt-key", "files-local-secret", "s3-access-key", "s3-secret-key"], k) || can(regex("^mongo-(admin|user|group|conversation|message|conference)-uri$", k))])
+    error_message = "credentials keys must be among admin-root-password, gateway-jwt-key, admin-jwt-key, files-local-secret, s3-access-key, s3-secret-key and mongo-<group>-uri (redis_url and mongo_uri have their own inputs)."
   }
   validation {
     condition     = alltrue([for k, v in var.credentials : !endswith(k, "-uri") || can(regex("^mongodb(\\+srv)?://[^[:space:]]+$", v))])
