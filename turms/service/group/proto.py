@@ -34,6 +34,16 @@ def _set_value(target: Any, value: Any) -> None:
             _set_value(target.list_value.add(), item)
 
 
+def attribute_values(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Stored attributes → ``Value`` messages (for a relayed request's ``user_defined_attributes``)."""
+    out: dict[str, Any] = {}
+    for name, value in attributes.items():
+        v = model_common_pb2.Value()
+        _set_value(v, value)
+        out[name] = v
+    return out
+
+
 def value_to_python(value: Any) -> Any:
     """A protobuf ``Value`` → a storable Python value (None when unset)."""
     kind = value.WhichOneof("kind")
