@@ -7,6 +7,7 @@ supervisor's (see ``turms.supervisor``).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command != "serve" and hasattr(signal, "SIGPIPE"):
+        # A one-shot command piped into `head` stops quietly when the reader goes, as `cat` does; the server
+        # keeps Python's default (SIGPIPE ignored) so that a closed client socket is an error, not a death.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         if args.command == "version":
             print(f"turms-server {turms.__version__}")

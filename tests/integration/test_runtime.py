@@ -247,24 +247,54 @@ async def test_hung_worker_is_killed_and_replaced(tmp_path: Path) -> None:
         await client.close()
 
 
-async def test_boot_failure_port_taken_halts_quickly_naming_the_port(tmp_path: Path) -> None:
+async def test_a_port_taken_by_another_process_is_refused_before_any_worker(tmp_path: Path) -> None:
     server = Server(tmp_path, workers=2)
     squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # no SO_REUSEPORT: blocks our bind
     squatter.bind(("127.0.0.1", server.tcp_port))
     squatter.listen(1)
     try:
         with running(server):
-            started = time.monotonic()
             code = await server.wait_exit(5.0)
-            assert time.monotonic() - started < 5.0
         log = server.log()
-        assert code == 3, log
-        assert str(server.tcp_port) in log
-        assert "halting" in log
-        assert len(re.findall(r"started worker \d+", log)) <= 2
+        assert code == 5, log
+        assert f"port {server.tcp_port} (client TCP" in log and "another process listens there" in log
+        assert "started worker" not in log
         assert not server.children()
     finally:
         squatter.close()
+
+
+async def test_a_second_server_on_the_same_ports_exits_within_a_second(tmp_path: Path) -> None:
+    """SO_REUSEPORT would let a second `turms serve` (another data directory, the same user) join the first
+    one's ports, and the kernel would split clients between two clusters: it must refuse instead."""
+    for name in ("one", "two", "three"):
+        (tmp_path / name).mkdir()
+    with running(Server(tmp_path / "one", workers=2)) as first:
+        await first.wait_ready()
+        ports = {
+            "gateway.tcp.port": str(first.tcp_port),
+            "gateway.websocket.port": str(first.ws_port),
+            "admin.http.port": str(first.admin_port),
+        }
+        second = Server(tmp_path / "two", workers=2)
+        second.settings.update(ports)
+        started = time.monotonic()
+        with running(second):
+            code = await second.wait_exit(5.0)
+        elapsed = time.monotonic() - started
+        log = second.log()
+        assert code == 5, log
+        assert f"port {first.tcp_port} (client TCP) is taken by another turms server" in log
+        assert elapsed < 1.0, f"refused after {elapsed:.2f} s"
+        # The first server is untouched and still the only one serving its ports.
+        assert first.proc is not None and first.proc.poll() is None
+        assert await _tcp_pid(first.tcp_port) in first.worker_pids()
+        # Each port alone is claimed too (a second server sharing only the admin port is refused).
+        third = Server(tmp_path / "three", workers=1)
+        third.settings["admin.http.port"] = str(first.admin_port)
+        with running(third):
+            assert await third.wait_exit(5.0) == 5
+        assert f"port {first.admin_port} (admin HTTP) is taken by another turms server" in third.log()
 
 
 async def test_sigterm_tells_200_connections_server_closed_then_exits_0(tmp_path: Path) -> None:

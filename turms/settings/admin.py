@@ -34,6 +34,7 @@ ROOT_PASSWORD_FILE = setting(
     str,
     "",
     "Read the root admin password from this file (e.g. a systemd `LoadCredential=` path) instead.",
+    path=True,
 )
 JWT_KEY = setting(
     "admin.auth.jwt.key",
@@ -43,7 +44,7 @@ JWT_KEY = setting(
     "the admin's login name). Empty (and no key file): HTTP Basic only.",
     secret=True,
 )
-JWT_KEY_FILE = setting("admin.auth.jwt.key_file", str, "", "Read the admin JWT key from this file instead.")
+JWT_KEY_FILE = setting("admin.auth.jwt.key_file", str, "", "Read the admin JWT key from this file instead.", path=True)
 JWT_ALGORITHMS = list_setting(
     "admin.auth.jwt.algorithms",
     str,

@@ -28,6 +28,7 @@ JWT_KEY_FILE = setting(
     str,
     "",
     "Read the JWT verification key from this file instead (e.g. a systemd credential).",
+    path=True,
 )
 JWT_ALGORITHMS = list_setting(
     "gateway.auth.jwt.algorithms",

@@ -51,12 +51,14 @@ class Settings:
     def source(self, key: str) -> str:
         return self._sources.get(key, "default")
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
-        """A copy with ``overrides`` (already typed values) applied and validated."""
+    def with_overrides(self, overrides: Mapping[str, Any], *, base_dir: str | None = None) -> Settings:
+        """A copy with ``overrides`` (already typed values) applied and validated; relative paths among them are
+        made absolute against ``base_dir`` (default: the current directory)."""
         copy = Settings(self._values, self._registry)
         copy._sources = dict(self._sources)
-        for key, raw in overrides.items():
-            copy._values[key] = self._registry.get(key).coerce(raw)
+        typed = {key: self._registry.get(key).coerce(raw) for key, raw in overrides.items()}
+        copy._values.update(resolve_paths(typed, self._registry, base_dir))
+        for key in typed:
             copy._sources[key] = "override"
         return copy
 
@@ -71,6 +73,7 @@ class Settings:
             if not s.live:
                 raise SettingsError(key, "is not a live setting: change it in the configuration and reload")
             typed[key] = s.coerce(raw)
+        typed = resolve_paths(typed, self._registry)
         self._values.update(typed)
         for key in typed:
             self._sources[key] = "cluster"
@@ -102,14 +105,37 @@ def value_or_file(settings: Settings, value: Setting[str], file: Setting[str]) -
         raise SettingsError(file.key, f"the content of {path} is not a valid `{value.key}`") from None
 
 
+def resolve_paths(values: Mapping[str, Any], registry: Registry, base_dir: str | None = None) -> dict[str, Any]:
+    """``values`` with every non-empty relative path setting made absolute against ``base_dir`` (default: the
+    current directory). ``~`` is expanded. A bare program name (a path setting naming a binary without a
+    slash, such as ``redis-server``) is left for ``PATH`` to find."""
+    base = base_dir if base_dir is not None else os.getcwd()
+    out = dict(values)
+    for key, value in values.items():
+        s = registry.get(key)
+        if not s.path or not value:
+            continue
+        text = os.path.expanduser(str(value))
+        if s.key.endswith(".binary") and os.sep not in text:
+            continue
+        out[key] = os.path.normpath(os.path.join(base, text))
+    return out
+
+
 def load_settings(
     config_file: str | os.PathLike[str] | None = None,
     *,
     env: Mapping[str, str] | None = None,
     flags: Iterable[tuple[str, str]] = (),
     registry: Registry = REGISTRY,
+    base_dir: str | None = None,
 ) -> Settings:
-    """Build :class:`Settings` from the defaults, ``config_file``, ``env`` and ``flags`` (key, text)."""
+    """Build :class:`Settings` from the defaults, ``config_file``, ``env`` and ``flags`` (key, text).
+
+    Every path setting, the defaults' included, comes out absolute: a relative one is taken against
+    ``base_dir``, by default the directory the command was started in (not the configuration file's), so a
+    process that later changes directory, or a child such as redis-server that does, sees the same files.
+    """
     env = os.environ if env is None else env
     if config_file is None and env.get(CONFIG_ENV_VAR):
         config_file = env[CONFIG_ENV_VAR]
@@ -136,7 +162,8 @@ def load_settings(
         s = registry.get(key)
         values[key] = s.coerce(text, from_text=True)
         sources[key] = "command line"
-    result = Settings(values, registry)
+    defaults = {s.key: s.default for s in registry if s.path and s.key not in values}
+    result = Settings(resolve_paths({**defaults, **values}, registry, base_dir), registry)
     result._sources = sources
     return result
 

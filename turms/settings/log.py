@@ -30,6 +30,7 @@ DIR = setting(
     "",
     "Directory of the log files `turms.log`, `turms-client-api.log`, `turms-notification.log` and "
     "`turms-admin-audit.log`, rotated by size. Empty: everything goes to stderr (journald under systemd).",
+    path=True,
 )
 MAX_FILE_BYTES = setting(
     "log.max_file_bytes",

@@ -17,6 +17,7 @@ MULTIPROCESS_DIR = setting(
     "Directory of the per-process metric files the workers write and `/metrics` merges (its `*.db` files "
     "are deleted at start). Empty: `<server.data_dir>/metrics`. A tmpfs such as `/run/turms` saves disk "
     "writes.",
+    path=True,
 )
 LOOP_LAG_INTERVAL_MS = setting(
     "metrics.loop_lag_interval_ms",

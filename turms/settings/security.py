@@ -240,6 +240,7 @@ ANTISPAM_DICTIONARY_PATH = setting(
     "The dictionary: a text file with one word per line, or a CSV/TSV file whose header has a `word` column. "
     "Reloaded without a restart when its modification time changes.",
     live=True,
+    path=True,
 )
 ANTISPAM_STRATEGY = setting(
     "security.antispam.strategy",

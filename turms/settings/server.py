@@ -22,8 +22,11 @@ DATA_DIR = setting(
     str,
     "./data",
     "Directory for the embedded SQLite store, the embedded Redis socket, generated secrets and run state.",
+    path=True,
 )
-PID_FILE = setting("server.pid_file", str, "", "Write the supervisor's pid to this file. Empty: no pid file.")
+PID_FILE = setting(
+    "server.pid_file", str, "", "Write the supervisor's pid to this file. Empty: no pid file.", path=True
+)
 DRAIN_TIMEOUT_S = setting(
     "server.drain_timeout_s",
     float,

@@ -18,12 +18,14 @@ MONGO_URI_FILE = setting(
     "",
     "Read the MongoDB URI from this file instead of `storage.mongo.uri` (it wins), e.g. the systemd "
     "credential `%d/mongo-uri`. An unreadable or empty file is a configuration error.",
+    path=True,
 )
 SQLITE_PATH = setting(
     "storage.sqlite.path",
     str,
     "",
     "SQLite database file. Empty: `turms.sqlite3` in the data directory.",
+    path=True,
 )
 
 # -- MongoDB -----------------------------------------------------------------------------------------------
@@ -91,6 +93,7 @@ MONGO_GROUP_URI_FILES = {
         str,
         "",
         f"Read `storage.mongo.{group}.uri` from this file instead (it wins), e.g. `%d/mongo-{group}-uri`.",
+        path=True,
     )
     for group in MONGO_GROUPS
 }

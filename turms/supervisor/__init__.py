@@ -10,33 +10,33 @@ forks into), and ``turms.demo`` with ``--demo`` only.
 See docs/architecture.md for the process model and lifecycle.
 
 Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot; 4 the
-embedded redis-server failed to start; 5 the supervisor could not start (pid file, data directory lock).
+embedded redis-server failed to start; 5 the supervisor could not start (pid file, data directory lock, a port
+that another server holds).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
+import os
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from turms.observability import logging as observability_logging
 from turms.observability import multiprocess
 from turms.settings import Settings, SettingsError, load_settings, server
 from turms.settings import metrics as metrics_settings
-from turms.supervisor.arbiter import (
-    EXIT_BOOT_FAILURE,
-    EXIT_OK,
-    EXIT_REDIS_FAILURE,
-    EXIT_START_FAILURE,
-    Arbiter,
-    check_secret_files,
-)
+from turms.settings.listeners import configured_listeners
+from turms.supervisor.checks import check_secret_files
+from turms.supervisor.exits import EXIT_BOOT_FAILURE, EXIT_CONFIG, EXIT_OK, EXIT_REDIS_FAILURE, EXIT_START_FAILURE
 from turms.supervisor.pidfile import PidFile, PidFileError
+from turms.supervisor.ports import PortClaimError, claim_ports
 
-EXIT_CONFIG = 2
+if TYPE_CHECKING:
+    from turms.supervisor.arbiter import Arbiter
 
 __all__ = [
     "EXIT_BOOT_FAILURE",
@@ -49,6 +49,17 @@ __all__ = [
 ]
 
 log = logging.getLogger("turms.supervisor")
+
+
+def __getattr__(name: str) -> Any:
+    # The arbiter imports the whole worker (aiohttp, the domain, the drivers) so that forked workers start in
+    # milliseconds; it is loaded only once the start-up checks passed, so a refusal (a taken port, a locked
+    # data directory) is reported within a fraction of a second.
+    if name == "Arbiter":
+        from turms.supervisor.arbiter import Arbiter
+
+        return Arbiter
+    raise AttributeError(name)
 
 
 def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
@@ -75,13 +86,39 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
     ``flags``, and reread from the same sources on SIGHUP. ``demo`` loads the playground dataset once, before
     the workers are forked (:func:`turms.demo.load_before_serving`).
     """
+    # Relative paths (settings, the configuration file) are taken against this directory, once: a reload
+    # rereads the same files even if something changed the process's directory meanwhile.
+    base_dir = os.getcwd()
+    if config_file:
+        config_file = os.path.abspath(config_file)
     try:
-        settings = load_settings(config_file, flags=flags)
+        settings = load_settings(config_file, flags=flags, base_dir=base_dir)
         check_secret_files(settings)
     except SettingsError as e:
         sys.stderr.write(f"turms: configuration error: {e}\n")
         return EXIT_CONFIG
     configure_logging(settings)
+    with contextlib.ExitStack() as held:
+        code = _start(settings, held)
+        if code is not None:
+            return code
+        if demo:
+            from turms.demo.run import EXIT_PRODUCTION, load_before_serving
+
+            code = load_before_serving(settings)
+            if code:
+                return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
+        from turms.supervisor.arbiter import Arbiter
+
+        started = time.monotonic()
+        code = Arbiter(settings, config_file=config_file, flags=flags, base_dir=base_dir).run()
+        log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)
+        return code
+
+
+def _start(settings: Settings, held: contextlib.ExitStack) -> int | None:
+    """Take what this server must hold alone (the data directory, its ports, the pid file) into ``held`` and
+    prepare the metrics directory; an exit code when that fails, else ``None``."""
     data_dir = Path(settings.get(server.DATA_DIR))
     try:
         lock = _lock_data_dir(data_dir)
@@ -89,7 +126,14 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
         log.critical("cannot use the data directory %s: %s", data_dir, e)
         return EXIT_START_FAILURE
     if lock is None:
-        log.critical("another turms server is using the data directory %s", data_dir.resolve())
+        log.critical("another turms server is using the data directory %s", data_dir)
+        return EXIT_START_FAILURE
+    held.callback(lock.close)
+    try:
+        for sock in claim_ports(configured_listeners(settings)):
+            held.callback(sock.close)
+    except (PortClaimError, OSError) as e:
+        log.critical("cannot start: %s", e)
         return EXIT_START_FAILURE
     if settings.get(metrics_settings.ENABLED):
         # Only now, holding the lock: the files of another running server must not be wiped.
@@ -98,31 +142,16 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
             multiprocess.prepare(Path(metrics_dir))
         except OSError as e:
             log.critical("cannot prepare the metrics directory %s: %s", metrics_dir, e)
-            lock.close()
             return EXIT_START_FAILURE
-    pid_file: PidFile | None = None
-    try:
-        if settings.get(server.PID_FILE):
-            pid_file = PidFile(settings.get(server.PID_FILE))
-            try:
-                pid_file.create()
-            except (PidFileError, OSError) as e:
-                log.critical("%s", e)
-                return EXIT_START_FAILURE
-        if demo:
-            from turms.demo.run import EXIT_PRODUCTION, load_before_serving
-
-            code = load_before_serving(settings)
-            if code:
-                return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
-        started = time.monotonic()
-        code = Arbiter(settings, config_file=config_file, flags=flags).run()
-        log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)
-        return code
-    finally:
-        if pid_file is not None:
-            pid_file.remove()
-        lock.close()
+    if settings.get(server.PID_FILE):
+        pid_file = PidFile(settings.get(server.PID_FILE))
+        try:
+            pid_file.create()
+        except (PidFileError, OSError) as e:
+            log.critical("%s", e)
+            return EXIT_START_FAILURE
+        held.callback(pid_file.remove)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

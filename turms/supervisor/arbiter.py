@@ -30,22 +30,17 @@ from types import FrameType
 
 from turms.observability import metrics, multiprocess
 from turms.observability.process import ProcessSampler
-from turms.settings import Settings, SettingsError, load_settings, redis, server, storage
+from turms.settings import Settings, SettingsError, load_settings, redis, server
 from turms.settings import metrics as metrics_settings
 from turms.supervisor import sdnotify
+from turms.supervisor.checks import check_secret_files
 from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from turms.supervisor.exits import EXIT_BOOT_FAILURE, EXIT_OK, EXIT_REDIS_FAILURE
 from turms.supervisor.worker_process import SUPERVISOR_SIGNALS, WorkerHandle, describe_status, spawn
 from turms.worker import control
 
 log = logging.getLogger("turms.supervisor")
 
-EXIT_OK = 0
-#: A worker could not boot (port taken, store unreachable, bad configuration): the server halts.
-EXIT_BOOT_FAILURE = control.EXIT_BOOT_FAILURE
-#: The embedded redis-server could not be started.
-EXIT_REDIS_FAILURE = 4
-#: The supervisor could not start (pid file, data directory lock).
-EXIT_START_FAILURE = 5
 
 #: First restart delay after a crash; doubles with each consecutive crash up to the maximum.
 RESTART_BACKOFF_INITIAL_S = 0.1
@@ -70,16 +65,6 @@ def worker_count(settings: Settings) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def check_secret_files(settings: Settings) -> None:
-    """Read every configured URI file (``redis.url_file``, ``storage.mongo.uri_file`` and the groups' own) once,
-    so that an unreadable or empty one is a configuration error here rather than a worker's boot failure.
-    Raises :class:`SettingsError`."""
-    redis.url(settings)
-    if storage.mongo_configured(settings):
-        storage.mongo_uri(settings)
-        storage.mongo_group_uris(settings)
-
-
 #: Settings read only when the supervisor starts; a reload keeps their values.
 START_ONLY = (server.DATA_DIR, server.PID_FILE, redis.URL, redis.URL_FILE)
 
@@ -92,9 +77,12 @@ class Arbiter:
         config_file: str | None = None,
         flags: list[tuple[str, str]] | None = None,
         clock: Clock = time.monotonic,
+        base_dir: str | None = None,
     ) -> None:
         self.settings = settings
         self.config_file = config_file
+        #: The directory relative paths were resolved against at start; a reload resolves against it again.
+        self.base_dir = base_dir if base_dir is not None else os.getcwd()
         self.flags = list(flags or [])
         self.clock = clock
         self.workers: dict[int, WorkerHandle] = {}
@@ -241,7 +229,7 @@ class Arbiter:
             return
         sdnotify.reloading("reloading configuration")
         try:
-            new = load_settings(self.config_file, flags=self.flags)
+            new = load_settings(self.config_file, flags=self.flags, base_dir=self.base_dir)
             check_secret_files(new)
         except SettingsError as e:
             log.error("reload: configuration error, keeping the running configuration: %s", e)

@@ -40,10 +40,11 @@ from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
-from turms.settings import Settings, admin, server
+from turms.settings import Settings, server
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
+from turms.settings.listeners import configured_listeners
 from turms.storage.errors import StorageError
 from turms.transport import (
     ListenerError,
@@ -160,16 +161,8 @@ class Worker:
         s = self.settings
         backlog = s.get(gw.BACKLOG)
         try:
-            if s.get(gw.TCP_ENABLED):
-                self._sockets["client TCP"] = bind_reuseport("client TCP", s.get(gw.TCP_HOST), s.get(gw.TCP_PORT))
-            if s.get(gw.WS_ENABLED):
-                self._sockets["client WebSocket"] = bind_reuseport(
-                    "client WebSocket", s.get(gw.WS_HOST), s.get(gw.WS_PORT)
-                )
-            if s.get(admin.HTTP_ENABLED):
-                self._sockets["admin HTTP"] = bind_reuseport(
-                    "admin HTTP", s.get(admin.HTTP_HOST), s.get(admin.HTTP_PORT)
-                )
+            for name, host, port in configured_listeners(s):
+                self._sockets[name] = bind_reuseport(name, host, port)
         except ListenerError as e:
             raise BootError(str(e)) from None
         await self._connect_redis()
