@@ -119,7 +119,9 @@ RATE_LIMIT_REFUSALS = Counter(
     "Client requests and connections refused by a rate limit or cap, by scope: ip, session and request_type "
     "(requests answered CLIENT_REQUESTS_TOO_FREQUENT, 1101, by the per-IP, per-connection or per-request-type "
     "bucket), unauthenticated_connections (connections closed at accept by the cap on connections per IP "
-    "that have not logged in), admin_login (admin requests answered 429 by the failed-login throttle).",
+    "that have not logged in), handshake_timeout (WebSocket or admin connections reset for not completing "
+    "their handshake in time), admin_connections (admin connections reset at accept by the per-IP cap), "
+    "admin_login (admin requests answered 429 by the failed-login throttle).",
     ["scope"],
 )
 BLOCKS = Counter(

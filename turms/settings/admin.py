@@ -12,6 +12,30 @@ HTTP_HOST = setting(
     "Address the admin HTTP listener binds. Loopback by default: expose it deliberately.",
 )
 HTTP_PORT = setting("admin.http.port", int, 8510, "Admin HTTP port (Turms's default).", validator=port)
+MAX_CONNECTIONS_PER_IP = setting(
+    "admin.http.max_connections_per_ip",
+    int,
+    128,
+    "Open connections to the admin port from one IP, per worker; more are reset at accept. 0 turns the cap off.",
+    validator=between(0, 1_000_000),
+    live=True,
+)
+REFUSE_BLOCKED_IPS = setting(
+    "admin.http.refuse_blocked_ips",
+    bool,
+    True,
+    "Reset connections to the admin port from IPs on the client blocklist at accept, as the client ports do. "
+    "Turn it off when operators share an address with clients that may be blocked (a NAT), so an auto-block "
+    "cannot lock them out of the API that lifts it.",
+    live=True,
+)
+KEEPALIVE_TIMEOUT_S = setting(
+    "admin.http.keepalive_timeout_s",
+    float,
+    75.0,
+    "An idle keep-alive connection to the admin port is closed after this long.",
+    validator=between(1.0, 3600.0),
+)
 
 ROOT_LOGIN_NAME = setting(
     "admin.root.login_name",

@@ -134,9 +134,20 @@ MAX_UNAUTHENTICATED_PER_IP = setting(
     "security.connections.max_unauthenticated_per_ip",
     int,
     256,
-    "Connections from one IP that have not logged in yet, per worker; more are closed at accept without a "
+    "Connections from one IP that have not logged in yet, per worker, on the client TCP and WebSocket ports "
+    "(a WebSocket counts from accept, before its upgrade request); more are closed at accept without a "
     "reply. 0 turns the cap off. Kept well above one to leave room for many users behind one NAT.",
     validator=at_least(0),
+    live=True,
+)
+HANDSHAKE_TIMEOUT_S = setting(
+    "security.connections.handshake_timeout_s",
+    float,
+    10.0,
+    "A connection to the client WebSocket port that has not completed its upgrade, or to the admin HTTP port "
+    "that has not sent a complete request, this long after accept is reset (TCP clients have the login "
+    "timeout from accept). 0 turns it off. Before it existed, one-byte connections stayed open for an hour.",
+    validator=at_least(0.0),
     live=True,
 )
 
