@@ -25,7 +25,7 @@ from turms.admin.routes import ApiError
 from turms.clock import Clock
 from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
-from turms.security.passwords import hash_password_async, verify_password_async
+from turms.security.passwords import verify_dummy, verify_password_async
 from turms.security.tokens import JwtVerifier, TokenError
 from turms.settings import Settings
 from turms.settings import admin as admin_settings
@@ -55,8 +55,6 @@ class AdminAuthenticator:
         self.limiter = FailedLoginLimiter(clock)
         self._cache: dict[tuple[str, bytes], _Cached] = {}
         self._cache_key = os.urandom(32)
-        # Verified against when the login name is unknown, so that case takes as long as a wrong password.
-        self._dummy_hash: str | None = None
         self.jwt = self._jwt_verifier(settings)
 
     @staticmethod
@@ -108,9 +106,7 @@ class AdminAuthenticator:
         admin = await self.store.find_one(ADMIN, {"ln": login})
         stored = _hash_bytes(admin)
         if admin is None or stored is None:
-            if self._dummy_hash is None:
-                self._dummy_hash = await hash_password_async(os.urandom(16).hex())
-            await verify_password_async(password, self._dummy_hash)
+            await verify_dummy(password)
             self._failed(ip, login)
             raise unauthorized("wrong login name or password")
         if not self._cached_ok(login, password, stored):

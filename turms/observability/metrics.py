@@ -121,7 +121,9 @@ RATE_LIMIT_REFUSALS = Counter(
     "bucket), unauthenticated_connections (connections closed at accept by the cap on connections per IP "
     "that have not logged in), handshake_timeout (WebSocket or admin connections reset for not completing "
     "their handshake in time), admin_connections (admin connections reset at accept by the per-IP cap), "
-    "admin_login (admin requests answered 429 by the failed-login throttle).",
+    "client_login (client logins answered 1101 by the failed-login throttle), password_hashing (logins "
+    "answered 1201 because the password-hashing queue was full), admin_login (admin requests answered 429 by "
+    "the failed-login throttle).",
     ["scope"],
 )
 BLOCKS = Counter(

@@ -151,6 +151,18 @@ HANDSHAKE_TIMEOUT_S = setting(
     live=True,
 )
 
+# -- passwords --------------------------------------------------------------------------------------------
+
+MAX_PENDING_HASHES = setting(
+    "security.password.max_pending_hashes",
+    int,
+    16,
+    "Password hashes (logins, admin logins, password changes) queued or running per worker on its two hashing "
+    "threads; one more is refused at once with SERVER_UNAVAILABLE (1201, retryable) instead of waiting behind "
+    "them, so a flood of logins cannot make an honest one wait seconds. 0 removes the bound.",
+    validator=between(0, 100_000),
+)
+
 # -- blocklist --------------------------------------------------------------------------------------------
 
 IP_BLOCKLIST_ENABLED = setting(

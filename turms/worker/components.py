@@ -22,15 +22,18 @@ from turms.cluster.ids import Snowflake
 from turms.cluster.keys import Keys
 from turms.cluster.lease import RedisLease
 from turms.cluster.live_settings import LiveSettings
+from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.cluster.worker_id import WorkerIdLease
-from turms.gateway.auth import authenticator_from_settings
+from turms.gateway.auth import NoAuthenticator, authenticator_from_settings
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.session_handler import SessionHandler
 from turms.observability.instrument import timed
 from turms.observability.logging import node_id_of
+from turms.security.login_throttle import LoginThrottle
+from turms.security.passwords import set_max_pending
 from turms.service.api import Router
 from turms.service.context import Services
 from turms.service.message import retention
@@ -39,6 +42,7 @@ from turms.settings import Settings, message
 from turms.settings import auth as auth_settings
 from turms.settings import cluster as cluster_settings
 from turms.settings import redis as redis_settings
+from turms.settings import security as security_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
 from turms.worker.abuse import AbuseProtection
@@ -114,16 +118,23 @@ class Components:
         await abuse.start()
         services.moderator = abuse.antispam
         router = build_router(services)
+        authenticator = authenticator_from_settings(settings, store)
+        set_max_pending(settings.get(security_settings.MAX_PENDING_HASHES))
         handler = SessionHandler(
             settings=settings,
             gateway=gw,
             local=local,
             registry=registry,
             bus=bus,
-            authenticator=authenticator_from_settings(settings, store),
+            authenticator=authenticator,
             router=router,
             clock=clock,
             node_id=node_id,
+            login_throttle=(
+                None
+                if isinstance(authenticator, NoAuthenticator)
+                else LoginThrottle(settings, clock, RedisFailureBuckets(redis, keys.prefix))
+            ),
         )
         gw.handler = handler
         gw.on_session_closed = handler.session_closed
