@@ -145,7 +145,9 @@ class AdminApi:
         call: Call | None = None
         response: web.StreamResponse
         try:
-            if route.access is not PUBLIC:
+            self._check_browser(route, request)
+            if route.access is not PUBLIC or "Authorization" in request.headers:
+                # A public route with credentials (``/health``) authenticates them, for the details it shows.
                 principal = await self.auth.authenticate(request.headers.get("Authorization"), ip)
                 if isinstance(route.access, AdminPermission) and not principal.has(route.access):
                     raise forbidden(f"the permission {route.access.value} is required")
@@ -186,6 +188,22 @@ class AdminApi:
             )
         return response
 
+    def _check_browser(self, route: Route, request: web.Request) -> None:
+        """Refuse what a page on another site could make a browser send (CSRF), before any credential is used:
+        a foreign ``Origin``, and a body that is not JSON (HTML forms send form-encoded or ``text/plain``
+        bodies without a CORS preflight; a JSON body needs one, which this API never grants)."""
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            allowed: list[str] = self.deps.settings.get(admin_settings.ALLOWED_ORIGINS)
+            if _origin(origin) not in {_origin(a) for a in allowed}:
+                raise forbidden(f"requests from the origin {origin[:100]!r} are not allowed")
+        if route.body is not None and request.body_exists and request.content_type != JSON:
+            raise ApiError(
+                ResponseStatusCode.ILLEGAL_ARGUMENT,
+                f"the request body must be {JSON}",
+                http_status=415,
+            )
+
     async def _body(self, route: Route, request: web.Request) -> Any:
         if route.body is None:
             return None
@@ -203,6 +221,11 @@ class AdminApi:
         except SchemaError as e:
             raise bad_request(f"invalid request body: {e}") from None
         return body
+
+
+def _origin(text: str) -> str:
+    """An ``Origin`` compared case-insensitively and without a trailing slash (``null`` stays ``null``)."""
+    return text.strip().rstrip("/").lower()
 
 
 def _code_of(response: web.StreamResponse) -> int:

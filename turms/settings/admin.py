@@ -29,6 +29,16 @@ REFUSE_BLOCKED_IPS = setting(
     "cannot lock them out of the API that lifts it.",
     live=True,
 )
+ALLOWED_ORIGINS = list_setting(
+    "admin.http.allowed_origins",
+    str,
+    [],
+    "Origins (`scheme://host[:port]`) whose browser pages may call the admin API. A request carrying any other "
+    "`Origin` header is refused 403 before its credentials are checked, so a page elsewhere cannot use an "
+    "operator's browser and its remembered credentials (CSRF). Requests without `Origin` (curl, scripts, "
+    "servers) are not affected. Empty: no browser page may call it.",
+    live=True,
+)
 KEEPALIVE_TIMEOUT_S = setting(
     "admin.http.keepalive_timeout_s",
     float,
