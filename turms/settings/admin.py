@@ -59,8 +59,9 @@ ROOT_PASSWORD = setting(
     str,
     "",
     "Root admin password. Empty: read `admin.root.password_file`; if that is empty too, a random password is "
-    "generated on the cluster's first start, logged once and written (mode 0600) to "
-    "`<server.data_dir>/admin-root-password`. When set, a root admin whose password differs is reset to it.",
+    "generated on the cluster's first start and written (mode 0600) to `<server.data_dir>/admin-root-password` "
+    "(the log names the file, never the password). When set, a root admin whose password differs is reset to "
+    "it at start: the only way to change the root's password (the API cannot).",
     secret=True,
 )
 ROOT_PASSWORD_FILE = setting(

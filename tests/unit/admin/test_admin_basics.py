@@ -119,6 +119,22 @@ async def test_root_role_and_admin_are_immutable(tmp_path: Path, redis_url: str)
         assert (await call(env, "DELETE", "/admins?ids=0"))[0] == 403
         _, body = await call(env, "GET", "/admins/roles")
         assert body["data"]["records"][0]["name"] == "ROOT" and body["data"]["total"] == 1
+        # Not even by itself (issue 22; docs/admin-api.md): its password is configuration.
+        status, body = await call(env, "PUT", "/admins?ids=0", json={"password": "new-root-pw"})
+        assert status == 403 and "admin.root.password_file" in body["reason"]
+        status, body = await call(env, "PUT", "/admins?ids=0", json={"name": "renamed"})
+        assert status == 403
+        assert (await call(env, "GET", "/admins"))[0] == 200  # the configured password still works
+
+
+@pytest.mark.parametrize("ids", ["%207%20", "1_000", "%D9%A5", "+7", "0x10", "7.0", "99999999999999999999"])
+async def test_ids_in_query_strings_are_ascii_decimal_only(tmp_path: Path, redis_url: str, ids: str) -> None:
+    """Issue 22: ``int()`` took " 7 ", "1_000" and an Arabic-Indic five as ids."""
+    async with admin_env(tmp_path, redis_url) as env:
+        status, body = await call(env, "GET", f"/admins?ids={ids}")
+        assert (status, body["code"]) == (400, 1102), body
+        status, _ = await call(env, "GET", "/admins?ids=-7,0")
+        assert status == 200
 
 
 async def test_cross_site_requests_are_refused_before_credentials_are_used(tmp_path: Path, redis_url: str) -> None:
