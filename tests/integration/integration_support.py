@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -67,9 +68,12 @@ class Server:
         workers: int = 2,
         settings: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
+        max_open_files: int | None = None,
     ) -> None:
         self.tmp_path = tmp_path
         self.extra_args = extra_args
+        #: RLIMIT_NOFILE of the server's processes (``prlimit``), e.g. to starve a worker of descriptors.
+        self.max_open_files = max_open_files
         self.workers = workers
         self.tcp_port = free_port()
         self.ws_port = free_port()
@@ -99,6 +103,10 @@ class Server:
 
     def start(self) -> Server:
         args = [sys.executable, "-m", "turms.cli", "serve", "--workers", str(self.workers), *self.extra_args]
+        if self.max_open_files is not None:
+            prlimit = shutil.which("prlimit")  # util-linux; it execs the server, so the pid stays the server's
+            assert prlimit is not None, "prlimit (util-linux) is needed to limit the server's descriptors"
+            args = [prlimit, f"--nofile={self.max_open_files}:{self.max_open_files}", "--", *args]
         for key, value in self.settings.items():
             args += ["--set", f"{key}={value}"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}

@@ -15,6 +15,7 @@ from typing import Protocol
 from turms.errors import TurmsError
 from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
+from turms.security import passwords
 from turms.security.login_throttle import LoginThrottle
 from turms.security.passwords import HashingBusy
 from turms.security.tokens import JwtVerifier, TokenError
@@ -33,6 +34,9 @@ class Authenticator(Protocol):
 
 
 class PasswordAuthenticator:
+    #: Each login costs a password hash (:func:`authenticate_login` refuses at once when none can be had).
+    hashes_passwords = True
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -102,6 +106,12 @@ async def authenticate_login(
     Throttled logins are refused before the authenticator runs (no hash is spent on them); a login the
     authenticator refuses as ``LOGIN_AUTHENTICATION_FAILED`` is counted as a failure of the user id and the IP.
     """
+    if getattr(authenticator, "hashes_passwords", False) and passwords.busy():
+        # Refused before any other work (the throttle's round trip to Redis, the user's record), so a flood is
+        # turned away as fast as it arrives and a hash that frees up goes to a login still waiting for one.
+        metrics.rate_limit_refused("password_hashing")
+        busy = HashingBusy()
+        return LoginRefusal(busy.code, busy.reason)
     if throttle is not None:
         wait = await throttle.retry_after_s(user_id, ip)
         if wait is not None:

@@ -156,10 +156,11 @@ HANDSHAKE_TIMEOUT_S = setting(
 MAX_PENDING_HASHES = setting(
     "security.password.max_pending_hashes",
     int,
-    16,
-    "Password hashes (logins, admin logins, password changes) queued or running per worker on its two hashing "
-    "threads; one more is refused at once with SERVER_UNAVAILABLE (1201, retryable) instead of waiting behind "
-    "them, so a flood of logins cannot make an honest one wait seconds. 0 removes the bound.",
+    2,
+    "Password hashes (logins, admin logins, password changes) queued or running per worker on its hashing "
+    "thread; one more is refused at once with SERVER_UNAVAILABLE (1201, retryable) instead of waiting behind "
+    "them, so a flood of logins cannot make an honest one wait seconds (a hash takes 50-300 ms on a busy "
+    "2-core host: 2 means one running and one waiting). 0 removes the bound.",
     validator=between(0, 100_000),
 )
 

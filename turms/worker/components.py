@@ -26,13 +26,14 @@ from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.cluster.worker_id import WorkerIdLease
-from turms.gateway.auth import NoAuthenticator, authenticator_from_settings
+from turms.gateway.auth import NoAuthenticator, PasswordAuthenticator, authenticator_from_settings
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.session_handler import SessionHandler
 from turms.observability.instrument import timed
 from turms.observability.logging import node_id_of
 from turms.security.login_throttle import LoginThrottle
+from turms.security.passwords import prepare as prepare_passwords
 from turms.security.passwords import set_max_pending
 from turms.service.api import Router
 from turms.service.context import Services
@@ -120,6 +121,10 @@ class Components:
         router = build_router(services)
         authenticator = authenticator_from_settings(settings, store)
         set_max_pending(settings.get(security_settings.MAX_PENDING_HASHES))
+        background: list[asyncio.Task[None]] = []
+        if isinstance(authenticator, PasswordAuthenticator):
+            # The dummy hash unknown user ids are verified against, made now rather than by the first of them.
+            background.append(asyncio.create_task(prepare_passwords(), name="password-dummy"))
         handler = SessionHandler(
             settings=settings,
             gateway=gw,
@@ -161,6 +166,7 @@ class Components:
             clock=clock,
             abuse=abuse,
         )
+        self._tasks.extend(background)
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
         retention_lease = RedisLease(
             redis, f"{keys.prefix}lease:message-retention", ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
