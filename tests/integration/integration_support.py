@@ -92,7 +92,7 @@ class Server:
             "gateway.debug.expose_worker_pid": "true",
             "log.format": "text",
             # Many test clients share 127.0.0.1: Turms's per-IP limit (50 requests) would throttle them. The
-            # limits themselves are tested in test_hostile_input.py and tests/unit/security.
+            # limits themselves are tested in tests/hostile/ and tests/unit/security.
             "security.rate_limit.ip.enabled": "false",
             "security.rate_limit.session.enabled": "false",
             **(settings or {}),
