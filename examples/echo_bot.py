@@ -1,4 +1,5 @@
-"""An echo bot: logs in as a user and answers every private message with the same text.
+"""An echo bot: logs in as a user and answers every private message sent to it from then on with the same text
+(messages it received before it started are history: it does not answer them).
 
     python examples/echo_bot.py --port 11510 --user 100 --password secret
 
@@ -18,6 +19,7 @@ async def main(host: str, port: int, user: int, password: str | None, max_replie
     async with TurmsClient(host, port) as client:
         await client.login(user, password)
         messages = MessageService(client, user)
+        await messages.catch_up()  # what was sent before now is history, not a question to answer
         print(f"echo bot {user} is online", flush=True)
         replies = 0
         async for m in messages.messages():

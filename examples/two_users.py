@@ -18,6 +18,9 @@ async def main(host: str, port: int, alice_id: int, bob_id: int, password: str |
         await bob.login(bob_id, password)
         alice_messages = MessageService(alice, alice_id)
         bob_messages = MessageService(bob, bob_id)
+        # Earlier messages between them (the demo dataset has some) are history, not what they say now.
+        await alice_messages.catch_up()
+        await bob_messages.catch_up()
 
         sent = await alice_messages.send_private(bob_id, "Hi Bob!")
         print(f"alice sent message {sent.message_id} (sequence {sent.sequence_id})")

@@ -132,6 +132,7 @@ systemctl daemon-reload
 systemctl enable turms.service
 if [ "$START" = 1 ]; then
   # restart, not reload: a new package version needs a new supervisor. For a configuration change alone,
-  # `systemctl reload turms` replaces the workers one at a time without dropping the ports.
+  # `systemctl reload turms` replaces the workers (a new generation, then the old one drained) without
+  # dropping the ports.
   systemctl restart turms.service
 fi

@@ -4,10 +4,14 @@ standard input and output."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from pathlib import Path
 
 import pytest
+
+from turms.client.message import ConversationKey
 
 from integration_support import Server, running
 
@@ -114,6 +118,16 @@ async def test_examples_run(tmp_path: Path) -> None:
         assert "bob received from 1: Hi Bob!" in out.decode()
         assert "alice received from 2: Hello Alice!" in out.decode()
 
+        from turms.client import TurmsClient
+        from turms.client.message import MessageService
+
+        # A question asked before the bot started is history to it: it must not be answered.
+        async with TurmsClient("127.0.0.1", server.tcp_port) as early:
+            await early.login(7, None)
+            early_messages = MessageService(early, 7)
+            await early_messages.send_private(100, "asked before you started")
+            await early_messages.close()
+
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
             str(EXAMPLES / "echo_bot.py"),
@@ -128,15 +142,101 @@ async def test_examples_run(tmp_path: Path) -> None:
         )
         assert bot.stdout is not None
         assert b"online" in await asyncio.wait_for(bot.stdout.readline(), 15)
-        from turms.client import TurmsClient
-        from turms.client.message import MessageService
 
         async with TurmsClient("127.0.0.1", server.tcp_port) as me:
             await me.login(7, None)
             messages = MessageService(me, 7)
+            history = await messages.catch_up(history=5)
+            assert [m.text for m in history[ConversationKey(False, 100)]] == ["asked before you started"]
             await messages.send_private(100, "ping")
             while (m := await messages.next_message(timeout_s=15)).sender_id != 100:
                 pass
             assert m.text == "echo: ping"
+            assert await asyncio.wait_for(bot.wait(), 15) == 0
+            # The bot's only message in the conversation is that answer.
+            stored = await messages.query(are_group_messages=False, from_ids=(100,), max_count=10)
+            assert [x.text for x in stored if x.sender_id == 100] == ["echo: ping"]
             await messages.close()
-        assert await asyncio.wait_for(bot.wait(), 15) == 0
+
+
+async def test_chat_shows_earlier_messages_as_history_and_only_new_ones_as_new(tmp_path: Path) -> None:
+    server = Server(tmp_path, settings=SETTINGS)
+    with running(server):
+        await server.wait_ready()
+        alice = await ChatProcess.start(server.tcp_port, 1, "--to", "2")
+        try:
+            await alice.expect("now chatting with user 2")
+            for i in range(3):
+                await alice.type(f"earlier {i}")
+                await alice.expect(f"(sent #{i + 1})")
+            bob = await ChatProcess.start(server.tcp_port, 2, "--to", "1", "--history", "2")
+            try:
+                await bob.expect("now chatting with user 1")
+                # The last two, marked; the first is beyond --history.
+                assert await bob.expect("[history] [from 1] earlier 1")
+                assert await bob.expect("[history] [from 1] earlier 2")
+                await bob.expect("--- new messages below ---")
+                await alice.type("now")
+                await alice.expect("(sent #4)")
+                await bob.expect("[from 1] now")
+            finally:
+                assert await bob.quit() == 0
+            # Printed once each, and nothing earlier came back as new.
+            assert [line for line in bob.lines if "[from 1]" in line] == [
+                "[history] [from 1] earlier 1",
+                "[history] [from 1] earlier 2",
+                "[from 1] now",
+            ]
+        finally:
+            assert await alice.quit() == 0
+
+
+async def test_chat_says_when_it_is_disconnected_and_reconnected(tmp_path: Path) -> None:
+    server = Server(tmp_path, workers=1, settings=SETTINGS)
+    with running(server):
+        await server.wait_ready()
+        alice = await ChatProcess.start(server.tcp_port, 1, "--to", "2")
+        try:
+            await alice.expect("--- new messages below ---")
+            (worker,) = server.worker_pids()
+            os.kill(worker, signal.SIGKILL)  # the supervisor replaces it; the client comes back by itself
+            await alice.expect("disconnected")
+            assert "reconnecting" in alice.lines[-1]
+            await alice.expect("reconnected", within_s=20)
+            await alice.type("still here")
+            await alice.expect("(sent #1)")
+        finally:
+            assert await alice.quit() == 0
+
+
+async def test_the_sdk_reports_a_lost_connection_and_whether_it_comes_back(tmp_path: Path) -> None:
+    server = Server(tmp_path, workers=1, settings=SETTINGS)
+    with running(server):
+        await server.wait_ready()
+        from turms.client import TurmsClient
+        from turms.client.errors import ConnectionClosedError
+
+        client = TurmsClient("127.0.0.1", server.tcp_port, reconnect_base_delay_s=0.05)
+        lost: list[tuple[int | None, bool]] = []
+        back = asyncio.Event()
+
+        async def on_back() -> None:
+            back.set()
+
+        def on_lost(e: ConnectionClosedError) -> None:
+            lost.append((e.close_status, client.closed.is_set()))
+
+        client.on_disconnected(on_lost)
+        client.on_reconnected(on_back)
+        await client.connect()
+        await client.login(1, None)
+        try:
+            (worker,) = server.worker_pids()
+            os.kill(worker, signal.SIGKILL)
+            await asyncio.wait_for(back.wait(), 20)
+            assert lost == [(None, False)]  # dropped without a close status: it reconnects
+            # Closed by the user: no callback.
+            await client.close()
+            assert len(lost) == 1
+        finally:
+            await client.close()

@@ -14,6 +14,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -47,6 +48,51 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     with serving(srv):
         yield srv
+
+
+OPERATIONS_MD = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+
+
+def _alerting_metrics() -> list[str]:
+    """The metric names in docs/operations.md's "What to watch, and what to alert on" table."""
+    text = OPERATIONS_MD.read_text()
+    table = text[text.index("| Signal | Metric | Alert when |") :].split("\n\n", 1)[0]
+    names = sorted(set(re.findall(r"`(turms_[a-z_]+)", table)))
+    assert len(names) > 20, names
+    return names
+
+
+async def test_every_metric_named_for_alerting_exists_at_0_from_the_start(server: Server) -> None:
+    """Runs first, on the fresh server: an alert over a series that does not exist reads "no data"."""
+    samples = await scrape(server)
+    present = {name for name, _ in samples}
+    for metric in _alerting_metrics():
+        assert {metric, f"{metric}_bucket", f"{metric}_count"} & present, f"{metric} has no series"
+        if metric.endswith("_total") and metric != "turms_process_cpu_seconds_total":
+            # A duplicate key is a normal outcome at start (workers race to create the root admin), and
+            # counted as such (the metric's help says so).
+            values = [
+                v
+                for (name, labels), v in samples.items()
+                if name == metric and ("error", "DuplicateKeyError") not in labels
+            ]
+            assert values and all(v == 0 for v in values), (metric, values)
+    assert sample(samples, "turms_workers", state="ready") == 2
+    assert ("turms_workers", (("state", "draining"),)) in samples
+    for scope in ("ip", "session", "request_type", "unauthenticated_connections", "admin_login"):
+        assert ("turms_rate_limit_refusals_total", (("scope", scope),)) in samples
+    for cause in ("manual", "frequent_request", "corrupted_frame", "corrupted_request"):
+        assert ("turms_blocks_total", (("cause", cause), ("target", "ip"))) in samples
+    for target in ("ip", "user"):
+        assert ("turms_blocked_connections_refused_total", (("target", target),)) in samples
+    assert (
+        "turms_gateway_logins_total",
+        (("outcome", "failed"), ("reason", "LOGIN_AUTHENTICATION_FAILED")),
+    ) in samples
+    server_errors = [k for k in samples if k[0] == "turms_client_requests_total" and ("code", "1200") in k[1]]
+    assert len(server_errors) >= 70  # every request type, answered with a server error: 0 so far
+    for cause in ("exit", "signal", "hung"):
+        assert ("turms_worker_restarts_total", (("cause", cause),)) in samples
 
 
 async def clients_on_both_workers(server: Server, per_worker: int) -> dict[int, list[RawClient]]:

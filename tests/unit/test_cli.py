@@ -63,3 +63,30 @@ def test_bad_set_flag() -> None:
     r = run("config", "check", "--set", "nonsense")
     assert r.returncode == 2
     assert "KEY=VALUE" in r.stderr
+
+
+def test_config_show_prints_resolved_paths_and_stops_quietly_in_a_pipe(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}
+    shown = subprocess.run(
+        [sys.executable, "-m", "turms.cli", "config", "show", "--set", "server.pid_file=run/turms.pid"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert f"server.data_dir = '{tmp_path}/data'" in shown
+    assert f"server.pid_file = '{tmp_path}/run/turms.pid'" in shown
+    # `turms config show | head -1`: the reader goes away early; no BrokenPipeError traceback.
+    piped = subprocess.run(
+        f"{sys.executable} -m turms.cli config show | head -1",
+        shell=True,
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert piped.stdout.count("\n") == 1 and piped.stderr == "", piped.stderr

@@ -1,9 +1,11 @@
 """A small terminal chat over the Python client: ``python -m turms.client.chat --user 1 --password 123 --to 2``.
 
 Type a line to send it to the current conversation. Commands: ``/to USER_ID`` (private chat), ``/group
-GROUP_ID`` (group chat), ``/history`` (the last messages of the current conversation), ``/quit``. Incoming
-messages are printed as ``[from USER (group G)] text`` as soon as they arrive, exactly once and in order per
-conversation, also across reconnects (the message service resyncs after every reconnect).
+GROUP_ID`` (group chat), ``/history`` (the last messages of the current conversation), ``/quit``. At start, the
+last ``--history`` messages of the chosen conversation are shown as history (``[history] ...``) and only
+messages sent from then on are printed as new: ``[from USER (group G)] text`` as soon as they arrive, exactly
+once and in order per conversation, also across reconnects (the message service resyncs after every
+reconnect). A lost connection prints ``disconnected ...`` and, once the client is back, ``reconnected``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from turms.client.message import ChatMessage, ConversationKey, MessageService
 HELP = "commands: /to USER_ID, /group GROUP_ID, /history, /quit; anything else is sent"
 
 
-def format_message(m: ChatMessage) -> str:
+def format_message(m: ChatMessage, *, history: bool = False) -> str:
     where = f" (group {m.conversation.target_id})" if m.conversation.is_group else ""
-    return f"[from {m.sender_id}{where}] {m.text or ''}"
+    return f"{'[history] ' if history else ''}[from {m.sender_id}{where}] {m.text or ''}"
 
 
 class Chat:
@@ -79,6 +81,26 @@ class Chat:
             self.say(f"failed: {e.code.name} ({int(e.code)}) {e}")
         return True
 
+    def show_history(self, history: dict[ConversationKey, list[ChatMessage]]) -> None:
+        """What :meth:`MessageService.catch_up` found: the current conversation's messages, marked as history,
+        and a count of the other conversations that have messages."""
+        shown = history.get(self.target, []) if self.target is not None else []
+        for m in shown:
+            self.say(format_message(m, history=True))
+        others = sum(1 for key in history if key != self.target)
+        if others:
+            self.say(f"({others} other conversation{'s' if others > 1 else ''} with earlier messages)")
+        self.say("--- new messages below ---")
+
+    def describe_disconnect(self, error: ConnectionClosedError) -> str:
+        status = f" (close status {error.close_status})" if error.close_status is not None else ""
+        if self.client.closed.is_set():
+            return f"disconnected{status}; not reconnecting: /quit to leave"
+        return f"disconnected{status}; reconnecting..."
+
+    async def reconnected(self) -> None:
+        self.say("reconnected")
+
     async def history(self) -> None:
         if self.target is None:
             self.say("no conversation chosen")
@@ -120,11 +142,17 @@ async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         chat.say(f"login failed: {e}")
         await client.close()
         return 1
+    client.on_disconnected(lambda e: chat.say(chat.describe_disconnect(e)))
+    client.on_reconnected(chat.reconnected)
     chat.say(f"logged in as user {args.user}; {HELP}")
     if args.to is not None:
         await chat.handle(f"/to {args.to}")
     elif args.group is not None:
         await chat.handle(f"/group {args.group}")
+    try:
+        chat.show_history(await messages.catch_up(args.history))
+    except TurmsClientError as e:
+        chat.say(f"could not load earlier messages ({e}); /history shows them later")
     incoming = asyncio.ensure_future(chat.print_incoming())
     reader = await _stdin_lines()
     try:
@@ -147,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--user", type=int, required=True, help="your user id")
     p.add_argument("--password", default=None, help="password (or a JWT when the server uses JWT)")
     p.add_argument("--device", type=int, default=0, help="device type (0 desktop, 1 browser, 2 iOS, 3 Android)")
+    p.add_argument(
+        "--history", type=int, default=10, help="earlier messages of the conversation to show at start (0: none)"
+    )
     target = p.add_mutually_exclusive_group()
     target.add_argument("--to", type=int, help="start a private chat with this user")
     target.add_argument("--group", type=int, help="start chatting in this group")

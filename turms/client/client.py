@@ -55,6 +55,8 @@ SUCCESS_CODES = frozenset({ResponseStatusCode.OK, ResponseStatusCode.NO_CONTENT,
 
 NotificationCallback = Callable[[Any], None]
 ReconnectHook = Callable[[], Awaitable[None]]
+#: Told that the connection was lost (the error carries the close status, if the server sent one).
+DisconnectCallback = Callable[["ConnectionClosedError"], None]
 
 
 @dataclass
@@ -103,6 +105,7 @@ class TurmsClient:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._callbacks: list[NotificationCallback] = []
         self._reconnect_hooks: list[ReconnectHook] = []
+        self._disconnect_callbacks: list[DisconnectCallback] = []
         self._credentials: Credentials | None = None
         self._closed_by_user = False
         self._connected = asyncio.Event()
@@ -230,7 +233,8 @@ class TurmsClient:
 
     async def _connection_lost(self) -> None:
         status = self.close_status
-        await self._teardown(ConnectionClosedError("connection closed", close_status=status, reason=self.close_reason))
+        error = ConnectionClosedError("connection closed", close_status=status, reason=self.close_reason)
+        await self._teardown(error)
         if self._closed_by_user:
             return
         wanted = status not in NO_RECONNECT_STATUSES or self.reconnect_after_kick
@@ -241,6 +245,11 @@ class TurmsClient:
                 self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="turms-client-reconnect")
         else:
             self.closed.set()
+        for callback in self._disconnect_callbacks:
+            try:
+                callback(error)
+            except Exception:
+                log.exception("disconnect callback failed")
 
     async def _reconnect_loop(self) -> None:
         delay = self.reconnect_base_delay_s
@@ -402,7 +411,13 @@ class TurmsClient:
         self._callbacks.append(callback)
 
     def on_reconnected(self, hook: ReconnectHook) -> None:
+        """Run ``hook`` after every automatic reconnect and re-login (before requests resume)."""
         self._reconnect_hooks.append(hook)
+
+    def on_disconnected(self, callback: DisconnectCallback) -> None:
+        """Call ``callback`` whenever the connection is lost without :meth:`close` (a drop, a kick, a server
+        shutdown); :attr:`closed` tells afterwards whether the client gave up or reconnects."""
+        self._disconnect_callbacks.append(callback)
 
     async def next_notification(self, timeout_s: float | None = None) -> Any:
         """The next pushed notification; :class:`RequestTimeoutError` if none arrives within ``timeout_s``."""

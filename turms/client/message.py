@@ -134,6 +134,11 @@ class MessageService:
         self._callbacks: list[Callable[[ChatMessage], None]] = []
         self._update_callbacks: list[Callable[[Any], None]] = []
         self._background: set[asyncio.Task[Any]] = set()
+        #: While :meth:`catch_up` runs, messages of conversations without a baseline are held, not synced.
+        self._catching_up = False
+        #: Resyncs in flight (the server's hint starts one in the background); :meth:`wait_synced` waits for
+        #: them too, since a resync schedules its per-conversation syncs only after its discovery query.
+        self._resyncs: set[asyncio.Task[None]] = set()
         client.on_notification(self._on_notification)
         client.on_reconnected(self.resync)
 
@@ -179,6 +184,9 @@ class MessageService:
         last = self._last.get(key, 0)
         if seq <= last:
             return
+        if self._catching_up and key not in self._last:
+            self._buffer.setdefault(key, {})[seq] = m  # placed once catch_up knows where history ends
+            return
         if seq > last + 1:
             self._buffer.setdefault(key, {})[seq] = m
             self._schedule_sync(key)
@@ -222,7 +230,9 @@ class MessageService:
 
     def _on_notification(self, n: Any) -> None:
         if n.custom_attributes and n.custom_attributes[0].string_value == RESYNC_MARKER:
-            self._spawn(self.resync())
+            task = asyncio.ensure_future(self.resync())
+            self._resyncs.add(task)
+            task.add_done_callback(self._resyncs.discard)
             return
         if not n.HasField("relayed_request"):
             return
@@ -325,6 +335,56 @@ class MessageService:
             if len(got) < self.sync_page_size:
                 return
 
+    async def catch_up(self, history: int = 0) -> dict[ConversationKey, list[ChatMessage]]:
+        """Take what the server already holds as history, so that only messages sent from now on are delivered.
+
+        Call it once after login, before reading :meth:`messages`: for every conversation of the user, the
+        last delivered sequence id becomes the conversation's latest one, and up to ``history`` of its latest
+        messages are returned (oldest first) for the application to show as history. Without it, the first
+        push of a conversation makes the service fetch the whole conversation from its first message and
+        deliver all of it as if it were new (what a client resuming with ``since`` wants; not what a chat
+        window or a bot that answers messages wants). Messages pushed while this runs are delivered after it,
+        if they are newer than the history.
+        """
+        self._catching_up = True
+        found: dict[ConversationKey, list[ChatMessage]] = {}
+        try:
+            try:
+                n = await self.client.request(
+                    "query_messages_request", request_message_pb2.QueryMessagesRequest(with_total=True)
+                )
+            except ResponseError as e:
+                if e.code != ResponseStatusCode.NO_CONTENT:
+                    raise
+                n = None
+            listed = n.data.messages_with_total_list.messages_with_total_list if n is not None else []
+            for item in listed:
+                key = ConversationKey(item.is_group_message, item.from_id)
+                body = request_message_pb2.QueryMessagesRequest(
+                    are_group_messages=key.is_group,
+                    from_ids=[key.target_id],
+                    max_count=max(history, 1),
+                    descending=True,
+                )
+                try:
+                    latest = await self.client.request("query_messages_request", body)
+                except ResponseError as e:
+                    if e.code != ResponseStatusCode.NO_CONTENT:
+                        raise
+                    continue
+                models = list(latest.data.messages.messages) if latest.HasField("data") else []
+                messages = [m for _, _, m in map(self._from_model, reversed(models)) if m is not None]
+                top = max((msg.sequence_id for msg in models if msg.HasField("sequence_id")), default=0)
+                self._last[key] = max(self._last.get(key, 0), top)
+                found[key] = messages[-history:] if history else []
+        finally:
+            self._catching_up = False
+            held, self._buffer = self._buffer, {}
+            for key, entries in held.items():
+                for seq in sorted(entries):
+                    self._offer(key, seq, entries[seq])
+        return found
+
     async def resync(self) -> None:
         """Sync every known conversation, and discover conversations this client has not seen yet."""
         keys = set(self._last) | set(self._buffer)
@@ -339,12 +399,19 @@ class MessageService:
             log.debug("conversation discovery failed: %s", e)
         for key in keys:
             self._schedule_sync(key)
-        await self.wait_synced()
+        await self._wait_syncs()
 
     async def wait_synced(self) -> None:
-        """Wait until no sync is running."""
+        """Wait until no sync is running, including a resync the server asked for that is still finding out
+        which conversations to sync."""
+        await self._wait_syncs(resyncs=True)
+
+    async def _wait_syncs(self, *, resyncs: bool = False) -> None:
+        """Wait for the per-conversation syncs, and with ``resyncs`` for the resyncs in flight too (a resync
+        itself waits without them: two resyncs must not wait for each other)."""
         while True:
-            tasks = [t for t in self._syncing.values() if not t.done()]
+            running = [*self._syncing.values(), *(self._resyncs if resyncs else ())]
+            tasks = [t for t in running if not t.done()]
             if not tasks:
                 return
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -487,8 +554,8 @@ class MessageService:
         await self.client.request("update_message_request", body)
 
     async def close(self) -> None:
-        for task in [*self._syncing.values(), *self._background]:
+        for task in [*self._syncing.values(), *self._background, *self._resyncs]:
             task.cancel()
-        for task in [*self._syncing.values(), *self._background]:
+        for task in [*self._syncing.values(), *self._background, *self._resyncs]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

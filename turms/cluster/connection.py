@@ -12,7 +12,7 @@ from redis.asyncio.connection import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from turms.observability import metrics
@@ -43,6 +43,8 @@ class InstrumentedRedis(aioredis.Redis):
         started = time.perf_counter()
         try:
             return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except NoScriptError:
+            raise  # redis-py's scripts answer it by loading the script: a cache miss, not a failure
         except (RedisError, OSError) as e:
             metrics.REDIS_ERRORS.labels(_command_name(args), type(e).__name__).inc()
             raise

@@ -69,7 +69,7 @@ class ClientSession:
         self.conn = conn
         self.connected_at = now
         self.last_active = now
-        #: Set by login (issue 5); ``None`` until the client has a session.
+        #: Set by login; ``None`` until the client has a session.
         self.user_id: int | None = None
         self.device_type: int | None = None
         #: The session's entry in the cluster registry (a ``turms.cluster.sessions.SessionEntry``).

@@ -160,8 +160,9 @@ class Gateway:
         session.last_active = self.clock()
         self._idle.move_to_end(session.id)
         if not payload:
-            # Heartbeat: answered with an empty frame. Turms answers a heartbeat from a connection without
-            # a session with request_id -100 and code 2104; until login exists we answer every heartbeat.
+            # Heartbeat: answered with an empty frame, also before login. Turms answers a heartbeat from a
+            # connection without a session with request_id -100 and code 2104; its clients send heartbeats
+            # only after login, so they never see the difference.
             session.conn.send(b"")
             return
         try:

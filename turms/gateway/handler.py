@@ -24,8 +24,9 @@ class RequestHandler(Protocol):
 
 
 class UnavailableHandler:
-    """The placeholder until login and the services exist (issue 5): every request, login included, is
-    answered with ``SERVER_UNAVAILABLE`` so clients fail fast and retry later instead of waiting."""
+    """The handler of a worker whose services are not built yet: every request, login included, is answered
+    with ``SERVER_UNAVAILABLE`` so clients fail fast and retry later. A worker listens only once its services
+    are installed, so clients normally never meet it; it keeps the gateway total during boot."""
 
     async def handle(self, session: ClientSession, request: TurmsRequest) -> bytes | None:
         return response(

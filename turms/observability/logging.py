@@ -2,7 +2,8 @@
 
 Every line carries a UTC timestamp, the level, the logger, the node id, the worker (``"0"``, ``"1"`` … or
 ``"supervisor"``), the pid and the trace id of the request being handled (``null`` outside one). JSON lines
-are built with orjson; ``log.format = "text"`` gives one human-readable line instead. A record may carry
+are built with orjson; ``log.format = "text"`` gives one human-readable line instead, and ``auto`` (the default)
+chooses text when the log goes to a terminal. A record may carry
 structured ``fields`` (``extra={"fields": {...}}``): JSON merges them into the document, text appends
 ``key=value`` pairs.
 
@@ -132,8 +133,28 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def formatter_for(settings: Settings) -> logging.Formatter:
-    return JsonFormatter() if settings.get(log_settings.FORMAT) == "json" else TextFormatter()
+def redact(text: str) -> str:
+    """``text`` with credentials embedded in URLs (``scheme://user:password@host``) masked."""
+    return _redact(text)
+
+
+def is_human(settings: Settings, stream: IO[str] | None = None) -> bool:
+    """Whether this process logs for a person: ``log.format = "text"``, or ``auto`` with the log going to a
+    terminal (stderr, or ``stream``, is a TTY and ``log.dir`` is empty)."""
+    chosen = settings.get(log_settings.FORMAT)
+    if chosen != "auto":
+        return chosen == "text"
+    if settings.get(log_settings.DIR):
+        return False
+    target = stream or sys.stderr
+    try:
+        return target.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
+def formatter_for(settings: Settings, stream: IO[str] | None = None) -> logging.Formatter:
+    return TextFormatter() if is_human(settings, stream) else JsonFormatter()
 
 
 def setup(settings: Settings, *, worker: str = "supervisor", stream: IO[str] | None = None) -> None:
@@ -143,7 +164,7 @@ def setup(settings: Settings, *, worker: str = "supervisor", stream: IO[str] | N
     CONTEXT.worker = worker
     CONTEXT.client_api_rate = lambda: settings.get(log_settings.CLIENT_API_SAMPLE_RATE)
     CONTEXT.notification_rate = lambda: settings.get(log_settings.NOTIFICATION_SAMPLE_RATE)
-    formatter = formatter_for(settings)
+    formatter = formatter_for(settings, stream)
     directory = settings.get(log_settings.DIR)
     shared: logging.Handler | None = None
     if not directory:

@@ -266,6 +266,68 @@ def reset_caches() -> None:
         cache.clear()
 
 
+#: The login outcomes a dashboard or alert selects on, present at 0 from the start.
+_LOGIN_REASONS: Final = (
+    ResponseStatusCode.OK,
+    ResponseStatusCode.UNSUPPORTED_CLIENT_VERSION,
+    ResponseStatusCode.LOGIN_TIMEOUT,
+    ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED,
+    ResponseStatusCode.LOGGING_IN_USER_NOT_ACTIVE,
+    ResponseStatusCode.LOGIN_FROM_FORBIDDEN_DEVICE_TYPE,
+    ResponseStatusCode.SESSION_SIMULTANEOUS_CONFLICTS_DECLINE,
+    ResponseStatusCode.CLIENT_REQUESTS_TOO_FREQUENT,
+    ResponseStatusCode.SERVER_UNAVAILABLE,
+    ResponseStatusCode.SERVER_INTERNAL_ERROR,
+)
+
+
+def preinitialize_worker() -> None:
+    """Create, at 0, the labelled series that docs/operations.md names for alerting, in a worker.
+
+    A labelled metric has no series until something increments it, and an alert over a series that does not
+    exist reads "no data", not 0 (the error counters in particular). So every closed label set is created here
+    once: transports, device types, login outcomes, every request type (answered OK, and answered with the
+    server-error code the request-error alert selects on), notification routes, abuse scopes and causes, and
+    one series per error counter.
+    """
+    from turms.protocol.pb import turms_request_pb2
+
+    kinds = [f.name for f in turms_request_pb2.TurmsRequest.DESCRIPTOR.oneofs_by_name["kind"].fields]
+    for transport in ("tcp", "ws"):
+        _connection_children(transport)
+        for device in constant_pb2.DeviceType.values():
+            _session_gauge(transport, device)
+    for code in _LOGIN_REASONS:
+        LOGINS.labels("ok" if code == ResponseStatusCode.OK else "failed", code.name)
+    for kind in kinds:
+        for code in (ResponseStatusCode.OK, ResponseStatusCode.SERVER_INTERNAL_ERROR):
+            REQUESTS.labels(kind, str(int(code)))
+        REQUEST_DURATION.labels(kind)
+    for route in ("local", "routed", "broadcast"):
+        NOTIFICATIONS_DELIVERED.labels(route)
+    for kind in ("unicast", "broadcast"):
+        NOTIFICATIONS_PUBLISHED.labels(kind)
+    for reason in ("publish_failed", "no_session", "bad_message"):
+        NOTIFICATIONS_DROPPED.labels(reason)
+    for error in ("ConnectionError", "TimeoutError"):
+        REDIS_ERRORS.labels("PIPELINE", error)
+    STORE_ERRORS.labels("find", "StorageUnavailableError")
+    for scope in ("ip", "session", "request_type", "unauthenticated_connections", "admin_login"):
+        RATE_LIMIT_REFUSALS.labels(scope)
+    for target in ("ip", "user"):
+        BLOCKED_CONNECTIONS.labels(target)
+        for cause in ("manual", "frequent_request", "corrupted_frame", "corrupted_request"):
+            BLOCKS.labels(target, cause)
+
+
+def preinitialize_supervisor() -> None:
+    """The supervisor's share of :func:`preinitialize_worker`: restart causes and worker states."""
+    for cause in ("exit", "signal", "hung"):
+        WORKER_RESTARTS.labels(cause)
+    for state in ("ready", "booting", "draining"):
+        WORKERS.labels(state)
+
+
 def code_name(code: int) -> str:
     try:
         return ResponseStatusCode(code).name

@@ -20,9 +20,11 @@ LEVEL = setting(
 FORMAT = setting(
     "log.format",
     str,
-    "json",
-    "`json` for JSON lines (journald, log shippers) or `text` for a terminal.",
-    choices=("json", "text"),
+    "auto",
+    "`json` for JSON lines (journald, log shippers), `text` for one human-readable line per record, or `auto`: "
+    "`text` when the log goes to a terminal (stderr is a TTY and `log.dir` is empty), else `json` (systemd, "
+    "pipes, files).",
+    choices=("auto", "json", "text"),
 )
 DIR = setting(
     "log.dir",

@@ -3,7 +3,8 @@
 ``serve()`` is what ``turms serve`` runs. The supervisor itself runs no event loop and no business code: it
 starts the embedded Redis when no ``redis.url`` is configured, forks workers (:mod:`.worker_process`), watches
 their heartbeats, restarts the dead with backoff, halts on a boot failure, drains on SIGTERM, reloads on
-SIGHUP one worker at a time, and reports to systemd (:mod:`.sdnotify`).
+SIGHUP starts a new generation of workers (one after another) and then drains the old one, and reports to
+systemd (:mod:`.sdnotify`).
 
 May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.worker`` (the entry point it
 forks into), and ``turms.demo`` with ``--demo`` only.
@@ -111,10 +112,20 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
             code = load_before_serving(settings)
             if code:
                 return EXIT_CONFIG if code == EXIT_PRODUCTION else EXIT_START_FAILURE
+        from turms.supervisor import banner
         from turms.supervisor.arbiter import Arbiter
 
+        def announce(arbiter: Arbiter) -> None:
+            facts = banner.gather(
+                settings,
+                workers=arbiter.target,
+                embedded=arbiter.embedded_redis,
+                demo=demo,
+            )
+            banner.announce(facts, settings)
+
         started = time.monotonic()
-        code = Arbiter(settings, config_file=config_file, flags=flags, base_dir=base_dir).run()
+        code = Arbiter(settings, config_file=config_file, flags=flags, base_dir=base_dir, on_ready=announce).run()
         log.info("supervisor exits with code %d after %.1f s", code, time.monotonic() - started)
         return code
 

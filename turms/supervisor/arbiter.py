@@ -78,11 +78,14 @@ class Arbiter:
         flags: list[tuple[str, str]] | None = None,
         clock: Clock = time.monotonic,
         base_dir: str | None = None,
+        on_ready: Callable[[Arbiter], None] | None = None,
     ) -> None:
         self.settings = settings
         self.config_file = config_file
         #: The directory relative paths were resolved against at start; a reload resolves against it again.
         self.base_dir = base_dir if base_dir is not None else os.getcwd()
+        #: Called once, when the first start has every worker ready (the start-up banner).
+        self.on_ready = on_ready
         self.flags = list(flags or [])
         self.clock = clock
         self.workers: dict[int, WorkerHandle] = {}
@@ -116,6 +119,7 @@ class Arbiter:
     def run(self) -> int:
         """Start everything, supervise until stopped or halted, clean up; return the exit code."""
         self._install_signals()
+        metrics.preinitialize_supervisor()
         try:
             if not self._start_redis():
                 return EXIT_REDIS_FAILURE
@@ -224,7 +228,8 @@ class Arbiter:
     # -- reload -----------------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Reread the configuration; boot the new workers one at a time, then drain the old ones together."""
+        """Reread the configuration; boot the new generation one worker after another, then drain the old
+        generation together."""
         if self._stopping:
             return
         sdnotify.reloading("reloading configuration")
@@ -310,6 +315,8 @@ class Arbiter:
             self._announced_ready = True
             log.info("all %d workers are ready", self.target)
             sdnotify.ready(f"serving with {self.target} workers")
+            if self.on_ready is not None:
+                self.on_ready(self)
 
     def _reap(self) -> None:
         for pid, h in list(self.workers.items()):

@@ -134,6 +134,7 @@ class Worker:
             await self._shutdown_resources()
             return EXIT_BOOT_FAILURE
         self.health.ready = True
+        metrics.preinitialize_worker()
         self.lag_probe.start()
         self.process_sampler.start(self.settings.get(metrics_settings.PROCESS_INTERVAL_S))
         self.channel.ready()

@@ -1,10 +1,11 @@
 """CreateMessageRequest: validate, check, store once with a dense sequence id, ack, then push.
 
-Delivery contract (DESIGN §5): the message is inserted with ``insert_with_sequence`` (the conversation's next
-``sqid`` allocated atomically with the insert); the ack (code 1000, ``data.long`` = message id, and the
-:data:`~turms.service.message.model.MESSAGE_TAG` attribute with the sequence id and delivery date) is built
-only after that write returned, i.e. is durable; the push to the recipients and the sender's other sessions
-follows. Pushes are best-effort: clients recover anything missed by pulling from their last sequence id.
+Delivery contract (docs/protocol.md, docs/reliability.md): the message is inserted with
+``insert_with_sequence`` (the conversation's next ``sqid`` allocated atomically with the insert); the ack (code
+1000, ``data.long`` = message id, and the :data:`~turms.service.message.model.MESSAGE_TAG` attribute with the
+sequence id and delivery date) is built only after that write returned, i.e. is durable; the push to the
+recipients and the sender's other sessions follows. Pushes are best-effort: clients recover anything missed by
+pulling from their last sequence id.
 
 Idempotency (a retried send carrying the same key returns the original ack):
 
