@@ -63,8 +63,8 @@ async def ensure_root_admin(store: Store, settings: Settings, clock: Clock) -> R
         if configured is not None:
             stored = existing.get("pw")
             stored_text = stored.decode(errors="replace") if isinstance(stored, bytes) else str(stored or "")
-            if not await verify_password_async(configured, stored_text):
-                changes["pw"] = (await hash_password_async(configured)).encode()
+            if not await verify_password_async(configured, stored_text, bounded=False):  # start-up: never refused
+                changes["pw"] = (await hash_password_async(configured, bounded=False)).encode()
         if changes:
             await store.update_one(ADMIN, {"_id": ROOT_ADMIN_ID}, {"$set": changes})
             log.warning("root admin %r updated from the configuration: %s", login, ", ".join(sorted(changes)))
@@ -73,7 +73,7 @@ async def ensure_root_admin(store: Store, settings: Settings, clock: Clock) -> R
     doc = {
         "_id": ROOT_ADMIN_ID,
         "ln": login,
-        "pw": (await hash_password_async(password)).encode(),
+        "pw": (await hash_password_async(password, bounded=False)).encode(),
         "n": login,
         "rid": [ROOT_ROLE_ID],
         "rd": clock.now(),

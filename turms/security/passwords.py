@@ -123,9 +123,9 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-async def _run(fn: Callable[..., _T], *args: str) -> _T:
+async def _run(fn: Callable[..., _T], *args: str, bounded: bool = True) -> _T:
     global _pending  # noqa: PLW0603 - counted on the event loop's thread only
-    if busy():
+    if bounded and busy():
         raise HashingBusy()
     _pending += 1
     try:
@@ -134,14 +134,15 @@ async def _run(fn: Callable[..., _T], *args: str) -> _T:
         _pending -= 1
 
 
-async def hash_password_async(password: str) -> str:
-    """:func:`hash_password` in the pool; :class:`HashingBusy` when its queue is full."""
-    return await _run(hash_password, password)
+async def hash_password_async(password: str, *, bounded: bool = True) -> str:
+    """:func:`hash_password` in the pool; :class:`HashingBusy` when its queue is full (unless not ``bounded``:
+    start-up work no client can cause, which waits its turn instead)."""
+    return await _run(hash_password, password, bounded=bounded)
 
 
-async def verify_password_async(password: str, stored: str) -> bool:
-    """:func:`verify_password` in the pool; :class:`HashingBusy` when its queue is full."""
-    return await _run(verify_password, password, stored)
+async def verify_password_async(password: str, stored: str, *, bounded: bool = True) -> bool:
+    """:func:`verify_password` in the pool; :class:`HashingBusy` when its queue is full (unless not ``bounded``)."""
+    return await _run(verify_password, password, stored, bounded=bounded)
 
 
 def _verify_dummy(password: str) -> bool:
@@ -154,7 +155,7 @@ def _verify_dummy(password: str) -> bool:
 
 async def prepare() -> None:
     """Make the dummy hash now (a worker calls this once at start, in the background)."""
-    await _run(_verify_dummy, "")
+    await _run(_verify_dummy, "", bounded=False)
 
 
 async def verify_dummy(password: str) -> None:
