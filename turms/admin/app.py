@@ -35,6 +35,7 @@ from turms.admin.rbac import Principal
 from turms.admin.root import RootOutcome, ensure_root_admin
 from turms.admin.routes import ApiError, Call, Route, RouteTable, bad_request, forbidden
 from turms.admin.validation import SchemaError, validate
+from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.errors import TurmsError
 from turms.observability import trace
 from turms.protocol.status import ResponseStatusCode
@@ -114,7 +115,9 @@ async def request_id_middleware(
 class AdminApi:
     def __init__(self, deps: AdminDeps) -> None:
         self.deps = deps
-        self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock)
+        # Failed admin logins counted in Redis, so every worker of every host shares the throttle.
+        failures = RedisFailureBuckets(deps.membership.redis, deps.membership.keys.prefix)
+        self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock, failures)
         self.table = build_routes(deps)
 
     async def start(self) -> RootOutcome:

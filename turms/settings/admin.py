@@ -106,8 +106,8 @@ FAILED_LOGIN_BURST = setting(
     "admin.auth.failed_login.burst",
     int,
     5,
-    "Failed admin logins allowed in a burst, per client IP and per login name, before further attempts are "
-    "answered 429 without checking the password.",
+    "Failed admin logins allowed in a burst, per client IP and per login name, cluster-wide, before further "
+    "attempts are answered 429 without checking the password.",
     validator=between(1, 1_000_000),
     live=True,
 )

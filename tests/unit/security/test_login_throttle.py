@@ -4,6 +4,7 @@ dummy verification that makes an unknown user id as slow to refuse as a wrong pa
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,34 @@ async def test_a_full_hashing_queue_refuses_fast_with_server_unavailable(store: 
     assert await running
     assert passwords.pending() == 0
     assert (await check_password(store, 424242, "pw")).code is Code.LOGIN_AUTHENTICATION_FAILED
+
+
+async def test_the_admin_throttle_is_shared_by_every_worker(store: Store, redis_url: str) -> None:
+    """Like the client throttle: failed admin logins on one worker count on the others (in Redis)."""
+    from turms.admin.auth import AdminAuthenticator
+    from turms.admin.root import ensure_root_admin
+    from turms.admin.routes import ApiError
+
+    settings = load_settings(
+        None, env={}, flags=[("admin.root.password", "root-pw"), ("admin.auth.failed_login.burst", "2")]
+    )
+    clock = FakeClock()
+    await ensure_root_admin(store, settings, clock)
+    a_client, b_client = aioredis.Redis.from_url(redis_url), aioredis.Redis.from_url(redis_url)
+    try:
+        a = AdminAuthenticator(settings, store, clock, RedisFailureBuckets(a_client, "t:"))
+        b = AdminAuthenticator(settings, store, clock, RedisFailureBuckets(b_client, "t:"))
+        bad = "Basic " + base64.b64encode(b"turms:wrong").decode()
+        good = "Basic " + base64.b64encode(b"turms:root-pw").decode()
+        for worker in (a, b):
+            with pytest.raises(ApiError) as refused:
+                await worker.authenticate(bad, "10.0.0.1")
+            assert refused.value.http_status == 401
+        with pytest.raises(ApiError) as throttled:
+            await a.authenticate(good, "10.0.0.2")  # another IP, the same login name: throttled on worker a
+        assert throttled.value.http_status == 429 and throttled.value.headers["Retry-After"]
+        clock.advance(10)
+        assert (await b.authenticate(good, "10.0.0.2")).login_name == "turms"
+    finally:
+        await a_client.aclose()
+        await b_client.aclose()
