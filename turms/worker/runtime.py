@@ -42,7 +42,9 @@ from turms.observability import metrics
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
 from turms.security.guard import ConnectionCap, PendingClients
-from turms.settings import Settings, server
+from turms.service.resource.backends import chosen_backend
+from turms.service.resource.port import ObjectStoreError
+from turms.settings import Settings, SettingsError, server
 from turms.settings import admin as admin_settings
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
@@ -187,6 +189,8 @@ class Worker:
             )
         except (StorageError, aioredis.RedisError, OSError, TimeoutError, WorkerIdUnavailableError) as e:
             raise BootError(f"cannot start the store or the cluster services: {e!r}") from None
+        except (ObjectStoreError, SettingsError) as e:
+            raise BootError(f"cannot start the files backend ({chosen_backend(self.settings)}): {e}") from None
         # Only now, ready to serve, do the sockets join the SO_REUSEPORT groups: before, the kernel would queue
         # a share of new connections on them, unanswered for as long as the boot takes.
         self._backlogs = {name: backlog if name != "admin HTTP" else ADMIN_BACKLOG for name in self._sockets}
@@ -210,7 +214,15 @@ class Worker:
             )
         if "client WebSocket" in self._sockets:
             gate = self._gates["client WebSocket"]
-            await self._start_site("client WebSocket", WebSocketEndpoint(self.gateway, s, gate=gate).app())
+            ws_app = WebSocketEndpoint(self.gateway, s, gate=gate).app()
+            if self.components.files is not None and self.components.files.mount is not None:
+                self.components.files.mount(ws_app)  # the local files backend's routes (docs/files.md)
+                # A file request is this port's other handshake: a complete request ends the deadline (an
+                # upgrade then becomes a gateway session), and an idle keep-alive connection closes after it.
+                ws_app.middlewares.insert(0, gate.middleware())
+            await self._start_site(
+                "client WebSocket", ws_app, keepalive_timeout=max(1.0, s.get(sec.HANDSHAKE_TIMEOUT_S))
+            )
         if "admin HTTP" in self._sockets:
             app = await self._admin_app()
             app.middlewares.insert(0, self._gates["admin HTTP"].middleware())
@@ -270,6 +282,7 @@ class Worker:
             antispam_test=c.abuse.test_text if c.abuse is not None else None,
             antispam_reload=c.abuse.reload_antispam_everywhere if c.abuse is not None else None,
             services=c.services,
+            files=c.services.files,
         )
         try:
             api = AdminApi(deps)
