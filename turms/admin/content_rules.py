@@ -8,7 +8,8 @@ are held to:
 * enum fields (member roles, request statuses, group-type strategies) take only their enum's numbers, in the
   bodies and the published schema;
 * user-defined attributes are scalars or lists of scalars, what the store keeps of a client's ``Value``s;
-* records name groups, users and group types that exist;
+* records name groups and group types that exist (users need not have a record, as with client writes: under
+  ``gateway.auth.type = none`` a user exists by logging in);
 * a group has exactly one owner, and it changes only by a transfer (``PUT /groups/owner``): never by a role in
   a member record, an ``ownerId`` in a group update, or deleting the owner's membership of a live group.
 """
@@ -35,7 +36,6 @@ from turms.service.group.model import (
     UpdateStrategy,
 )
 
-USER = "user"
 #: Attributes one record may hold, and the longest text in one.
 MAX_ATTRIBUTES = 64
 MAX_ATTRIBUTE_TEXT = 4096
@@ -86,11 +86,6 @@ ATTRIBUTES = attributes_schema(2)
 # -- checks ---------------------------------------------------------------------------------------------------
 
 
-async def _user_exists(deps: AdminDeps, user_id: int, what: str) -> None:
-    if await deps.store.find_one(USER, {"_id": user_id, "dd": None}, projection={"_id": 1}) is None:
-        raise bad_request(f"{what}: user {user_id} does not exist")
-
-
 async def _live_group(deps: AdminDeps, group_id: int) -> dict[str, Any]:
     group = await access.find_group(deps.store, group_id)
     if group is None or group.get("dd") is not None:
@@ -107,10 +102,7 @@ def group_rules(deps: AdminDeps) -> Rules:
     async def create(call: Call, doc: dict[str, Any], flt: dict[str, Any]) -> None:
         if "oid" not in doc:
             raise bad_request("ownerId: a group needs an owner")
-        await _user_exists(deps, doc["oid"], "ownerId")
         doc.setdefault("cid", doc["oid"])
-        if doc["cid"] != doc["oid"]:
-            await _user_exists(deps, doc["cid"], "creatorId")
         doc.setdefault("tid", 0)
         await _type_exists(deps, doc["tid"])
         doc.setdefault("lud", deps.clock.now())
@@ -129,8 +121,6 @@ def group_rules(deps: AdminDeps) -> Rules:
     async def update(call: Call, changes: dict[str, Any], flt: dict[str, Any]) -> None:
         if "tid" in changes:
             await _type_exists(deps, changes["tid"])
-        if "cid" in changes:
-            await _user_exists(deps, changes["cid"], "creatorId")
         changes["lud"] = deps.clock.now()
 
     return Rules(create=create, update=update, after_write=created)
@@ -138,9 +128,7 @@ def group_rules(deps: AdminDeps) -> Rules:
 
 def member_rules(deps: AdminDeps) -> Rules:
     async def create(call: Call, doc: dict[str, Any], flt: dict[str, Any]) -> None:
-        gid, uid = doc["_id"]["gid"], doc["_id"]["uid"]
-        await _live_group(deps, gid)
-        await _user_exists(deps, uid, "userId")
+        await _live_group(deps, doc["_id"]["gid"])
         doc.setdefault("role", int(Role.MEMBER))
 
     async def update(call: Call, changes: dict[str, Any], flt: dict[str, Any]) -> None:
@@ -171,7 +159,6 @@ def member_rules(deps: AdminDeps) -> Rules:
 def blocked_user_rules(deps: AdminDeps) -> Rules:
     async def create(call: Call, doc: dict[str, Any], flt: dict[str, Any]) -> None:
         await _live_group(deps, doc["_id"]["gid"])
-        await _user_exists(deps, doc["_id"]["uid"], "userId")
 
     return Rules(create=create)
 
