@@ -46,7 +46,7 @@ RSS_GROWTH_BOUND = 64 * 1024 * 1024
 #: The per-worker file-descriptor limit of the target, as on the machine of the review.
 MAX_OPEN_FILES = 1024
 HANDSHAKE_TIMEOUT_S = 2.0
-LOGIN_TIMEOUT_S = 4.0
+LOGIN_TIMEOUT_S = 6.0
 
 SETTINGS = {
     "admin.root.password": ROOT_PASSWORD,

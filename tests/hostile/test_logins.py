@@ -17,7 +17,6 @@ from turms.protocol.status import ResponseStatusCode as Code
 
 from hostile_support import (
     HONEST,
-    HONEST_BOUND_S,
     JWT_KEY,
     PASSWORDS,
     TIMED,
@@ -83,6 +82,13 @@ async def test_password_guessing_is_throttled_per_user_and_per_ip_across_workers
     assert await login_from(target, sprayer, HONEST, PASSWORDS[HONEST]) == Code.CLIENT_REQUESTS_TOO_FREQUENT
 
 
+#: An honest login while 400 others arrive at once. It competes for each hash as one frees up while the flood is
+#: still being read: on two cores shared with other test runs (a hash 0.3-0.5 s there) it got one within
+#: 0.8-3.1 s over eight runs. Unbounded, it waited behind all 400: 7.7-9.3 s in the review, about a hundred
+#: hash times here.
+LOGIN_FLOOD_BOUND_S = 5.0
+
+
 async def test_a_flood_of_logins_from_400_addresses_does_not_make_an_honest_login_wait(target: Target) -> None:
     """MEDIUM 4: 400 attacking IPs queued so many hashes that an honest login took 7.7-9.3 s. The hashing queue
     is bounded: when it is full a login is answered 1201 at once, and the honest login (which, like any client,
@@ -99,7 +105,7 @@ async def test_a_flood_of_logins_from_400_addresses_does_not_make_an_honest_logi
         await asyncio.gather(*(c.writer.drain() for c in attackers))
         started = time.monotonic()
         async with tcp(target.tcp) as honest:
-            for _ in range(int(HONEST_BOUND_S / 0.05)):
+            for _ in range(int(LOGIN_FLOOD_BOUND_S / 0.05)):
                 n = await login(honest, HONEST, PASSWORDS[HONEST], device=2)
                 if n.code != Code.SERVER_UNAVAILABLE:
                     break
@@ -119,8 +125,9 @@ async def test_a_flood_of_logins_from_400_addresses_does_not_make_an_honest_logi
     codes = Counter(code for code, _ in answers)
     print(f"\nlogin flood: {dict(codes)}; the honest login took {waited * 1000:.0f} ms")
     assert set(codes) <= {Code.LOGIN_AUTHENTICATION_FAILED, Code.SERVER_UNAVAILABLE}
-    assert codes[Code.SERVER_UNAVAILABLE] > 300  # the queue was full, and said so
-    assert waited < HONEST_BOUND_S
+    # Refused, not queued: only the few that found a free place were hashed (before: all 400, in line).
+    assert codes[Code.LOGIN_AUTHENTICATION_FAILED] <= 20, codes
+    assert waited < LOGIN_FLOOD_BOUND_S
 
 
 async def _connect(target: Target, source: str) -> TcpClient:
