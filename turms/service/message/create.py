@@ -346,13 +346,15 @@ async def _send(
     if not push:
         return response
     relay_body = body
-    if forwarded is not None:
+    # The push carries what was stored: a forwarded message's content, or the text as antispam masked it.
+    if forwarded is not None or (text is not None and text != body.text):
         relay_body = type(body)()
         relay_body.CopyFrom(body)
         if text is not None:
             relay_body.text = text
-        del relay_body.records[:]
-        relay_body.records.extend(records)
+        if forwarded is not None:
+            del relay_body.records[:]
+            relay_body.records.extend(records)
     await deliver(
         services,
         req,
