@@ -132,4 +132,8 @@ TEST_SCHEMA = Schema.of(
     ),
     SCHEMA["sequenceCounter"],
     SCHEMA["messagePurge"],
+    # The domain's own collections, for the query shapes the domain code builds (test_domain_shapes.py).
+    SCHEMA["message"],
+    SCHEMA["meeting"],
+    SCHEMA["groupMember"],
 )

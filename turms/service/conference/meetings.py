@@ -297,7 +297,7 @@ async def handle_update(services: Services, req: ServiceRequest) -> Response:
 # Query ---------------------------------------------------------------------------------------------------
 
 
-async def _query_filter(services: Services, requester: int, body: Any) -> dict[str, Any] | None:
+async def query_filter(services: Services, requester: int, body: Any) -> dict[str, Any] | None:
     """Turms's ``authAndQueryMeetings``: the filter of what the requester asked for and may see, or None for
     "nothing"."""
     ids = list(dict.fromkeys(body.ids))
@@ -352,7 +352,7 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         raise TurmsError(Code.ILLEGAL_ARGUMENT, "skip must not be negative and limit must be positive")
     if len(body.ids) + len(body.creator_ids) + len(body.user_ids) + len(body.group_ids) > 4 * most:
         raise TurmsError(Code.REQUESTED_RECORDS_TOO_MANY)
-    flt = await _query_filter(services, req.requester.user_id, body)
+    flt = await query_filter(services, req.requester.user_id, body)
     if flt is None:
         return Response(Code.NO_CONTENT)
     docs = await services.store.find(MEETING, flt, sort=[("cd", 1), ("_id", 1)], skip=skip, limit=min(limit, most))
