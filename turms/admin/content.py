@@ -2,7 +2,8 @@
 
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
-sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`). Setting read
+sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`), and so do reading
+and removing their reactions (``/messages/reactions``, :mod:`turms.admin.reactions`). Setting read
 dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from turms.admin import conversations, messages
+from turms.admin import conversations, messages, reactions
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -289,4 +290,4 @@ RESOURCES: tuple[Resource, ...] = (
 
 def routes(deps: AdminDeps) -> list[Route]:
     crud = [route for resource in RESOURCES for route in crud_routes(deps, resource)]
-    return [*crud, *messages.routes(deps), *conversations.routes(deps)]
+    return [*crud, *messages.routes(deps), *reactions.routes(deps), *conversations.routes(deps)]
