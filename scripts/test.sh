@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: lint, types, generated-file freshness, then pytest.
-# Builds (once) the FerretDB binary the MongoDB-adapter tests run against, unless TURMS_TEST_MONGO_URI is set.
+# Builds (once) the FerretDB binary the MongoDB-adapter tests run against, unless TURMS_TEST_MONGO_URI is set, and
+# the LiveKit server the conference tests run against.
 # Extra arguments go to pytest, e.g. `scripts/test.sh tests/unit -x`. Long fault runs: `scripts/test.sh -m fault`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ scripts/ensure_test_tools.sh
 if [ -z "${TURMS_TEST_MONGO_URI:-}" ]; then
   scripts/ensure_ferretdb.sh >/dev/null
 fi
+scripts/ensure_livekit.sh >/dev/null
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

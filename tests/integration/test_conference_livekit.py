@@ -15,6 +15,7 @@ from pathlib import Path
 import jwt
 import pytest
 from conference_support import API_SECRET, LiveKit
+from test_client_chat import ChatProcess
 
 from turms.client import ResponseError, TurmsClient
 from turms.client.conference import ConferenceService, meeting_invitation
@@ -165,3 +166,35 @@ async def test_a_server_without_a_provider_answers_8000(tmp_path: Path) -> None:
             await m2.close()
             await c1.close()
             await c2.close()
+
+
+async def test_the_terminal_chat_meets(server: Server, store: Store, livekit: LiveKit) -> None:
+    alice = await ChatProcess.start(server.tcp_port, 1, "--to", "2")
+    bob = await ChatProcess.start(server.tcp_port, 2, "--group", str(GROUP))
+    try:
+        await alice.expect("--- new messages below ---")
+        await bob.expect("--- new messages below ---")
+        await alice.type("/meet @2 246810")
+        created = await alice.expect("user 2 is invited")
+        mid = int(created.split()[1])
+        own = await alice.expect(f"meeting {mid}: join at ws://")
+        assert await livekit.validate(own.rsplit(" ", 1)[1]) == 200
+        assert await bob.expect(f"[meeting invitation from 1] meeting {mid}; /join {mid} 246810")
+        await bob.type(f"/join {mid} 246810")
+        joined = await bob.expect(f"meeting {mid}: join at ws://")
+        assert await livekit.validate(joined.rsplit(" ", 1)[1]) == 200
+        await alice.expect(f"[meeting {mid} accepted by 2]")
+        await alice.type(f"/cancel {mid}")
+        await alice.expect(f"meeting {mid} cancelled")
+        await bob.expect(f"[meeting {mid} cancelled by 1]")
+        await bob.type(f"/join {mid} 246810")
+        await bob.expect("refused: ACCEPT_MEETING_INVITATION_OF_CANCELED_MEETING (8201)")
+        # The group variant: /meet in the current (group) conversation invites its members.
+        await bob.type("/meet")
+        group_meeting = int((await bob.expect(f"group {GROUP} is invited")).split()[1])
+        await bob.expect(f"meeting {group_meeting}: join at ws://")
+        await bob.type(f"/cancel {group_meeting}")
+        await bob.expect(f"meeting {group_meeting} cancelled")
+    finally:
+        codes = [await alice.quit(), await bob.quit()]
+    assert codes == [0, 0]

@@ -25,6 +25,7 @@ from turms.client.client import TurmsClient
 from turms.client.conference import ConferenceService, MeetingAccess, meeting_invitation
 from turms.client.errors import ConnectionClosedError, ResponseError, TurmsClientError
 from turms.client.message import ChatMessage, ConversationKey, MessageService
+from turms.protocol.pb import constant_pb2
 
 HELP = (
     "commands: /to USER_ID, /group GROUP_ID, /history, /meet [@USER_ID|#GROUP_ID] [PASSWORD], "
@@ -67,7 +68,8 @@ class Chat:
             self.say(f"[meeting {relay.delete_meeting_request.id} cancelled by {n.requester_id}]")
         elif kind == "update_meeting_invitation_request":
             body = relay.update_meeting_invitation_request
-            verb = {1: "accepted", 2: "declined"}.get(int(body.response_action))
+            actions = {constant_pb2.ResponseAction.ACCEPT: "accepted", constant_pb2.ResponseAction.DECLINE: "declined"}
+            verb = actions.get(body.response_action)
             if verb:
                 self.say(f"[meeting {body.meeting_id} {verb} by {n.requester_id}]")
 
