@@ -63,6 +63,7 @@ CREDENTIALS=(
   "mongo-conversation-uri storage.mongo.conversation.uri_file"
   "mongo-message-uri storage.mongo.message.uri_file"
   "mongo-conference-uri storage.mongo.conference.uri_file"
+  "livekit-api-secret service.conference.livekit.api_secret_file"
 )
 
 # -- user --------------------------------------------------------------------------------------------------

@@ -216,7 +216,8 @@ LIVEKIT_CLIENT_URL = setting(
     str,
     "",
     "The URL clients connect to with their access token (e.g. `wss://media.example.com`), sent with each "
-    "token (docs/protocol.md, `turms:conference_url`). Empty: `service.conference.livekit.url`.",
+    "token (docs/protocol.md, `turms:conference_url`). Empty: `service.conference.livekit.url` with its scheme made "
+    "`ws://` or `wss://`.",
 )
 LIVEKIT_API_KEY = setting(
     "service.conference.livekit.api_key",
