@@ -26,6 +26,7 @@ PATH_KEYS = {
     "redis.url_file",
     "redis.embedded.binary",
     "storage.mongo.uri_file",
+    "service.conference.livekit.api_secret_file",
 }
 
 
