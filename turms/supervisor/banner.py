@@ -17,7 +17,7 @@ from typing import IO
 
 import turms
 from turms.observability import logging as observability_logging
-from turms.settings import Settings, admin, server, storage
+from turms.settings import Settings, admin, redis, server, storage
 from turms.settings.listeners import configured_listeners
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
@@ -70,10 +70,11 @@ def _store(settings: Settings) -> str:
     return f"SQLite {path}"
 
 
-def _redis(redis_url: str, embedded: EmbeddedRedis | None) -> str:
+def _redis(settings: Settings, embedded: EmbeddedRedis | None) -> str:
     if embedded is not None:
         return f"embedded {Path(embedded.binary).name} (pid {embedded.pid}) on {embedded.socket_path}"
-    return observability_logging.redact(redis_url)
+    # The URL itself is not shown: it may carry a password, and it may come from a credential file.
+    return f"external (from {'redis.url_file' if settings.get(redis.URL_FILE) else 'redis.url'})"
 
 
 def _admin_password(settings: Settings) -> str:
@@ -87,9 +88,7 @@ def _admin_password(settings: Settings) -> str:
     return "set when this cluster first started (reset it with admin.root.password_file)"
 
 
-def gather(
-    settings: Settings, *, workers: int, redis_url: str, embedded: EmbeddedRedis | None, demo: bool
-) -> ServingFacts:
+def gather(settings: Settings, *, workers: int, embedded: EmbeddedRedis | None, demo: bool) -> ServingFacts:
     listeners: list[tuple[str, str]] = []
     tcp_port = 0
     admin_url = ""
@@ -133,7 +132,7 @@ def gather(
         workers=workers,
         data_dir=settings.get(server.DATA_DIR),
         store=_store(settings),
-        redis=_redis(redis_url, embedded),
+        redis=_redis(settings, embedded),
         listeners=listeners,
         admin_login=settings.get(admin.ROOT_LOGIN_NAME),
         admin_password=_admin_password(settings),
