@@ -214,3 +214,17 @@ async def test_an_operator_removes_reactions_and_each_user_is_told(tmp_path: Pat
         assert told == {B: ({A, B, C}, [1]), C: ({A, B, C}, [1])}
         assert await reactions.remove(w.s, mid, user_ids=[C], types=None, now=w.clock.now()) == 0
         assert await reactions.remove(w.s, mid + 999, user_ids=None, types=None, now=w.clock.now()) == 0
+
+
+async def test_a_client_cannot_forge_the_counts_others_are_told(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        mid = await one_message(w, A, to=B)
+        w.notes.clear()
+        forged = [tag(REACTION_COUNTS_TAG, 1, 1000), tag(REACTION_TAG, 0, 0, 0, 0), tag("app:mine", 7)]
+        r = await w.call(B, ADD, message_id=mid, reaction_types=[1], attrs=forged)
+        assert r.code == Code.OK
+        relay = w.notes.sent[0][1].relayed_request
+        assert counts(relay.custom_attributes) == {1: 1}
+        where = find_tagged(relay.custom_attributes, REACTION_TAG)
+        assert where is not None and int_arg(where, 2) == A
+        assert find_tagged(relay.custom_attributes, "app:mine") is not None  # the client's own attributes stay

@@ -350,8 +350,8 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
     limit = body.limit if body.HasField("limit") else most
     if skip < 0 or limit <= 0:
         raise TurmsError(Code.ILLEGAL_ARGUMENT, "skip must not be negative and limit must be positive")
-    if len(body.ids) + len(body.creator_ids) + len(body.user_ids) + len(body.group_ids) > 4 * most:
-        raise TurmsError(Code.REQUESTED_RECORDS_TOO_MANY)
+    if max(len(body.ids), len(body.creator_ids), len(body.user_ids), len(body.group_ids)) > most:
+        raise TurmsError(Code.REQUESTED_RECORDS_TOO_MANY, f"at most {most} ids per list")
     flt = await query_filter(services, req.requester.user_id, body)
     if flt is None:
         return Response(Code.NO_CONTENT)

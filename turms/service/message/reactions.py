@@ -43,7 +43,14 @@ from turms.protocol.status import ResponseStatusCode as Code
 from turms.service.api import Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.message import policy
-from turms.service.message.model import MESSAGE, REACTION_COUNTS_TAG, REACTION_TAG, reaction_types, tagged
+from turms.service.message.model import (
+    MESSAGE,
+    REACTION_COUNTS_TAG,
+    REACTION_TAG,
+    reaction_types,
+    tagged,
+    without_tag,
+)
 from turms.service.push import relayed
 from turms.settings import message as message_settings
 
@@ -251,7 +258,9 @@ async def handle(services: Services, req: ServiceRequest, *, add: bool) -> Respo
     change = await apply(services, doc, req.now, add=add, user_ids=[requester], types=types)
     if change.changed:
         relay = turms_request_pb2.TurmsRequest()
-        relay.custom_attributes.extend(req.request.custom_attributes)
+        # The client's own attributes travel on; ours are the server's to set (a client cannot forge counts).
+        theirs = without_tag(without_tag(req.request.custom_attributes, REACTION_TAG), REACTION_COUNTS_TAG)
+        relay.custom_attributes.extend(theirs)
         out = relay.create_message_reactions_request if add else relay.delete_message_reactions_request
         out.message_id = body.message_id
         out.reaction_types.extend(t for _, t in change.changed)
