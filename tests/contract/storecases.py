@@ -136,4 +136,8 @@ TEST_SCHEMA = Schema.of(
     SCHEMA["message"],
     SCHEMA["meeting"],
     SCHEMA["groupMember"],
+    # The files domain's collections (tests/contract/test_files_shapes.py).
+    SCHEMA["messageAttachment"],
+    SCHEMA["messageAttachmentShare"],
+    SCHEMA["storageUsage"],
 )

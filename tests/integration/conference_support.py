@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from livekit import api
 
-from testlib import free_port
+from testlib import free_port, terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "turmstest"
@@ -118,12 +118,7 @@ class LiveKit:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -17,6 +17,7 @@ from turms.client.group import GroupService
 from turms.client.message import ConversationKey, MessageService
 from turms.client.reactions import ReactionService
 from turms.client.relationship import RelationshipService
+from turms.client.storage import StorageService
 from turms.client.user import UserService
 from turms.protocol.pb.turms_request_pb2 import TurmsRequest
 from turms.protocol.status import ResponseStatusCode
@@ -36,6 +37,7 @@ SDK = [
     UserService,
     RelationshipService,
     GroupService,
+    StorageService,
     ConferenceService,
     ReactionService,
 ]

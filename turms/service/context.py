@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from turms.security.antispam import TextModerator
     from turms.service.conference.provider import ConferenceProvider
     from turms.service.group.member_cache import MemberIdsCache
+    from turms.service.resource.port import ObjectStore
     from turms.service.user.location import GeoIndex
 
 
@@ -41,6 +42,8 @@ class Services:
     sends_in_flight: SingleFlight[tuple[int, int, str], Response] = field(default_factory=SingleFlight)
     #: Events to and from every worker of the cluster; None in a single process (tests).
     events: ClusterEvents | None = None
+    #: Where files are kept (``turms.service.resource.backends``); None: storage requests answer 6000.
+    files: ObjectStore | None = None
     #: The media provider that hosts meeting rooms; None: meetings answer CONFERENCE_NOT_IMPLEMENTED (8000).
     conference: ConferenceProvider | None = None
     #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
