@@ -2,7 +2,8 @@
 
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
-sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`). Setting read
+sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`), and so do reading
+and removing their reactions (``/messages/reactions``, :mod:`turms.admin.reactions`). Setting read
 dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from turms.admin import content_rules as rules
-from turms.admin import conversations, messages
+from turms.admin import conversations, messages, reactions
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -296,4 +297,10 @@ RESOURCES: tuple[Resource, ...] = (
 
 def routes(deps: AdminDeps) -> list[Route]:
     crud = [route for resource in RESOURCES for route in crud_routes(deps, resource)]
-    return [*crud, rules.transfer_route(deps), *messages.routes(deps), *conversations.routes(deps)]
+    return [
+        *crud,
+        rules.transfer_route(deps),
+        *messages.routes(deps),
+        *reactions.routes(deps),
+        *conversations.routes(deps),
+    ]

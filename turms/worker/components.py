@@ -36,6 +36,7 @@ from turms.security.login_throttle import LoginThrottle
 from turms.security.passwords import prepare as prepare_passwords
 from turms.security.passwords import set_max_pending
 from turms.service.api import Router
+from turms.service.conference.providers import build_provider
 from turms.service.context import Services
 from turms.service.message import retention
 from turms.service.registry import build_router
@@ -118,6 +119,10 @@ class Components:
             geo=RedisGeoIndex(redis, keys.prefix),
             events=bus,
         )
+        conference = build_provider(settings)
+        if conference is not None:
+            await conference.start()
+            services.conference = conference
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()
         services.moderator = abuse.antispam
@@ -197,6 +202,9 @@ class Components:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.handler.flush()
+        if self.services.conference is not None:
+            with contextlib.suppress(Exception):
+                await self.services.conference.close()
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()

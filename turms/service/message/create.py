@@ -163,7 +163,10 @@ def push_payload(req: ServiceRequest, body: Any, stored: Stored) -> bytes:
     """The relayed CreateMessageRequest as Turms sends it (``message_id`` and ``delivery_date`` filled in),
     without the sender's idempotency key, with :data:`MESSAGE_TAG` (sequence id, delivery date)."""
     relay = turms_request_pb2.TurmsRequest()
-    relay.custom_attributes.extend(without_tag(req.request.custom_attributes, IDEMPOTENCY_TAG))
+    # The client's own attributes travel on; a forged sequence id (a client's turms:message) does not.
+    relay.custom_attributes.extend(
+        without_tag(without_tag(req.request.custom_attributes, IDEMPOTENCY_TAG), MESSAGE_TAG)
+    )
     relay.custom_attributes.append(tagged(MESSAGE_TAG, stored.sequence_id, datetime_to_ms(stored.delivery_date)))
     relay.create_message_request.CopyFrom(body)
     relay.create_message_request.message_id = stored.message_id
