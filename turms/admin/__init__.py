@@ -8,9 +8,10 @@ worker on the admin port.
 
 May import the standard library, aiohttp, orjson, PyJWT, :mod:`turms.settings`, :mod:`turms.errors`,
 :mod:`turms.protocol.status`, :mod:`turms.clock`, :mod:`turms.security`, :mod:`turms.storage.port`,
-:mod:`turms.storage.schema`, :mod:`turms.storage.errors`, :mod:`turms.cluster`, :mod:`turms.service.accounts` and
-:mod:`turms.plugins` (the admin-action point, the plugin list); never the gateway, transports, the worker wiring or a
-storage adapter.
+:mod:`turms.storage.schema`, :mod:`turms.storage.errors`, :mod:`turms.cluster`, :mod:`turms.service` (the
+domains' functions and vocabulary, so admin writes follow the same rules) and :mod:`turms.plugins` (the
+admin-action point, the plugin list); never the gateway, transports, the
+worker wiring or a storage adapter.
 """
 
 from __future__ import annotations

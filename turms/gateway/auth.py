@@ -1,19 +1,30 @@
 """Authenticators: who is logging in, and may they. Pluggable: anything with ``authenticate`` will do.
 
-The session handler asks one authenticator per login: :class:`PluginAuthenticator`, which asks the enabled
-plugins' ``authenticate`` first (in ``plugins.enabled`` order; each may accept, refuse or pass) and then the
-built-in check chosen by ``gateway.auth.type``. Whatever wraps the session handler's call (a failed-login
-throttle) therefore applies to plugin decisions and built-in ones alike.
+:func:`authenticate_login` is what a login runs: the failed-login throttle (per user id and per IP,
+cluster-wide: :mod:`turms.security.login_throttle`), then the authenticator, with its failures counted and a
+full password-hashing queue answered ``SERVER_UNAVAILABLE`` at once (:mod:`turms.security.passwords`).
+
+The authenticator a worker uses is :class:`PluginAuthenticator`: the enabled plugins' ``authenticate`` first (in
+``plugins.enabled`` order; each may accept, refuse or pass), then the built-in check chosen by
+``gateway.auth.type``. The throttle is around it, so it applies to plugin decisions and built-in ones alike: a
+throttled login reaches no plugin, and a plugin's refusal counts as a failed login.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
 from typing import Protocol
 
+from turms.errors import TurmsError
+from turms.observability import metrics
 from turms.plugins.api import LoginAttempt, Refuse
 from turms.plugins.hooks import Hooks
 from turms.protocol.status import ResponseStatusCode
+from turms.security import passwords
+from turms.security.login_throttle import LoginThrottle
+from turms.security.passwords import HashingBusy
 from turms.security.tokens import JwtVerifier, TokenError
 from turms.service import accounts
 from turms.settings import Settings
@@ -30,6 +41,9 @@ class Authenticator(Protocol):
 
 
 class PasswordAuthenticator:
+    #: Each login costs a password hash (:func:`authenticate_login` refuses at once when none can be had).
+    hashes_passwords = True
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -63,6 +77,9 @@ class JwtAuthenticator:
 class NoAuthenticator:
     """Accepts every user id (``gateway.auth.type = none``): tests and trusted networks only."""
 
+    #: It refuses nobody, so no login needs the failed-login throttle's round trip to Redis.
+    refuses = False
+
     async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
         return None
 
@@ -77,6 +94,16 @@ class PluginAuthenticator:
     def __init__(self, hooks: Hooks, builtin: Authenticator) -> None:
         self.hooks = hooks
         self.builtin = builtin
+
+    @property
+    def refuses(self) -> bool:
+        """Whether a login can be refused: by a plugin, or by the built-in check."""
+        return bool(self.hooks.authenticators) or bool(getattr(self.builtin, "refuses", True))
+
+    @property
+    def hashes_passwords(self) -> bool:
+        """As the built-in check (:func:`authenticate_login` refuses at once while no hash can be had)."""
+        return bool(getattr(self.builtin, "hashes_passwords", False))
 
     async def authenticate(self, attempt: LoginAttempt) -> ResponseStatusCode | None:
         if self.hooks.authenticators:
@@ -111,3 +138,48 @@ def authenticator_from_settings(settings: Settings, store: Store) -> Authenticat
         return JwtAuthenticator(verifier, store)
     log.warning("gateway.auth.type = none: every user id is accepted without a password")
     return NoAuthenticator()
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRefusal:
+    code: ResponseStatusCode
+    reason: str | None = None
+
+
+async def authenticate_login(
+    authenticator: Authenticator, throttle: LoginThrottle | None, attempt: LoginAttempt
+) -> LoginRefusal | None:
+    """None when ``attempt.user_id`` may log in from ``attempt.ip``; else the code (and reason) that refuses it.
+
+    Throttled logins are refused before the authenticator runs (no hash is spent on them); a login the
+    authenticator refuses as ``LOGIN_AUTHENTICATION_FAILED`` is counted as a failure of the user id and the IP.
+    """
+    if getattr(authenticator, "hashes_passwords", False) and passwords.busy():
+        # Refused before any other work (the throttle's round trip to Redis, the user's record), so a flood is
+        # turned away as fast as it arrives and a hash that frees up goes to a login still waiting for one.
+        metrics.rate_limit_refused("password_hashing")
+        busy = HashingBusy()
+        return LoginRefusal(busy.code, busy.reason)
+    user_id, ip = attempt.user_id, attempt.ip
+    if throttle is not None and not getattr(authenticator, "refuses", True):
+        throttle = None  # nothing can fail, nothing to throttle (gateway.auth.type = none, no plugin)
+    if throttle is not None:
+        wait = await throttle.retry_after_s(user_id, ip)
+        if wait is not None:
+            metrics.rate_limit_refused("client_login")
+            return LoginRefusal(
+                ResponseStatusCode.CLIENT_REQUESTS_TOO_FREQUENT,
+                f"too many failed logins; retry in {max(1, math.ceil(wait))} s",
+            )
+    try:
+        code = await authenticator.authenticate(attempt)
+    except HashingBusy as e:
+        metrics.rate_limit_refused("password_hashing")
+        return LoginRefusal(e.code, e.reason)
+    except TurmsError as e:
+        return LoginRefusal(e.code, e.reason)
+    if code is None:
+        return None
+    if code is ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED and throttle is not None:
+        await throttle.failed(user_id, ip)
+    return LoginRefusal(code)

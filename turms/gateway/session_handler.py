@@ -20,7 +20,7 @@ from typing import Any
 from turms.clock import Clock
 from turms.cluster.bus import RoutingBus
 from turms.cluster.sessions import SessionEntry, SessionRegistry
-from turms.gateway.auth import Authenticator
+from turms.gateway.auth import Authenticator, authenticate_login
 from turms.gateway.connection import ClientSession
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
@@ -32,6 +32,7 @@ from turms.plugins.hooks import Hooks
 from turms.protocol.pb import constant_pb2, model_user_pb2, turms_notification_pb2
 from turms.protocol.requests import to_enum
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+from turms.security.login_throttle import LoginThrottle
 from turms.service.api import Requester, Response, Router, ServiceRequest
 from turms.settings import Settings
 from turms.settings import auth as auth_settings
@@ -80,6 +81,7 @@ class SessionHandler:
         router: Router,
         clock: Clock,
         node_id: str,
+        login_throttle: LoginThrottle | None = None,
         hooks: Hooks | None = None,
     ) -> None:
         self.settings = settings
@@ -91,8 +93,10 @@ class SessionHandler:
         self.router = router
         self.clock = clock
         self.node_id = node_id
+        #: The failed-login throttle (None: logins are not throttled, e.g. ``gateway.auth.type = none``).
+        self.login_throttle = login_throttle
         #: The plugins' extension points (request handling, online-status events; authentication is inside
-        #: ``authenticator``).
+        #: ``authenticator``, under the throttle).
         self.hooks = hooks if hooks is not None else Hooks()
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -255,9 +259,9 @@ class SessionHandler:
             status,
             dict(body.device_details),
         )
-        refused = await self.authenticator.authenticate(attempt)
+        refused = await authenticate_login(self.authenticator, self.login_throttle, attempt)
         if refused is not None:
-            return self._reply(request, refused)
+            return self._reply(request, refused.code, refused.reason)
         if _gone(session):
             return None  # the connection went away while we checked the password
         if self.gateway.guard.user_blocked(user_id):

@@ -4,16 +4,19 @@
 starts the embedded Redis when no ``redis.url`` is configured, forks workers (:mod:`.worker_process`), watches
 their heartbeats, restarts the dead with backoff, halts on a boot failure, drains on SIGTERM, reloads on
 SIGHUP starts a new generation of workers (one after another) and then drains the old one, and reports to
-systemd (:mod:`.sdnotify`).
+systemd (:mod:`.sdnotify`). A worker that cannot reach Redis or the store is retried with backoff, never a
+halt (:mod:`.datastore_wait`); the loop feeds systemd's watchdog (:mod:`.watchdog`); ``turms reload`` signals
+a reload and waits for its recorded outcome (:mod:`.reload_status`).
 
 May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.plugins`` (discovery only:
 plugin code runs in the workers), ``turms.worker`` (the entry point it forks into), and ``turms.demo`` with
 ``--demo`` only.
 See docs/architecture.md for the process model and lifecycle.
 
-Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot; 4 the
-embedded redis-server failed to start; 5 the supervisor could not start (pid file, data directory lock, a port
-that another server holds).
+Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot for a reason
+that retrying cannot fix (a port taken, a bad setting: never for an unreachable Redis or store, which is
+waited for); 4 the embedded redis-server failed to start; 5 the supervisor could not start (pid file, data
+directory lock, a port that another server holds).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ __all__ = [
     "EXIT_REDIS_FAILURE",
     "EXIT_START_FAILURE",
     "Arbiter",
+    "check_secret_files",
     "serve",
 ]
 
@@ -71,8 +75,11 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
 
 
 def _lock_data_dir(data_dir: Path) -> IO[bytes] | None:
-    """Hold an exclusive lock on the data directory: two servers must not share its Redis socket or store."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Hold an exclusive lock on the data directory: two servers must not share its Redis socket or store.
+
+    A directory made here is ``0700``: it holds the store, the root password file and Redis's socket, and
+    outside systemd (whose ``StateDirectory=`` sets its own mode) nothing else would keep other users out."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     f = (data_dir / "turms.lock").open("ab")
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

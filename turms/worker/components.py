@@ -23,10 +23,11 @@ from turms.cluster.ids import Snowflake
 from turms.cluster.keys import Keys
 from turms.cluster.lease import RedisLease
 from turms.cluster.live_settings import LiveSettings
+from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.cluster.worker_id import WorkerIdLease
-from turms.gateway.auth import PluginAuthenticator, authenticator_from_settings
+from turms.gateway.auth import PasswordAuthenticator, PluginAuthenticator, authenticator_from_settings
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.session_handler import SessionHandler
@@ -37,7 +38,11 @@ from turms.plugins.hooks import Hooks
 from turms.plugins.host import PluginHost
 from turms.plugins.loader import Catalog
 from turms.plugins.notifier import PluginNotifier
+from turms.security.login_throttle import LoginThrottle
+from turms.security.passwords import prepare as prepare_passwords
+from turms.security.passwords import set_max_pending
 from turms.service.api import Router
+from turms.service.conference.providers import build_provider
 from turms.service.context import Services
 from turms.service.message import retention
 from turms.service.registry import build_router
@@ -46,6 +51,7 @@ from turms.settings import Settings, message
 from turms.settings import auth as auth_settings
 from turms.settings import cluster as cluster_settings
 from turms.settings import redis as redis_settings
+from turms.settings import security as security_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
 from turms.worker.abuse import AbuseProtection
@@ -132,6 +138,10 @@ class Components:
             events=bus,
             plugins=hooks,
         )
+        conference = build_provider(settings)
+        if conference is not None:
+            await conference.start()
+            services.conference = conference
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()
         services.moderator = abuse.antispam
@@ -140,16 +150,25 @@ class Components:
             await files.store.start()
             services.files = files.store
         router = build_router(services)
+        authenticator = authenticator_from_settings(settings, store)
+        set_max_pending(settings.get(security_settings.MAX_PENDING_HASHES))
+        background: list[asyncio.Task[None]] = []
+        if isinstance(authenticator, PasswordAuthenticator):
+            # The dummy hash unknown user ids are verified against, made now rather than by the first of them.
+            background.append(asyncio.create_task(prepare_passwords(), name="password-dummy"))
         handler = SessionHandler(
             settings=settings,
             gateway=gw,
             local=local,
             registry=registry,
             bus=bus,
-            authenticator=PluginAuthenticator(hooks, authenticator_from_settings(settings, store)),
+            authenticator=PluginAuthenticator(hooks, authenticator),
             router=router,
             clock=clock,
             node_id=node_id,
+            # Built even when the built-in check refuses nobody (gateway.auth.type = none): a plugin's
+            # authenticate may refuse, and its failures are throttled like the built-in check's.
+            login_throttle=LoginThrottle(settings, clock, RedisFailureBuckets(redis, keys.prefix)),
             hooks=hooks,
         )
         gw.handler = handler
@@ -190,6 +209,7 @@ class Components:
             abuse=abuse,
             files=files,
         )
+        self._tasks.extend(background)
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
         retention_lease = RedisLease(
             redis, f"{keys.prefix}lease:message-retention", ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
@@ -218,6 +238,9 @@ class Components:
             await self.redis.hdel(
                 Keys(self.settings.get(redis_settings.KEY_PREFIX)).plugin_states, self.membership.instance_id
             )
+        if self.services.conference is not None:
+            with contextlib.suppress(Exception):
+                await self.services.conference.close()
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()

@@ -6,11 +6,14 @@ from typing import Any
 
 import pytest
 
-from turms.gateway.auth import PluginAuthenticator
+from turms.clock import FakeClock
+from turms.gateway.auth import NoAuthenticator, PluginAuthenticator, authenticate_login
 from turms.plugins.api import LoginAttempt, PluginSpec, Refuse
 from turms.plugins.hooks import Hooks
 from turms.plugins.testing import running
 from turms.protocol.status import ResponseStatusCode as Code
+from turms.security.login_throttle import LocalFailureBuckets, LoginThrottle
+from turms.settings import load_settings
 
 
 class BuiltIn:
@@ -63,3 +66,48 @@ async def test_without_plugins_only_the_built_in_check_runs() -> None:
     BuiltIn.calls = 0
     assert await auth.authenticate(LoginAttempt(1, "right", 0, "", 0)) is None
     assert BuiltIn.calls == 1
+
+
+class CountingBuckets(LocalFailureBuckets):
+    """The local failure buckets, counting the throttle's lookups (each is a Redis round trip in a worker)."""
+
+    lookups = 0
+
+    async def wait_ms(self, key: str, burst: int, refill_ms: int, now_ms: int, *, take: bool) -> int:
+        CountingBuckets.lookups += 1
+        return await super().wait_ms(key, burst, refill_ms, now_ms, take=take)
+
+
+def login_throttle() -> LoginThrottle:
+    flags = [("gateway.auth.failed_login.user_burst", "2"), ("gateway.auth.failed_login.ip_burst", "100")]
+    return LoginThrottle(load_settings(None, env={}, flags=flags), FakeClock(), CountingBuckets())
+
+
+async def test_the_failed_login_throttle_applies_to_plugin_decisions() -> None:
+    """Issue 22's throttle is around the whole authenticator: a plugin's refusals count as failed logins, and a
+    throttled login reaches no plugin."""
+    asked: list[str | None] = []
+
+    class Tokens:
+        def __init__(self, ctx: Any) -> None:
+            pass
+
+        async def authenticate(self, attempt: LoginAttempt) -> bool:
+            asked.append(attempt.password)
+            return attempt.password == "token"
+
+    throttle = login_throttle()
+    async with running(PluginSpec("tokens", Tokens)) as (hooks, _):
+        auth = PluginAuthenticator(hooks, NoAuthenticator())  # gateway.auth.type = none: only the plugin refuses
+        for _ in range(2):
+            refused = await authenticate_login(auth, throttle, LoginAttempt(1, "guess", 0, "10.0.0.1", 0))
+            assert refused is not None and refused.code == Code.LOGIN_AUTHENTICATION_FAILED
+        throttled = await authenticate_login(auth, throttle, LoginAttempt(1, "token", 0, "10.0.0.1", 0))
+        assert throttled is not None and throttled.code == Code.CLIENT_REQUESTS_TOO_FREQUENT
+        assert asked == ["guess", "guess"]  # the throttled attempt never reached the plugin
+        assert await authenticate_login(auth, throttle, LoginAttempt(2, "token", 0, "10.0.0.1", 0)) is None
+    # Without a plugin, gateway.auth.type = none refuses nobody: the throttle is not even asked.
+    CountingBuckets.lookups = 0
+    auth = PluginAuthenticator(Hooks(), NoAuthenticator())
+    assert await authenticate_login(auth, login_throttle(), LoginAttempt(1, "x", 0, "10.0.0.1", 0)) is None
+    assert CountingBuckets.lookups == 0

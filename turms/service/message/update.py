@@ -25,7 +25,7 @@ from turms.service.context import Services
 from turms.service.message import policy
 from turms.service.message.create import check_with_plugins, deliver, push_payload, store_message, validate_content
 from turms.service.message.model import MESSAGE
-from turms.service.push import relayed
+from turms.service.push import relayed, stored_relay
 from turms.settings import message as message_settings
 
 log = logging.getLogger("turms.service.message")
@@ -83,13 +83,12 @@ async def _edit(services: Services, req: ServiceRequest, body: Any) -> Response:
         changes["rec"] = records
     await services.store.update_one(MESSAGE, {"_id": doc["_id"]}, {"$set": changes})
     if s.get(message_settings.NOTIFY_ON_UPDATE):
-        relay = req.request
-        if text is not None and text != body.text:
-            # Masked by antispam or replaced by a plugin: the push carries what was stored.
-            relay = turms_request_pb2.TurmsRequest()
-            relay.CopyFrom(req.request)
-            relay.update_message_request.text = text
-        payload = relayed(relay, req.requester.user_id, datetime_to_ms(req.now))
+        relay: dict[str, Any] = {"message_id": body.message_id}
+        if text is not None:
+            relay["text"] = text  # as stored (antispam or a plugin may have changed it)
+        if records:
+            relay["records"] = records
+        payload = relayed(stored_relay(req.request, relay), req.requester.user_id, datetime_to_ms(req.now))
         await deliver(services, req, payload, is_group=bool(doc.get("gm")), target_id=doc["tid"], sender_id=doc["sid"])
     return OK
 
