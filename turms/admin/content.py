@@ -2,7 +2,9 @@
 
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
-sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`). Setting read
+sending them (``POST /messages``) and recalling them (``POST /messages/recalls``) go through the message service
+(:mod:`turms.admin.messages`, :mod:`turms.admin.message_ops`); dissolving groups (``DELETE /groups``) goes
+through the group service (:mod:`turms.admin.groups`). Setting read
 dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from turms.admin import conversations, messages
+from turms.admin import conversations, groups, message_ops, messages
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -120,7 +122,10 @@ RESOURCES: tuple[Resource, ...] = (
             F("userDefinedAttributes", "uda", "map"),
         ),
         (Filter("ids", "_id"), Filter("typeIds", "tid"), Filter("creatorIds", "cid"), Filter("ownerIds", "oid")),
-        **_perms("GROUP"),
+        create=P.GROUP_CREATE,
+        query=P.GROUP_QUERY,
+        update=P.GROUP_UPDATE,
+        # DELETE /groups dissolves through the group service: turms.admin.groups.
         generated_id=True,
         created_at="cd",
     ),
@@ -289,4 +294,10 @@ RESOURCES: tuple[Resource, ...] = (
 
 def routes(deps: AdminDeps) -> list[Route]:
     crud = [route for resource in RESOURCES for route in crud_routes(deps, resource)]
-    return [*crud, *messages.routes(deps), *conversations.routes(deps)]
+    return [
+        *crud,
+        *groups.routes(deps),
+        *messages.routes(deps),
+        *message_ops.routes(deps),
+        *conversations.routes(deps),
+    ]

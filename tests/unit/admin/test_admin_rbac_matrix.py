@@ -60,6 +60,8 @@ def request_for(route: Route, permission: AdminPermission) -> tuple[str, dict[st
             query.append(f"{p.name}={p.enum[0] if p.enum else 999_999_999}")
         elif route.method == "DELETE" and route.path == "/blocked-clients/ips" and p.name == "ids":
             query.append("ids=192.0.2.1")
+        elif (route.method, route.path, p.name) == ("GET", "/conversations/messages", "groupId"):
+            query.append("groupId=999999999")  # one of userIds or groupId is needed
     body = example(route.body) if route.body is not None else None
     if (route.method, route.path) == ("POST", "/admins"):
         body = {"loginName": f"a{next(_unique)}", "password": "pw", "roleIds": [LOW_ROLE]}
