@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Make sure the tools the deployment tests (tests/deploy/) run are installed, and print where they are.
+# Make sure the tools the deployment tests (tests/deploy/) and the browser tests (tests/browser/) run are
+# installed, and print where they are.
 #
 #   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
 #   strace                       Debian package `strace`: records the server's system calls, which the test
 #                                compares with the unit's SystemCallFilter=
+#   chromium, chromedriver       Debian packages `chromium` and `chromium-driver`: the headless browser the admin
+#                                console's tests (tests/browser/) drive through selenium
 #   terraform or tofu            used as found on PATH; otherwise OpenTofu is built once from the Go module
 #                                proxy into the tool cache (scripts/tool_cache.sh) (several minutes; needs the Go toolchain)
 #
@@ -20,6 +23,8 @@ missing=()
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /bin/kill ] || missing+=(procps)
 command -v strace >/dev/null || missing+=(strace)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
@@ -55,4 +60,5 @@ fi
 
 echo "systemd-analyze: $(command -v systemd-analyze)"
 echo "strace: $(command -v strace)"
+echo "chromium: /usr/bin/chromium, chromedriver: /usr/bin/chromedriver"
 echo "terraform: $tf"

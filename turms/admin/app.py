@@ -33,6 +33,7 @@ from turms.admin import ops as ops_routes
 from turms.admin import users as users_routes
 from turms.admin.audit import AuditTrail
 from turms.admin.auth import AdminAuthenticator
+from turms.admin.console import Console
 from turms.admin.context import AdminDeps
 from turms.admin.permissions import PUBLIC, AdminPermission
 from turms.admin.rbac import Principal
@@ -164,6 +165,8 @@ class AdminApi:
         )
         for route in self.table:
             app.router.add_route(route.method, route.path, self._endpoint(route))
+        if self.deps.settings.get(admin_settings.CONSOLE_ENABLED):
+            Console(self).register(app)
         return app
 
     # -- request handling -----------------------------------------------------------------------------
