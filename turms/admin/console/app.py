@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import jinja2
 import orjson
@@ -227,7 +228,7 @@ class Page:
         if outcome.ok:
             await self.console.sessions.flash(self.session.token, "ok", done)
             return redirect(back)
-        return await self.refused(outcome.status, outcome.message, back)
+        return await self.refused(outcome.status, problem(outcome), back)
 
     async def refused(self, status: int, message: str, back: str) -> web.Response:
         return await self.render("refused.html", status=status, title="Not done", message=message, back=back)
@@ -324,7 +325,7 @@ class Console:
             try:
                 return await handler(page)
             except FormError as e:
-                return await page.refused(400, str(e), request.headers.get("Referer") or PREFIX + "/")
+                return await page.refused(400, str(e), _back(request.headers.get("Referer")))
             except NotFound:
                 return self.render("error.html", status=404, title="Not found", message="There is no such record.")
             except Exception:
@@ -398,6 +399,15 @@ def _safe_next(target: Any) -> str:
     """Where to go after the login: a console path only (never another site: ``//evil``, ``/\\evil``)."""
     if isinstance(target, str) and target.startswith(PREFIX + "/") and "//" not in target and "\\" not in target:
         return target[:512]
+    return f"{PREFIX}/dashboard"
+
+
+def _back(referer: str | None) -> str:
+    """The console page a refused form came from (its path only: never a link to another site)."""
+    if referer:
+        parts = urlsplit(referer)
+        if parts.path.startswith(PREFIX + "/") and "//" not in parts.path and "\\" not in parts.path:
+            return parts.path + (f"?{parts.query}" if parts.query else "")
     return f"{PREFIX}/dashboard"
 
 
