@@ -241,9 +241,23 @@ class RoutingBus:
     async def _run(self) -> None:
         delay = 0.05
         while True:
-            pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.subscriber.pubsub()
             try:
-                await pubsub.subscribe(self.channel, self.keys.broadcast_channel)
+                channels = (self.channel, self.keys.broadcast_channel)
+                await pubsub.subscribe(*channels)
+                # SUBSCRIBE is only sent by now: wait until Redis has confirmed both channels, so that every
+                # publish from here on reaches us. A resync hint sent before that would let a client pull,
+                # then miss a message published between its pull and the confirmation (nothing later in its
+                # conversation would reveal the gap).
+                confirmed = 0
+                while confirmed < len(channels):
+                    message = await pubsub.get_message(timeout=None)
+                    if message is None:
+                        continue
+                    if message["type"] == "subscribe":
+                        confirmed += 1
+                    elif message["type"] == "message":
+                        await self._dispatch(message["data"])
                 self.subscriptions += 1
                 if self.subscriptions > 1:
                     log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
@@ -258,7 +272,7 @@ class RoutingBus:
                 delay = 0.05
                 while True:
                     message = await pubsub.get_message(timeout=None)
-                    if message is not None:
+                    if message is not None and message["type"] == "message":
                         await self._dispatch(message["data"])
             except asyncio.CancelledError:
                 raise
