@@ -90,6 +90,16 @@ async def test_a_conversation_is_read_both_ways_and_an_admin_recalls_through_the
         assert (await call(env, "GET", "/conversations/messages?userIds=1,2"))[1]["data"]["total"] == 3
 
 
+async def test_users_are_found_by_exact_name(tmp_path: Path, redis_url: str) -> None:
+    async with admin_env(tmp_path, redis_url) as env:
+        for uid, name in ((21, "alice"), (22, "bob"), (23, "alice")):
+            assert (await call(env, "POST", "/users", json={"id": uid, "name": name}))[0] == 200
+        status, body = await call(env, "GET", "/users?names=alice")
+        assert status == 200 and [u["id"] for u in body["data"]["records"]] == [21, 23]
+        status, body = await call(env, "GET", "/users?names=ali")
+        assert body["data"]["total"] == 0
+
+
 async def test_dissolving_a_group_removes_its_members(tmp_path: Path, redis_url: str) -> None:
     async with admin_env(tmp_path, redis_url) as env:
         status, body = await call(env, "POST", "/groups", json={"name": "g", "ownerId": 1, "creatorId": 1})

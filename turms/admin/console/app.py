@@ -301,7 +301,10 @@ class Console:
 
     def _page(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:
-            found = await self._session(request)
+            try:
+                found = await self._session(request)
+            except Exception as e:  # Redis (the sessions) or the store (the admin's roles) unreachable
+                return self._unavailable(request, e)
             if found is None:
                 return self._to_login(request)
             session, principal = found
@@ -336,6 +339,18 @@ class Console:
 
         return endpoint
 
+    def _unavailable(self, request: web.Request, error: Exception) -> web.Response:
+        log.warning(
+            "console: %s %s: cannot read the session: %s: %s", request.method, request.path, type(error).__name__, error
+        )
+        return self.render(
+            "error.html",
+            status=503,
+            title="Unavailable",
+            message="The console cannot reach Redis or the store, where its sessions and the admins are kept. "
+            "The admin API's /health tells which.",
+        )
+
     def _to_login(self, request: web.Request) -> web.StreamResponse:
         if request.method != "GET" or request.headers.get("HX-Request") or request.path.endswith(".json"):
             # A fragment, a data request or a form of an expired session: no page to send them back to.
@@ -360,7 +375,11 @@ class Console:
         )
 
     async def _login_page(self, request: web.Request) -> web.StreamResponse:
-        if await self._session(request) is not None:
+        try:
+            found = await self._session(request)
+        except Exception as e:
+            return self._unavailable(request, e)
+        if found is not None:
             return redirect(_safe_next(request.query.get("next")))
         return self._login_form(request)
 
@@ -376,12 +395,14 @@ class Console:
             return self._login_form(request, status=400, error="Enter a login name and a password.")
         try:
             principal, fingerprint = await self.api.auth.login(login.strip(), password, request.remote or "unknown")
+            session = await self.sessions.create(principal.admin_id, principal.login_name, fingerprint)
         except ApiError as e:
             response = self._login_form(request, status=e.http_status, error=e.reason, login=login.strip()[:64])
             response.headers.update(e.headers)
             response.headers.pop("WWW-Authenticate", None)  # no browser Basic-auth prompt on the form
             return response
-        session = await self.sessions.create(principal.admin_id, principal.login_name, fingerprint)
+        except Exception as e:
+            return self._unavailable(request, e)
         log.info("console: %s logged in from %s", principal.login_name, request.remote)
         response = redirect(_safe_next(request.query.get("next") or form.get("next")))
         security.set_session_cookie(request, response, self.settings, session.token)

@@ -1,5 +1,5 @@
-"""Users: search and list, a user's profile with their sessions and devices, kick, block and unblock,
-activate and deactivate, and create (``/users``, ``/users/online-infos/statuses``, ``/sessions``,
+"""Users: search (by ids or exact name) and list, a user's profile with their sessions and devices, kick, block
+and unblock, activate and deactivate, and create (``/users``, ``/users/online-infos/statuses``, ``/sessions``,
 ``/blocked-clients/users``)."""
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ BLOCK_DURATIONS = (("10 minutes", 10), ("1 hour", 60), ("1 day", 1440), ("7 days
 
 async def users(page: Page) -> web.StreamResponse:
     ids = page.id_list("ids", required=False)
+    name = page.field("name", required=False, max_length=64)
     state = page.field("state", required=False)
     number = page.int_field("page", required=False, minimum=0, maximum=1_000_000)
     query: dict[str, Any] = {"page": number}
     if ids:
         query = {"ids": ids, "includeDeleted": True}
-    elif state in ("active", "inactive"):
+    if name:
+        query["names"] = [name]
+    if state in ("active", "inactive"):
         query["isActive"] = state == "active"
     found = await page.read("/users", **query)
     return await page.render(
@@ -31,6 +34,7 @@ async def users(page: Page) -> web.StreamResponse:
         title="Users",
         found=found,
         ids=" ".join(map(str, ids)),
+        name=name,
         state=state,
         number=number,
         profile_access=PROFILE_ACCESS,
