@@ -89,6 +89,10 @@
     function poll() {
       fetch(source, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) {
+          if (response.status === 401) {  // the session ended: to the login page, as htmx does
+            window.location.assign(response.headers.get("HX-Redirect") || "/console/login");
+            throw new Error("signed out");
+          }
           return response.json().then(function (body) { return { ok: response.ok, body: body }; });
         })
         .then(function (result) {
