@@ -30,6 +30,7 @@ from turms.admin import content as content_routes
 from turms.admin import online as online_routes
 from turms.admin import openapi
 from turms.admin import ops as ops_routes
+from turms.admin import storage as storage_routes
 from turms.admin import users as users_routes
 from turms.admin.audit import AuditTrail
 from turms.admin.auth import AdminAuthenticator
@@ -118,6 +119,7 @@ def build_routes(deps: AdminDeps) -> RouteTable:
         cluster_routes,
         content_routes,
         blocklist_routes,
+        storage_routes,
         action_logs_routes,
     ):
         table.add(*module.routes(deps))

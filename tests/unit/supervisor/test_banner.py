@@ -25,6 +25,7 @@ def test_plain_embedded_default(tmp_path: Path) -> None:
     text = banner.render(facts)
     assert f"data dir          {tmp_path}/data" in text
     assert f"store             SQLite {tmp_path}/data/turms.sqlite3" in text
+    assert f"files             local, in {tmp_path}/data/files, served at http://127.0.0.1:10510/files" in text
     assert "client TCP        0.0.0.0:11510" in text
     assert "admin HTTP        http://127.0.0.1:8510/ (bound to 127.0.0.1)" in text
     assert "admin console     http://127.0.0.1:8510/console/ (log in with an admin account)" in text
@@ -49,6 +50,7 @@ def test_demo_mongo_external_redis_and_other_ports(tmp_path: Path) -> None:
     text = banner.render(facts)
     assert "hunter2" not in text
     assert "store             MongoDB (from storage.mongo.uri)" in text
+    assert "files             off (service.storage.backend)" in text
     assert "redis             external (from redis.url)" in text
     assert f"password in {tmp_path}/creds/root (admin.root.password_file)" in text
     assert "with the demo dataset" in text
