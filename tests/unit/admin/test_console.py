@@ -249,3 +249,22 @@ async def test_the_settings_page_shows_what_differs_and_edits_through_the_regist
         ) as resp:
             assert resp.status == 400 and "not a live setting" in await resp.text()
         assert env.deps.settings.get(admin_settings.DEFAULT_PAGE_SIZE) == 25
+
+
+async def test_malformed_input_is_answered_400_or_404_never_500(tmp_path: Path, redis_url: str) -> None:
+    async with admin_env(tmp_path, redis_url) as env:
+        (await login(env)).close()
+        for path, status in (
+            ("/console/users?page=--5", 400),
+            ("/console/users?ids=1,x", 400),
+            ("/console/users?ids=" + ",".join(["1"] * 101), 400),
+            ("/console/audit?since=yesterday", 400),
+            ("/console/users/12345678901234567890", 404),
+            ("/console/users/-1", 404),
+            ("/console/groups/abc", 404),
+            ("/console/users/999", 200),  # no such user: said on the page
+        ):
+            got, html = await page(env, path)
+            assert got == status, (path, got, html[:500])
+        _, html = await page(env, "/console/users/999")
+        assert "There is no user 999" in html

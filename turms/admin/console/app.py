@@ -43,16 +43,16 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 PREFIX = "/console"
 
-#: (label, path) of the navigation bar.
-NAV = (
-    ("Dashboard", "/console/dashboard"),
-    ("Users", "/console/users"),
-    ("Groups", "/console/groups"),
-    ("Messages", "/console/messages"),
-    ("Blocklist", "/console/blocklist"),
-    ("Antispam", "/console/antispam"),
-    ("Settings", "/console/settings"),
-    ("Audit log", "/console/audit"),
+#: (label, path, the API route the page needs to exist on this server, if any) of the navigation bar.
+NAV: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
+    ("Dashboard", "/console/dashboard", None),
+    ("Users", "/console/users", None),
+    ("Groups", "/console/groups", None),
+    ("Messages", "/console/messages", None),
+    ("Blocklist", "/console/blocklist", None),
+    ("Antispam", "/console/antispam", None),
+    ("Settings", "/console/settings", None),
+    ("Audit log", "/console/audit", None),
 )
 
 
@@ -98,6 +98,7 @@ def when(value: Any) -> str:
 
 
 _TICKS = re.compile(r"`([^`]+)`")
+_WHOLE = re.compile(r"^-?[0-9]{1,19}$")
 
 
 def ticks(text: Any) -> Markup:
@@ -148,7 +149,7 @@ class Page:
         text = self.field(name, required=required, max_length=40)
         if not text:
             return 0
-        if not text.lstrip("-").isdigit() or not text.isascii():
+        if not _WHOLE.match(text):
             raise FormError(f"{name}: {text[:40]!r} is not a whole number")
         value = int(text)
         if not minimum <= value <= maximum:
@@ -215,7 +216,9 @@ class Page:
             status=status,
             admin=self.principal,
             csrf=self.session.csrf,
-            nav=NAV,
+            nav=[
+                (label, target) for label, target, needs in NAV if needs is None or self.console.api.table.get(*needs)
+            ],
             path=self.request.path,
             flashes=flashes,
             can=self.can,
