@@ -6,6 +6,10 @@ kicks it sends carry it) → route match → authentication and the route's perm
 so an anonymous caller learns nothing about parameters) → query and body validation against the declared
 schemas → handler → the Turms-style envelope ``{code, reason, timestamp, data}``. Every write is audit-logged,
 whether it succeeded or was refused.
+
+:meth:`AdminApi.invoke` runs the same steps for a caller the web console (:mod:`turms.admin.console`, served
+under ``/console/`` by the same application) has already authenticated, so a console page can do exactly what
+its admin's roles allow through the API, with the same validation and audit, and nothing more.
 """
 
 from __future__ import annotations
