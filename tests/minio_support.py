@@ -17,7 +17,7 @@ from typing import IO
 
 import pytest
 
-from testlib import free_port
+from testlib import free_port, terminate
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCESS_KEY = "turms-test"
@@ -91,12 +91,7 @@ class MinIO:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            terminate(proc)
         if self._log is not None:
             self._log.close()
             self._log = None
