@@ -10,9 +10,9 @@ is served by the same application and acts only through those routes.
 
 May import the standard library, aiohttp, orjson, PyJWT, Jinja2 (the console), :mod:`turms.settings`,
 :mod:`turms.errors`, :mod:`turms.protocol`, :mod:`turms.clock`, :mod:`turms.security`, :mod:`turms.storage.port`,
-:mod:`turms.storage.schema`, :mod:`turms.storage.errors`, :mod:`turms.cluster` and the domain services it drives
-(:mod:`turms.service`: accounts, users, message sends and recalls, group dissolution); never the gateway,
-transports, the worker wiring or a storage adapter.
+:mod:`turms.storage.schema`, :mod:`turms.storage.errors`, :mod:`turms.cluster` and :mod:`turms.service` (the
+domains' functions and vocabulary, so admin writes follow the same rules); never the gateway, transports, the
+worker wiring or a storage adapter.
 """
 
 from __future__ import annotations

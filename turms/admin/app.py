@@ -45,6 +45,7 @@ from turms.admin.rbac import Principal
 from turms.admin.root import RootOutcome, ensure_root_admin
 from turms.admin.routes import ApiError, Call, Route, RouteTable, bad_request, forbidden
 from turms.admin.validation import SchemaError, validate
+from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.errors import TurmsError
 from turms.observability import trace
 from turms.protocol.status import ResponseStatusCode
@@ -156,7 +157,9 @@ async def request_id_middleware(
 class AdminApi:
     def __init__(self, deps: AdminDeps) -> None:
         self.deps = deps
-        self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock)
+        # Failed admin logins counted in Redis, so every worker of every host shares the throttle.
+        failures = RedisFailureBuckets(deps.membership.redis, deps.membership.keys.prefix)
+        self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock, failures)
         self.audit = AuditTrail(deps.store, deps.clock, deps.ids)
         self.table = build_routes(deps)
 
@@ -187,8 +190,10 @@ class AdminApi:
         ip = request.remote or "unknown"
 
         async def principal() -> Principal | None:
-            if route.access is PUBLIC:
+            self._check_browser(route, request)
+            if route.access is PUBLIC and "Authorization" not in request.headers:
                 return None
+            # A public route with credentials (``/health``) authenticates them, for the details it shows.
             return await self.auth.authenticate(request.headers.get("Authorization"), ip)
 
         outcome = await self.execute(route, request, principal, request.query, lambda: self._body(route, request))
@@ -288,6 +293,22 @@ class AdminApi:
             )
         return outcome
 
+    def _check_browser(self, route: Route, request: web.Request) -> None:
+        """Refuse what a page on another site could make a browser send (CSRF), before any credential is used:
+        a foreign ``Origin``, and a body that is not JSON (HTML forms send form-encoded or ``text/plain``
+        bodies without a CORS preflight; a JSON body needs one, which this API never grants)."""
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            allowed: list[str] = self.deps.settings.get(admin_settings.ALLOWED_ORIGINS)
+            if _origin(origin) not in {_origin(a) for a in allowed}:
+                raise forbidden(f"requests from the origin {origin[:100]!r} are not allowed")
+        if route.body is not None and request.body_exists and request.content_type != JSON:
+            raise ApiError(
+                ResponseStatusCode.ILLEGAL_ARGUMENT,
+                f"the request body must be {JSON}",
+                http_status=415,
+            )
+
     async def _body(self, route: Route, request: web.Request) -> Any:
         if route.body is None:
             return None
@@ -313,3 +334,8 @@ def _query_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+def _origin(text: str) -> str:
+    """An ``Origin`` compared case-insensitively and without a trailing slash (``null`` stays ``null``)."""
+    return text.strip().rstrip("/").lower()

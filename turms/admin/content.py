@@ -3,8 +3,9 @@
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
 sending them (``POST /messages``) and recalling them (``POST /messages/recalls``) go through the message service
-(:mod:`turms.admin.messages`, :mod:`turms.admin.message_ops`); dissolving groups (``DELETE /groups``) goes
-through the group service (:mod:`turms.admin.groups`). Setting read
+(:mod:`turms.admin.messages`, :mod:`turms.admin.message_ops`), and so do reading and removing their reactions
+(``/messages/reactions``, :mod:`turms.admin.reactions`); dissolving groups (``DELETE /groups``) goes through the
+group service (:mod:`turms.admin.groups`). Setting read
 dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from turms.admin import conversations, groups, message_ops, messages
+from turms.admin import content_rules as rules
+from turms.admin import conversations, groups, message_ops, messages, reactions
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -91,7 +93,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("requesterId", "rrid", "int", key=True),
             F("recipientId", "rtid", "int", key=True),
             F("content", "cnt", "str"),
-            F("status", "stat", "int"),
+            F("status", "stat", "int", values=rules.REQUEST_STATUS),
             F("reason", "rsn", "str"),
             F("creationDate", "cd", "date", writable=False),
             F("responseDate", "adr", "date"),
@@ -107,19 +109,19 @@ RESOURCES: tuple[Resource, ...] = (
         "groups",
         (
             F("id", "_id", "int", writable=False),
-            F("typeId", "tid", "int"),
-            F("creatorId", "cid", "int"),
-            F("ownerId", "oid", "int"),
+            F("typeId", "tid", "int", values=rules.NON_NEGATIVE),
+            F("creatorId", "cid", "int", values=rules.POSITIVE),
+            F("ownerId", "oid", "int", updatable=False, values=rules.POSITIVE),
             F("name", "n", "str"),
             F("intro", "intro", "str"),
             F("announcement", "annt", "str"),
-            F("minimumScore", "ms", "int"),
+            F("minimumScore", "ms", "int", values=rules.NON_NEGATIVE),
             F("creationDate", "cd", "date", writable=False),
             F("deletionDate", "dd", "date"),
             F("lastUpdatedDate", "lud", "date", writable=False),
             F("muteEndDate", "med", "date"),
             F("isActive", "ac", "bool"),
-            F("userDefinedAttributes", "uda", "map"),
+            F("userDefinedAttributes", "uda", "map", values=rules.ATTRIBUTES),
         ),
         (Filter("ids", "_id"), Filter("typeIds", "tid"), Filter("creatorIds", "cid"), Filter("ownerIds", "oid")),
         create=P.GROUP_CREATE,
@@ -128,6 +130,8 @@ RESOURCES: tuple[Resource, ...] = (
         # DELETE /groups dissolves through the group service: turms.admin.groups.
         generated_id=True,
         created_at="cd",
+        rules=rules.group_rules,
+        create_example={"ownerId": 1, "name": "group of user 1"},
     ),
     Resource(
         "/groups/types",
@@ -136,11 +140,11 @@ RESOURCES: tuple[Resource, ...] = (
         (
             F("id", "_id", "int", writable=False),
             F("name", "n", "str"),
-            F("groupSizeLimit", "gsl", "int"),
-            F("invitationStrategy", "is", "int"),
-            F("joinStrategy", "js", "int"),
-            F("groupInfoUpdateStrategy", "gius", "int"),
-            F("memberInfoUpdateStrategy", "mius", "int"),
+            F("groupSizeLimit", "gsl", "int", values=rules.POSITIVE),
+            F("invitationStrategy", "is", "int", values=rules.INVITATION_STRATEGY),
+            F("joinStrategy", "js", "int", values=rules.JOIN_STRATEGY),
+            F("groupInfoUpdateStrategy", "gius", "int", values=rules.UPDATE_STRATEGY),
+            F("memberInfoUpdateStrategy", "mius", "int", values=rules.UPDATE_STRATEGY),
             F("guestSpeakable", "gs", "bool"),
             F("selfInfoUpdatable", "siu", "bool"),
             F("enableReadReceipt", "err", "bool"),
@@ -158,13 +162,15 @@ RESOURCES: tuple[Resource, ...] = (
             F("groupId", "_id.gid", "int", key=True),
             F("userId", "_id.uid", "int", key=True),
             F("name", "n", "str"),
-            F("role", "role", "int"),
+            F("role", "role", "int", values=rules.ROLE, writes=rules.WRITABLE_ROLE),
             F("joinDate", "jd", "date", writable=False),
             F("muteEndDate", "med", "date"),
         ),
         (Filter("groupIds", "_id.gid"), Filter("userIds", "_id.uid")),
         **_perms("GROUP_MEMBER"),
         created_at="jd",
+        rules=rules.member_rules,
+        create_example={"groupId": 1, "userId": 3, "role": 2},
     ),
     Resource(
         "/groups/blocked-users",
@@ -179,6 +185,8 @@ RESOURCES: tuple[Resource, ...] = (
         (Filter("groupIds", "_id.gid"), Filter("userIds", "_id.uid")),
         **_perms("GROUP_BLOCKLIST"),
         created_at="bd",
+        rules=rules.blocked_user_rules,
+        create_example={"groupId": 1, "userId": 4},
     ),
     Resource(
         "/groups/invitations",
@@ -190,7 +198,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("inviterId", "irid", "int", key=True),
             F("inviteeId", "ieid", "int", key=True),
             F("content", "cnt", "str"),
-            F("status", "stat", "int"),
+            F("status", "stat", "int", values=rules.REQUEST_STATUS),
             F("creationDate", "cd", "date", writable=False),
             F("responseDate", "rd", "date"),
             F("reason", "rsn", "str"),
@@ -210,7 +218,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("requesterId", "rqid", "int", key=True),
             F("responderId", "rpid", "int"),
             F("content", "cnt", "str"),
-            F("status", "stat", "int"),
+            F("status", "stat", "int", values=rules.REQUEST_STATUS),
             F("creationDate", "cd", "date", writable=False),
             F("responseDate", "rd", "date"),
             F("reason", "rsn", "str"),
@@ -229,7 +237,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("groupId", "gid", "int", key=True),
             F("question", "q", "str"),
             F("answers", "ans", "array"),
-            F("score", "score", "int"),
+            F("score", "score", "int", values=rules.NON_NEGATIVE),
         ),
         (Filter("ids", "_id"), Filter("groupIds", "gid")),
         **_perms("GROUP_QUESTION"),
@@ -296,8 +304,10 @@ def routes(deps: AdminDeps) -> list[Route]:
     crud = [route for resource in RESOURCES for route in crud_routes(deps, resource)]
     return [
         *crud,
+        rules.transfer_route(deps),
         *groups.routes(deps),
         *messages.routes(deps),
         *message_ops.routes(deps),
+        *reactions.routes(deps),
         *conversations.routes(deps),
     ]
