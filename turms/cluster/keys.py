@@ -53,6 +53,10 @@ class Keys:
         """Hash: worker instance id → JSON of its enabled plugins' states (running or failed, version, error)."""
         return f"{self.prefix}plugins:state"
 
+    def console_session(self, token_digest: str) -> str:
+        """Hash with a TTL (the idle timeout): one admin console session, keyed by the SHA-256 of its cookie."""
+        return f"{self.prefix}console:sess:{token_digest}"
+
     def worker_id_lease(self, worker_id: int) -> str:
         """String with a TTL: the holder of a Snowflake worker id."""
         return f"{self.prefix}wid:{worker_id}"
