@@ -35,6 +35,7 @@ from aiohttp import web
 
 from turms.admin.app import AdminApi
 from turms.admin.context import AdminDeps, NodeState
+from turms.cluster.connection import connect
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
@@ -253,7 +254,8 @@ class Worker:
     async def _connect_redis(self) -> None:
         url = self.spec.redis_url
         timeout = self.settings.get(redis_settings.CONNECT_TIMEOUT_S)
-        self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        # The same client factory as the components: a Sentinel URL pings the current master, a cluster URL a node.
+        self.redis = connect(url, connect_timeout_s=timeout, retries=0)
         deadline = time.monotonic() + timeout
         delay = 0.05
         while True:
