@@ -19,6 +19,7 @@ import turms
 from turms.observability import logging as observability_logging
 from turms.settings import Settings, admin, server, storage
 from turms.settings.listeners import configured_listeners
+from turms.settings.tls import serves_tls
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
 log = logging.getLogger("turms.supervisor")
@@ -94,13 +95,14 @@ def gather(
     tcp_port = 0
     admin_url = ""
     for name, host, port in configured_listeners(settings):
+        secure = serves_tls(settings, name)
         if name == "client TCP":
             tcp_port = port
-            listeners.append((name, f"{host}:{port}"))
+            listeners.append((name, f"{host}:{port}" + (" (TLS)" if secure else "")))
         elif name == "client WebSocket":
-            listeners.append((name, f"ws://{_connect_host(host)}:{port}/ (bound to {host})"))
+            listeners.append((name, f"{'wss' if secure else 'ws'}://{_connect_host(host)}:{port}/ (bound to {host})"))
         elif name == "admin HTTP":
-            admin_url = f"http://{_connect_host(host)}:{port}"
+            admin_url = f"{'https' if secure else 'http'}://{_connect_host(host)}:{port}"
             listeners.append((name, f"{admin_url}/ (bound to {host})"))
         else:  # pragma: no cover - a listener added without a banner line
             listeners.append((name, f"{host}:{port}"))

@@ -46,6 +46,7 @@ from turms.settings import Settings, server
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
+from turms.settings import tls as tls_settings
 from turms.settings.listeners import configured_listeners
 from turms.storage.errors import StorageError
 from turms.transport import (
@@ -56,6 +57,7 @@ from turms.transport import (
     sweep_accept,
     tcp_protocol_factory,
 )
+from turms.transport.tls import ServerTls, TlsConfigError, TlsSockSite
 from turms.worker.components import Components
 from turms.worker.control import EXIT_BOOT_FAILURE, WorkerChannel
 from turms.worker.health import HealthEndpoint
@@ -109,6 +111,8 @@ class Worker:
         self._stop: asyncio.Event | None = None
         self._heartbeat: asyncio.TimerHandle | None = None
         self.components: Components | None = None
+        #: The listeners' TLS context (turms.transport.tls), when any listener serves TLS.
+        self.tls: ServerTls | None = None
         self.lag_probe = LagProbe(self.settings.get(metrics_settings.LOOP_LAG_INTERVAL_MS) / 1000)
         self.process_sampler = ProcessSampler("worker")
 
@@ -119,6 +123,8 @@ class Worker:
         self._stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stop.set)
+        # Certificates reloaded in place (the supervisor forwards its SIGUSR1): no connection is closed.
+        loop.add_signal_handler(signal.SIGUSR1, self._reload_tls)
         self._beat()  # heartbeats start now: a slow boot is judged by the boot timeout, not as a hang
         try:
             await self._boot()
@@ -160,9 +166,17 @@ class Worker:
 
     # -- boot -------------------------------------------------------------------------------------------
 
+    def _reload_tls(self) -> None:
+        if self.tls is not None:
+            self.tls.reload()
+
     async def _boot(self) -> None:
         s = self.settings
         backlog = s.get(gw.BACKLOG)
+        try:
+            self.tls = ServerTls.from_settings(s)
+        except TlsConfigError as e:
+            raise BootError(str(e)) from None
         try:
             for name, host, port in configured_listeners(s):
                 self._sockets[name] = bind_reuseport(name, host, port)
@@ -200,7 +214,10 @@ class Worker:
             # The server gets a duplicate descriptor: the original stays open after the server closes so
             # the drain can accept what is still queued on it (see turms.transport.listeners).
             self._tcp_server = await loop.create_server(
-                factory, sock=self._sockets["client TCP"].dup(), backlog=self._backlogs["client TCP"]
+                factory,
+                sock=self._sockets["client TCP"].dup(),
+                backlog=self._backlogs["client TCP"],
+                **self._tls_options("client TCP"),
             )
         if "client WebSocket" in self._sockets:
             await self._start_site("client WebSocket", WebSocketEndpoint(self.gateway, s).app())
@@ -247,9 +264,22 @@ class Worker:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         self._runners[name] = runner
-        site = web.SockSite(runner, self._sockets[name].dup(), backlog=self._backlogs[name])
+        sock, backlog, tls = self._sockets[name].dup(), self._backlogs[name], self._tls_options(name)
+        site = (
+            TlsSockSite(
+                runner, sock, backlog=backlog, ssl_context=tls["ssl"], handshake_timeout_s=tls["ssl_handshake_timeout"]
+            )
+            if tls
+            else web.SockSite(runner, sock, backlog=backlog)
+        )
         await site.start()
         self._sites[name] = site
+
+    def _tls_options(self, listener: str) -> dict[str, Any]:
+        """``ssl`` and ``ssl_handshake_timeout`` for ``loop.create_server`` when ``listener`` serves TLS."""
+        if self.tls is None or not tls_settings.serves_tls(self.settings, listener):
+            return {}
+        return {"ssl": self.tls.context, "ssl_handshake_timeout": self.settings.get(tls_settings.HANDSHAKE_TIMEOUT_S)}
 
     async def _connect_redis(self) -> None:
         url = self.spec.redis_url
@@ -301,7 +331,7 @@ class Worker:
             late = sweep_accept(tcp)
             tcp.close()
             for conn in late:
-                await loop.connect_accepted_socket(factory, conn)
+                await loop.connect_accepted_socket(factory, conn, **self._tls_options("client TCP"))
         ws = self._sockets.pop("client WebSocket", None)
         runner = self._runners.get("client WebSocket")
         if ws is not None:
@@ -309,7 +339,7 @@ class Worker:
             ws.close()
             if runner is not None and runner.server is not None:
                 for conn in late:
-                    await loop.connect_accepted_socket(runner.server, conn)
+                    await loop.connect_accepted_socket(runner.server, conn, **self._tls_options("client WebSocket"))
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
