@@ -1,4 +1,4 @@
-"""The ``turms`` command: serve, demo load, config show/check/docs, version.
+"""The ``turms`` command: serve, demo load, storage init, config show/check/docs, version.
 
 Exit codes: 0 success; 1 a check failed (stale document); 2 bad usage or configuration; others are the
 supervisor's (see ``turms.supervisor``).
@@ -53,6 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(demo_load)
     demo_load.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
     demo_load.add_argument("--clear", action="store_true", help="delete everything in the store first")
+
+    storage = sub.add_parser("storage", help="the store's one-time setup")
+    ssub = storage.add_subparsers(dest="storage_command", required=True)
+    init = ssub.add_parser(
+        "init", help="create the indexes; with --sharded, shard a MongoDB cluster first (docs/storage.md)"
+    )
+    _add_config_args(init)
+    init.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
+    init.add_argument("--sharded", action="store_true", help="shard the collections (MongoDB sharded cluster)")
+    init.add_argument("--hot-shards", default="", metavar="A,B", help="shards of the `hot` zone (with --sharded)")
+    init.add_argument("--cold-shards", default="", metavar="C,D", help="shards of the `cold` zone (with --sharded)")
+    init.add_argument(
+        "--dry-run", action="store_true", help="print the sharding commands (JSON, one a line); connect to nothing"
+    )
 
     sub.add_parser("version", help="print the version")
     sub.add_parser("bench", help="run the benchmark harness (see `turms bench --help`)")
@@ -140,6 +154,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from turms.supervisor import serve
 
             return serve(args.config, flags, demo=args.demo)
+        if args.command == "storage":
+            from turms.storage.init import run as storage_init
+
+            return storage_init(
+                load_settings(args.config, flags=_flags(args)),
+                sharded=args.sharded,
+                hot_shards=[x for x in args.hot_shards.split(",") if x],
+                cold_shards=[x for x in args.cold_shards.split(",") if x],
+                dry_run=args.dry_run,
+            )
         if args.command == "demo":
             from turms.demo import run as demo_run
 
