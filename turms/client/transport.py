@@ -69,6 +69,10 @@ class TcpTransport:
             await self._writer.wait_closed()
 
 
+#: How long closing a WebSocket waits for its socket to be closed (a TLS close takes a round trip).
+CLOSE_WAIT_S = 1.0
+
+
 class WebSocketTransport:
     def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._session = session
@@ -119,6 +123,13 @@ class WebSocketTransport:
             # Text frames are not part of the protocol; ignore them.
 
     async def close(self) -> None:
+        sock = self._ws.get_extra_info("socket")
         with contextlib.suppress(Exception):
             await self._ws.close()
         await self._session.close()
+        # aiohttp closes the connection without waiting; over TLS the close runs on (close_notify) after
+        # session.close() returns. Wait for the socket to be closed, so a caller that stops its loop next
+        # leaves no transport behind.
+        deadline = asyncio.get_running_loop().time() + CLOSE_WAIT_S
+        while sock is not None and sock.fileno() != -1 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.005)
