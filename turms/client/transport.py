@@ -71,6 +71,7 @@ class TcpTransport:
 
 #: How long closing a WebSocket waits for its socket to be closed (a TLS close takes a round trip).
 CLOSE_WAIT_S = 1.0
+CLOSE_POLL_S = 0.005
 
 
 class WebSocketTransport:
@@ -130,6 +131,7 @@ class WebSocketTransport:
         # aiohttp closes the connection without waiting; over TLS the close runs on (close_notify) after
         # session.close() returns. Wait for the socket to be closed, so a caller that stops its loop next
         # leaves no transport behind.
-        deadline = asyncio.get_running_loop().time() + CLOSE_WAIT_S
-        while sock is not None and sock.fileno() != -1 and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.005)
+        for _ in range(int(CLOSE_WAIT_S / CLOSE_POLL_S)):
+            if sock is None or sock.fileno() == -1:
+                break
+            await asyncio.sleep(CLOSE_POLL_S)
