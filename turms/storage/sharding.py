@@ -17,7 +17,7 @@ the unique ``(cid, sqid)`` index is what keeps each conversation's sequence ids 
 would lose it. So ``message`` is sharded by conversation (a conversation's history stays on one shard, read
 in order), the hot/cold split is by workload (what every send writes on the fast shards, profiles, groups
 and relationships on the others), and age is bounded by the message retention job
-(``service.message.retention_days``) instead of by migration.
+(``service.message.retention_period_h``) instead of by migration.
 
 Commands go to the deployment of each collection's URI group (``storage.mongo.<group>.uri``), the
 ``enableSharding`` and zone assignments once per deployment. ``--dry-run`` prints them as extended JSON, one a
