@@ -20,8 +20,16 @@ want="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # Every package, the build backend included, comes from the lock and is checked against its hashes; the
   # project itself is then installed in place without resolving anything.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
-    -r "$lock"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  # pip's output is shown only when something fails (a newcomer's console stays readable).
+  log="$(mktemp)"
+  trap 'rm -f "$log"' EXIT
+  echo "installing the locked dependencies into .venv ($lock)..." >&2
+  if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+      -r "$lock" && .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+      --no-build-isolation -e .; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "bootstrap: installing into .venv failed (above)" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: lint, types, generated-file freshness, then pytest.
-# Builds (once) the FerretDB binary the MongoDB-adapter tests run against, unless TURMS_TEST_MONGO_URI is set.
+# Builds (once) the FerretDB binary the MongoDB-adapter tests run against, unless TURMS_TEST_MONGO_URI is set, and
+# the MinIO server the S3 files-backend tests run against (both into the tool cache, scripts/tool_cache.sh).
 # Extra arguments go to pytest, e.g. `scripts/test.sh tests/unit -x`. Long fault runs: `scripts/test.sh -m fault`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 scripts/ensure_test_tools.sh
+scripts/ensure_minio.sh >/dev/null
 if [ -z "${TURMS_TEST_MONGO_URI:-}" ]; then
   scripts/ensure_ferretdb.sh >/dev/null
 fi

@@ -15,7 +15,7 @@ from typing import IO
 
 import pytest
 
-from testlib import free_port
+from testlib import free_port, terminate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,12 +76,7 @@ class FerretDB:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+import subprocess
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,3 +33,13 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.t
+
+
+def terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM ``proc`` and wait; SIGKILL it if it is still there after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)

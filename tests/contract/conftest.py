@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ferret_support import FerretDB
@@ -69,6 +70,19 @@ def store_config(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
         return StoreConfig("sqlite", str(tmp_path / "contract.sqlite3"))
     uri = request.getfixturevalue("mongo_uri")
     return StoreConfig("mongo", uri, f"t_{uuid.uuid4().hex[:16]}")
+
+
+async def is_ferretdb(config: StoreConfig) -> bool:
+    """Whether the MongoDB-protocol server of ``config`` is FerretDB (which has no atomic read-modify-write)."""
+    if config.engine != "mongo":
+        return False
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(config.target, serverSelectionTimeoutMS=5000)
+    try:
+        return "ferretdbVersion" in await client.admin.command("buildInfo")
+    finally:
+        await client.close()
 
 
 def open_test_store(config: StoreConfig, clock: FakeClock | None = None) -> Store:

@@ -132,4 +132,8 @@ TEST_SCHEMA = Schema.of(
     ),
     SCHEMA["sequenceCounter"],
     SCHEMA["messagePurge"],
+    # The files domain's collections (tests/contract/test_files_shapes.py).
+    SCHEMA["messageAttachment"],
+    SCHEMA["messageAttachmentShare"],
+    SCHEMA["storageUsage"],
 )

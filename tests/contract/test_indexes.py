@@ -14,8 +14,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import StoreConfig
-from pymongo import AsyncMongoClient
+from conftest import StoreConfig, is_ferretdb
 
 from turms.storage.mongo import MongoStore
 from turms.storage.schema import SCHEMA, Collection, Index
@@ -35,14 +34,6 @@ def test_the_schema_declares_unique_and_ttl_indexes() -> None:
 
 
 # -- MongoDB ---------------------------------------------------------------------------------------------------
-
-
-async def _is_ferretdb(uri: str) -> bool:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        return "ferretdbVersion" in await client.admin.command("buildInfo")
-    finally:
-        await client.close()
 
 
 async def _mongo_indexes(store: MongoStore) -> dict[str, dict[str, dict[str, Any]]]:
@@ -80,7 +71,7 @@ def _check_mongo(found: dict[str, dict[str, dict[str, Any]]], degraded: list[str
 
 
 async def _check_mongo_startups(config: StoreConfig) -> None:
-    ferretdb = await _is_ferretdb(config.target)
+    ferretdb = await is_ferretdb(config)
     first = MongoStore(
         config.target, database=config.database, ttl_purge_interval_s=0, server_selection_timeout_ms=5000
     )

@@ -202,6 +202,23 @@ class Workload:
         except TimeoutError:
             raise AssertionError(f"clients not resynced within {within_s} s: {self.diagnose()}") from None
 
+    async def quiesce(self, within_s: float = 30.0, still_s: float = 1.0) -> float:
+        """Wait until no client has a sync running and no view changed for ``still_s`` (pushes and pulls still in
+        flight on a loaded server have arrived); returns how long that took. Asks nobody to resync."""
+        now = asyncio.get_running_loop().time
+        began = now()
+        last: dict[int, int] | None = None
+        still_since = began
+        while now() - began < within_s:
+            await asyncio.gather(*(m.messages.wait_synced() for m in self.members))
+            counts = {m.uid: sum(len(v) for v in m.view.values()) for m in self.members}
+            if counts != last:
+                last, still_since = counts, now()
+            elif now() - still_since >= still_s:
+                break
+            await asyncio.sleep(0.1)
+        return now() - began
+
     def diagnose(self) -> str:
         out = []
         for m in self.members:

@@ -281,3 +281,20 @@ async def scrape(server: Server) -> Samples:
 
 def sample(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def admin_call(
+    server: Server, method: str, path: str, body: Any = None, *, login: str = "turms", password: str = "root-pw"
+) -> tuple[int, Any]:
+    """One admin API request (HTTP Basic; the root admin with ``admin.root.password = root-pw`` by default):
+    the HTTP status and the decoded JSON body."""
+    import base64
+
+    import aiohttp
+
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, f"http://127.0.0.1:{server.admin_port}{path}", json=body, headers=auth) as resp,
+    ):
+        return resp.status, await resp.json()

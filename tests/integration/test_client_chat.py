@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from turms.client import TurmsClient
 from turms.client.message import ConversationKey
+from turms.client.relationship import RelationshipService
 
 from integration_support import Server, running
 
@@ -96,6 +98,51 @@ async def test_two_people_chat(tmp_path: Path) -> None:
         finally:
             codes = [await alice.quit(), await bob.quit()]
         assert codes == [0, 0]
+
+
+async def test_send_and_receive_a_file(tmp_path: Path) -> None:
+    """`/send FILE` uploads through the server's local files backend and sends a message referring to the
+    attachment; the other person sees it and `/save`s the same bytes; a third user cannot download it."""
+    server = Server(tmp_path, settings=SETTINGS)
+    with running(server):
+        await server.wait_ready()
+        # Turms's rule: the recipient must have a relationship with the uploader (else 6100).
+        bob_client = TurmsClient("127.0.0.1", server.tcp_port)
+        await bob_client.connect()
+        await bob_client.login(2, None)
+        await RelationshipService(bob_client).create_relationship(1)
+        await bob_client.close()
+        payload = bytes(range(256)) * 40 + b"end"
+        (tmp_path / "report.bin").write_bytes(payload)
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        alice = await ChatProcess.start(server.tcp_port, 1, "--to", "2")
+        bob = await ChatProcess.start(server.tcp_port, 2, "--download-dir", str(inbox))
+        try:
+            await alice.expect("now chatting with user 2")
+            await bob.expect("logged in as user 2")
+            await alice.type(f"/send {tmp_path / 'report.bin'}")
+            sent = await alice.expect("(sent report.bin")
+            assert f"{len(payload)} bytes" in sent
+            await bob.expect("[from 1] [file] report.bin")
+            line = await bob.expect("attachment ")
+            attachment_id = int(line.split()[1])
+            assert "report.bin (application/octet-stream): /save" in line
+            await bob.type(f"/save {attachment_id}")
+            await bob.expect(f"saved attachment {attachment_id}: {len(payload)} bytes")
+            assert (inbox / f"attachment-{attachment_id}").read_bytes() == payload
+            await alice.type("/send /no/such/file")
+            await alice.expect("file error:")
+        finally:
+            codes = [await alice.quit(), await bob.quit()]
+        assert codes == [0, 0]
+        carol = await ChatProcess.start(server.tcp_port, 3)
+        try:
+            await carol.expect("logged in as user 3")
+            await carol.type(f"/save {attachment_id}")
+            await carol.expect("refused: NOT_UPLOADER_OR_SHARED_WITH_USER_TO_DOWNLOAD_MESSAGE_ATTACHMENT (6107)")
+        finally:
+            assert await carol.quit() == 0
 
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

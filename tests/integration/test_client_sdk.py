@@ -15,6 +15,7 @@ from turms.client.conversation import ConversationService
 from turms.client.group import GroupService
 from turms.client.message import ConversationKey, MessageService
 from turms.client.relationship import RelationshipService
+from turms.client.storage import StorageService
 from turms.client.user import UserService
 from turms.protocol.pb.turms_request_pb2 import TurmsRequest
 from turms.protocol.status import ResponseStatusCode
@@ -27,7 +28,7 @@ SETTINGS = {
     "security.rate_limit.ip.enabled": "false",
     "security.rate_limit.session.enabled": "false",
 }
-SDK = [TurmsClient, MessageService, ConversationService, UserService, RelationshipService, GroupService]
+SDK = [TurmsClient, MessageService, ConversationService, UserService, RelationshipService, GroupService, StorageService]
 
 
 def test_every_public_sdk_method_is_exercised_by_an_integration_test() -> None:

@@ -105,3 +105,26 @@ def test_the_checker_sees_violations(tmp_path: Path) -> None:
     names = [name for _, name in imports_of(bad, package="x")]
     assert _forbidden("sqlite3", RULES["service"])
     assert "pymongo.AsyncMongoClient" in names and "redis.asyncio" in names
+
+
+#: The S3 driver and its stubs.
+S3_DRIVERS = ("aiobotocore", "botocore", "types_aiobotocore_s3")
+BACKENDS = PACKAGE / "service" / "resource" / "backends"
+
+
+def test_file_backends_hold_the_drivers() -> None:
+    """The files domain (turms/service/resource) talks to its backends through the port only: the S3 driver is
+    imported nowhere but in backends/, and the domain imports neither the backends nor aiohttp (HTTP serving is
+    the local backend's)."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if BACKENDS in path.parents:
+            continue
+        domain = (PACKAGE / "service" / "resource") in path.parents
+        banned = (*S3_DRIVERS, "turms.service.resource.backends.local", "turms.service.resource.backends.s3")
+        if domain:
+            banned = (*banned, "aiohttp", "turms.service.resource.backends")
+        for lineno, name in imports_of(path):
+            if _forbidden(name, banned):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{lineno} imports {name}")
+    assert out == []

@@ -27,6 +27,7 @@ from turms.admin import cluster as cluster_routes
 from turms.admin import content as content_routes
 from turms.admin import online as online_routes
 from turms.admin import ops as ops_routes
+from turms.admin import storage as storage_routes
 from turms.admin import users as users_routes
 from turms.admin.auth import AdminAuthenticator
 from turms.admin.context import AdminDeps
@@ -83,6 +84,7 @@ def build_routes(deps: AdminDeps) -> RouteTable:
         cluster_routes,
         content_routes,
         blocklist_routes,
+        storage_routes,
     ):
         table.add(*module.routes(deps))
     table.add(openapi.route(table))

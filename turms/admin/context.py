@@ -17,6 +17,7 @@ from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.security.blocklist import BlocklistService
 from turms.service.context import Services
+from turms.service.resource.port import ObjectStore
 from turms.settings import Settings
 from turms.storage.port import Store
 
@@ -55,3 +56,5 @@ class AdminDeps:
     antispam_reload: Callable[[], Awaitable[None]] | None = None
     #: The worker's domain services (messages sent through the API use them, as client sends do).
     services: Services | None = None
+    #: The files backend (None: the storage routes that need it answer 501, code 6000).
+    files: ObjectStore | None = None

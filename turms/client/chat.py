@@ -1,38 +1,61 @@
 """A small terminal chat over the Python client: ``python -m turms.client.chat --user 1 --password 123 --to 2``.
 
 Type a line to send it to the current conversation. Commands: ``/to USER_ID`` (private chat), ``/group
-GROUP_ID`` (group chat), ``/history`` (the last messages of the current conversation), ``/quit``. At start, the
-last ``--history`` messages of the chosen conversation are shown as history (``[history] ...``) and only
-messages sent from then on are printed as new: ``[from USER (group G)] text`` as soon as they arrive, exactly
-once and in order per conversation, also across reconnects (the message service resyncs after every
-reconnect). A lost connection prints ``disconnected ...`` and, once the client is back, ``reconnected``.
+GROUP_ID`` (group chat), ``/history`` (the last messages of the current conversation), ``/send FILE`` (upload a
+file as an attachment of the conversation and send a message referring to it), ``/save ATTACHMENT_ID [PATH]``
+(download a received attachment; by default into ``--download-dir``), ``/quit``. At start, the last ``--history``
+messages of the chosen conversation are shown as history (``[history] ...``) and only messages sent from then on
+are printed as new: ``[from USER (group G)] text`` as soon as they arrive, exactly once and in order per
+conversation, also across reconnects (the message service resyncs after every reconnect); a message carrying an
+attachment adds a line ``  attachment ID NAME (TYPE): /save ID``. A lost connection prints ``disconnected ...``
+and, once the client is back, ``reconnected``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import mimetypes
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from turms.client.client import TurmsClient
 from turms.client.errors import ConnectionClosedError, ResponseError, TurmsClientError
 from turms.client.message import ChatMessage, ConversationKey, MessageService
+from turms.client.storage import StorageService
+from turms.protocol.pb import model_storage_pb2
 
-HELP = "commands: /to USER_ID, /group GROUP_ID, /history, /quit; anything else is sent"
+HELP = (
+    "commands: /to USER_ID, /group GROUP_ID, /history, /send FILE, /save ATTACHMENT_ID [PATH], /quit; "
+    "anything else is sent"
+)
 
 
 def format_message(m: ChatMessage, *, history: bool = False) -> str:
     where = f" (group {m.conversation.target_id})" if m.conversation.is_group else ""
-    return f"{'[history] ' if history else ''}[from {m.sender_id}{where}] {m.text or ''}"
+    lines = [f"{'[history] ' if history else ''}[from {m.sender_id}{where}] {m.text or ''}"]
+    for info in StorageService.attachments_in(m.records):
+        lines.append(f"  attachment {info.id_num} {info.name} ({info.media_type}): /save {info.id_num}")
+    return "\n".join(lines)
 
 
 class Chat:
-    def __init__(self, client: TurmsClient, messages: MessageService, out: TextIO) -> None:
+    def __init__(
+        self,
+        client: TurmsClient,
+        messages: MessageService,
+        out: TextIO,
+        *,
+        storage: StorageService | None = None,
+        download_dir: Path | None = None,
+    ) -> None:
         self.client = client
         self.messages = messages
         self.out = out
+        self.storage = storage or StorageService(client)
+        self.download_dir = download_dir or Path.cwd()
         self.target: ConversationKey | None = None
 
     def say(self, text: str) -> None:
@@ -60,6 +83,10 @@ class Chat:
                 self.say(f"now chatting in group {self.target.target_id}")
             elif line == "/history":
                 await self.history()
+            elif line.startswith("/save "):
+                await self.save(*line.split(maxsplit=2)[1:])
+            elif line.startswith("/send "):
+                await self.send_file(Path(line[len("/send ") :].strip()))
             elif line.startswith("/"):
                 self.say(HELP)
             elif self.target is None:
@@ -77,9 +104,35 @@ class Chat:
                 self.say(f"disconnected for good ({e}); /quit to leave")
             else:
                 self.say(f"not connected ({e}); retrying in the background")
-        except TurmsClientError as e:  # a timeout
+        except TurmsClientError as e:  # a timeout, or a file store's HTTP failure
             self.say(f"failed: {e.code.name} ({int(e.code)}) {e}")
+        except OSError as e:
+            self.say(f"file error: {e.strerror or e}")
         return True
+
+    async def send_file(self, path: Path) -> None:
+        """Upload ``path`` into the current conversation, then send a message that refers to it."""
+        if self.target is None:
+            self.say("choose a conversation first: /to USER_ID or /group GROUP_ID")
+            return
+        data = await asyncio.to_thread(path.read_bytes)
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        where = {"group_id" if self.target.is_group else "user_id": self.target.target_id}
+        attachment_id = await self.storage.upload_attachment(data, name=path.name, media_type=media_type, **where)
+        info = model_storage_pb2.StorageResourceInfo(
+            id_num=attachment_id, name=path.name, media_type=media_type, uploader_id=self.messages.user_id
+        )
+        send = self.messages.send_group if self.target.is_group else self.messages.send_private
+        result = await send(
+            self.target.target_id, f"[file] {path.name}", records=[self.storage.attachment_record(info)]
+        )
+        self.say(f"(sent {path.name}, {len(data)} bytes, as attachment {attachment_id}; #{result.sequence_id or '?'})")
+
+    async def save(self, attachment_id: str, path: str | None = None) -> None:
+        data = await self.storage.download_attachment(int(attachment_id))
+        target = Path(path) if path else self.download_dir / f"attachment-{int(attachment_id)}"
+        await asyncio.to_thread(target.write_bytes, data)
+        self.say(f"saved attachment {attachment_id}: {len(data)} bytes to {target}")
 
     def show_history(self, history: dict[ConversationKey, list[ChatMessage]]) -> None:
         """What :meth:`MessageService.catch_up` found: the current conversation's messages, marked as history,
@@ -131,7 +184,7 @@ async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         out.write(f"{e}\n")
         return 1
     messages = MessageService(client, args.user)
-    chat = Chat(client, messages, out)
+    chat = Chat(client, messages, out, download_dir=Path(args.download_dir))
     try:
         await client.login(args.user, args.password, device_type=args.device)
     except ResponseError as e:
@@ -162,6 +215,7 @@ async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 break
     finally:
         incoming.cancel()
+        await chat.storage.close()
         await messages.close()
         await client.close()
     return 0
@@ -175,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--user", type=int, required=True, help="your user id")
     p.add_argument("--password", default=None, help="password (or a JWT when the server uses JWT)")
     p.add_argument("--device", type=int, default=0, help="device type (0 desktop, 1 browser, 2 iOS, 3 Android)")
+    p.add_argument("--download-dir", default=".", help="where /save puts attachments (default: here)")
     p.add_argument(
         "--history", type=int, default=10, help="earlier messages of the conversation to show at start (0: none)"
     )

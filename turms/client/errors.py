@@ -54,6 +54,9 @@ class ClientStatusCode(IntEnum):
         return self._meaning
 
     CONNECT_TIMEOUT = 1, "No connection to the server within the time allowed."
+    DATA_NOT_FOUND = 10, "The server's answer lacks data the client needs (e.g. a URL in upload information)."
+    HTTP_ERROR = 90, "An HTTP request to a file store failed (no connection, or the connection broke)."
+    HTTP_NOT_SUCCESSFUL_RESPONSE = 91, "A file store answered an HTTP request with a non-2xx status."
     INVALID_REQUEST = 100, "The client refused to send an invalid request."
     CLIENT_REQUESTS_TOO_FREQUENT = 101, "The client refused to send requests this fast."
     REQUEST_TIMEOUT = 102, "No response (or notification) within the time allowed."

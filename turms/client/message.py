@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ TOMBSTONE_TAG = "turms:tombstone"
 RECALLED_TAG = "turms:recalled"
 PURGED_TAG = "turms:purged"
 RESYNC_MARKER = "turms:resync"
+#: Longest wait between two attempts of a sync that a busy server failed.
+SYNC_RETRY_MAX_DELAY_S = 5.0
 
 #: Codes after which a send is retried with the same key (the server did not, or may not, have handled it).
 _RETRY_CODES = frozenset(
@@ -139,6 +142,9 @@ class MessageService:
         #: Resyncs in flight (the server's hint starts one in the background); :meth:`wait_synced` waits for
         #: them too, since a resync schedules its per-conversation syncs only after its discovery query.
         self._resyncs: set[asyncio.Task[None]] = set()
+        #: Syncs that failed (a timeout, a busy server, a lost connection); each is retried or redone after the
+        #: reconnect.
+        self.sync_failures = 0
         client.on_notification(self._on_notification)
         client.on_reconnected(self.resync)
 
@@ -297,12 +303,25 @@ class MessageService:
         self._syncing[key] = asyncio.ensure_future(self._sync_loop(key))
 
     async def _sync_loop(self, key: ConversationKey) -> None:
+        delay = self.retry_delay_s
         while True:
             self._again.discard(key)
             try:
                 await self.sync_conversation(key)
+            except (RequestTimeoutError, ResponseError) as e:
+                self.sync_failures += 1
+                if isinstance(e, ResponseError) and e.code not in _RETRY_CODES:
+                    log.debug("sync of %s refused: %s", key, e)
+                    return
+                # A busy server (a timeout, 1101, 1200, 1203): try again while connected. Nothing else may ever
+                # reveal the gap: the conversation's last messages would stay missing until a reconnect.
+                log.debug("sync of %s failed (%s); retrying in %.1f s", key, e, delay)
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, SYNC_RETRY_MAX_DELAY_S)
+                self._again.add(key)
             except TurmsClientError as e:
-                # The next reconnect (or gap) syncs again.
+                # Not connected: the reconnect's resync syncs again.
+                self.sync_failures += 1
                 log.debug("sync of %s failed: %s", key, e)
                 return
             if key not in self._again:

@@ -6,9 +6,10 @@ cluster; a sharded publish goes to the one shard that owns the channel's slot, a
 channel are connected there. Each worker's channel carries the worker's own hash tag
 (:meth:`turms.cluster.keys.Keys.worker_channel`), so the channels spread over the shards.
 
-A :class:`Subscription` never hides a loss: if any of its connections fails, or a shard tells it that a
-channel moved away (a slot migration or a failover answers with an unsolicited ``sunsubscribe``), it raises,
-and the routing bus subscribes again and tells its sessions to resync, exactly as after a Redis restart.
+A :class:`Subscription` is ready once Redis has confirmed every channel, and never hides a loss: if any of
+its connections fails, or a shard tells it that a channel moved away (a slot migration or a failover answers
+with an unsolicited ``sunsubscribe``), it raises, and the routing bus subscribes again and tells its sessions
+to resync, exactly as after a Redis restart.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Subscription:
         self._owned = list(owned)
         self._sharded = sharded
         self._queue: asyncio.Queue[bytes | BaseException] = asyncio.Queue()
+        #: Messages that arrived while the subscriptions were being confirmed, handed out first.
+        self._early: list[bytes] = []
         self._readers: list[asyncio.Task[None]] = []
 
     async def _start(self, channels_of: Sequence[list[str]]) -> None:
@@ -59,6 +62,22 @@ class Subscription:
                     await pubsub.ssubscribe(channel)
             else:
                 await pubsub.subscribe(*channels)
+        # The commands are only sent by now: wait until Redis has confirmed every channel, so that every publish
+        # from here on reaches us. A resync hint sent before that would let a client pull, then miss a message
+        # published between its pull and the confirmation (nothing later in its conversation would reveal it).
+        for pubsub, channels in zip(self._pubsubs, channels_of, strict=True):
+            confirmed = 0
+            while confirmed < len(channels):
+                message: dict[str, Any] | None = await pubsub.get_message(timeout=None)
+                if message is None:
+                    continue
+                kind = message["type"]
+                if kind in ("subscribe", "ssubscribe"):
+                    confirmed += 1
+                elif kind in ("message", "smessage"):
+                    self._early.append(message["data"])
+                elif kind == "sunsubscribe":
+                    raise SubscriptionLost(f"the shard stopped serving channel {message['channel']!r}")
         if len(self._pubsubs) > 1:
             self._readers = [asyncio.create_task(self._read(p), name="pubsub-shard") for p in self._pubsubs]
 
@@ -87,6 +106,8 @@ class Subscription:
 
     async def get(self) -> bytes:
         """The next message's data; raises when the subscription is lost."""
+        if self._early:
+            return self._early.pop(0)
         if not self._readers:
             while True:
                 data = await self._next(self._pubsubs[0])

@@ -6,5 +6,7 @@ talk to the store port (``turms.storage.port.Store``), the :class:`~turms.servic
 
 May import: ``turms.storage.port``/``schema``/``errors``, ``turms.protocol``, ``turms.settings``,
 ``turms.errors``, ``turms.clock``, ``turms.security``. Never ``turms.gateway``, ``turms.transport``,
-``turms.worker``, ``turms.cluster`` internals, pymongo, sqlite3 or redis (a test enforces the drivers).
+``turms.worker``, ``turms.cluster`` internals, pymongo, sqlite3 or redis (a test enforces the drivers). The one
+place with drivers is ``turms.service.resource.backends`` (the files backends: aiobotocore, aiohttp), which the
+domain reaches only through its port.
 """

@@ -14,6 +14,7 @@ from turms.storage.port import Store
 if TYPE_CHECKING:
     from turms.security.antispam import TextModerator
     from turms.service.group.member_cache import MemberIdsCache
+    from turms.service.resource.port import ObjectStore
     from turms.service.user.location import GeoIndex
 
 
@@ -40,6 +41,8 @@ class Services:
     sends_in_flight: SingleFlight[tuple[int, int, str], Response] = field(default_factory=SingleFlight)
     #: Events to and from every worker of the cluster; None in a single process (tests).
     events: ClusterEvents | None = None
+    #: Where files are kept (``turms.service.resource.backends``); None: storage requests answer 6000.
+    files: ObjectStore | None = None
     #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
     group_members: MemberIdsCache = field(init=False)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from turms.service import conversation, group, message, relationship, user
+from turms.service import conversation, group, message, relationship, resource, user
 from turms.service.api import Router
 from turms.service.context import Services
 
@@ -15,4 +15,5 @@ def build_router(services: Services) -> Router:
     conversation.register(router, services)
     user.register(router, services)
     relationship.register(router, services)
+    resource.register(router, services)
     return router

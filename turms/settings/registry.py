@@ -107,6 +107,10 @@ def _coerce_scalar(key: str, typ: type, raw: Any, from_text: bool) -> Any:
 @dataclass
 class Registry:
     settings: dict[str, Setting[Any]] = field(default_factory=dict)
+    #: Environment variable names and section paths of the settings so far: every ``add`` checks against them
+    #: in O(1) (scanning every setting on each of ~300 declarations cost ~0.2 s at each start of the command).
+    _env_vars: set[str] = field(default_factory=set)
+    _sections: set[str] = field(default_factory=set)
 
     def add(self, s: Setting[T]) -> Setting[T]:
         if not _KEY_RE.match(s.key):
@@ -115,17 +119,19 @@ class Registry:
             raise ValueError(f"setting {s.key!r} declared twice")
         if s.value_type not in (*SCALAR_TYPES, list):
             raise ValueError(f"{s.key}: unsupported type {s.value_type!r}")
-        envs = {x.env_var for x in self.settings.values()}
-        if s.env_var in envs:
+        if s.env_var in self._env_vars:
             raise ValueError(f"{s.key}: environment variable {s.env_var} collides with another setting")
-        for prefix in _prefixes(s.key):
+        prefixes = list(_prefixes(s.key))
+        for prefix in prefixes:
             if prefix in self.settings:
                 raise ValueError(f"{s.key}: {prefix} is a setting, not a section")
-        if any(k.startswith(s.key + ".") for k in self.settings):
+        if s.key in self._sections:
             raise ValueError(f"{s.key}: is a section already")
         # The default must pass the setting's own validation.
         s.coerce(s.default)
         self.settings[s.key] = s
+        self._env_vars.add(s.env_var)
+        self._sections.update(prefixes)
         return s
 
     def __iter__(self) -> Iterator[Setting[Any]]:
@@ -144,7 +150,7 @@ class Registry:
         return {s.env_var: s for s in self.settings.values()}
 
     def is_section(self, path: str) -> bool:
-        return any(k.startswith(path + ".") for k in self.settings)
+        return path in self._sections
 
 
 def _prefixes(key: str) -> Iterator[str]:

@@ -533,6 +533,48 @@ SCHEMA = Schema.of(
         "sequence ids. On servers without atomic updates (FerretDB v1) one claim document per number, "
         "`<key>\\x1f<seq>` with its creation date `cd`.",
     ),
+    # -- files (Turms's storage service) -------------------------------------------------------------------
+    Collection(
+        "messageAttachment",
+        (
+            _ID_INT,
+            _f("n", Kind.STR),
+            _f("mt", Kind.STR),
+            _f("uid", Kind.INT, True),
+            _f("cd", Kind.DATE, True),
+            _f("sz", Kind.INT),
+            _f("st", Kind.INT),
+        ),
+        (_ix(("uid", 1), ("cd", 1)), _ix(("st", 1), ("cd", 1))),
+        group="message",
+        doc="Message attachments (Turms's `minioMessageAttachment`): name, media type, uploader, creation date; "
+        "`sz` the bytes charged to the uploader's usage (the upload's maximum until the object's size is known), "
+        "`st` 0 while the upload may still arrive, 1 once the object is known to be stored.",
+    ),
+    Collection(
+        "messageAttachmentShare",
+        (
+            _ID_OBJ,
+            _f("_id.aid", Kind.INT, True),
+            _f("_id.t", Kind.INT, True),
+            _f("_id.tid", Kind.INT, True),
+            _f("uid", Kind.INT, True),
+            _f("acd", Kind.DATE, True),
+        ),
+        (_ix(("_id.t", 1), ("_id.tid", 1), ("acd", 1)), _ix(("_id.aid", 1))),
+        shard_key=(("_id.tid", HASHED),),
+        group="message",
+        doc="Who an attachment is shared with (Turms keeps arrays in the attachment; one document per share keeps "
+        "the listing queries indexed on both engines): `_id.t` 0 a user, 1 a group, `_id.tid` its id; `uid` "
+        "the uploader and `acd` the attachment's creation date, copied for the listing filters.",
+    ),
+    Collection(
+        "storageUsage",
+        (_ID_INT, _f("c", Kind.INT), _f("b", Kind.INT), _f("qc", Kind.INT), _f("qb", Kind.INT)),
+        group="user",
+        doc="Per user: message attachments stored (`c`) and bytes charged (`b`); `qc`/`qb` the user's own quota "
+        "(count, bytes; absent: the default settings, 0: no limit).",
+    ),
     Collection(
         "meeting",
         (

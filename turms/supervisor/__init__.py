@@ -116,7 +116,6 @@ def serve(config_file: str | None, flags: list[tuple[str, str]], *, demo: bool =
             facts = banner.gather(
                 settings,
                 workers=arbiter.target,
-                redis_url=arbiter.redis_url,
                 embedded=arbiter.embedded_redis,
                 demo=demo,
             )

@@ -17,7 +17,8 @@ from typing import IO
 
 import turms
 from turms.observability import logging as observability_logging
-from turms.settings import Settings, admin, server, storage
+from turms.settings import Settings, admin, redis, server, storage
+from turms.settings import files as files_settings
 from turms.settings.listeners import configured_listeners
 from turms.settings.tls import serves_tls
 from turms.supervisor.embedded_redis import EmbeddedRedis
@@ -38,6 +39,7 @@ class ServingFacts:
     data_dir: str
     store: str
     redis: str
+    files: str
     listeners: list[tuple[str, str]]
     admin_login: str
     admin_password: str
@@ -71,10 +73,24 @@ def _store(settings: Settings) -> str:
     return f"SQLite {path}"
 
 
-def _redis(redis_url: str, embedded: EmbeddedRedis | None) -> str:
+def _redis(settings: Settings, embedded: EmbeddedRedis | None) -> str:
     if embedded is not None:
         return f"embedded {Path(embedded.binary).name} (pid {embedded.pid}) on {embedded.socket_path}"
-    return observability_logging.redact(redis_url)
+    # The URL itself is not shown: it may carry a password, and it may come from a credential file.
+    return f"external (from {'redis.url_file' if settings.get(redis.URL_FILE) else 'redis.url'})"
+
+
+def _files(settings: Settings) -> str:
+    from turms.service.resource.backends import chosen_backend, local_public_url
+
+    choice = chosen_backend(settings)
+    if choice == "local":
+        directory = settings.get(files_settings.LOCAL_DIR) or str(Path(settings.get(server.DATA_DIR)) / "files")
+        return f"local, in {directory}, served at {local_public_url(settings)}/files"
+    if choice == "s3":
+        endpoint = observability_logging.redact(settings.get(files_settings.S3_ENDPOINT))
+        return f"S3-compatible object store at {endpoint or 'the AWS default endpoint'}"
+    return "off (service.storage.backend): storage requests answer 6000"
 
 
 def _admin_password(settings: Settings) -> str:
@@ -88,9 +104,7 @@ def _admin_password(settings: Settings) -> str:
     return "set when this cluster first started (reset it with admin.root.password_file)"
 
 
-def gather(
-    settings: Settings, *, workers: int, redis_url: str, embedded: EmbeddedRedis | None, demo: bool
-) -> ServingFacts:
+def gather(settings: Settings, *, workers: int, embedded: EmbeddedRedis | None, demo: bool) -> ServingFacts:
     listeners: list[tuple[str, str]] = []
     tcp_port = 0
     admin_url = ""
@@ -135,7 +149,8 @@ def gather(
         workers=workers,
         data_dir=settings.get(server.DATA_DIR),
         store=_store(settings),
-        redis=_redis(redis_url, embedded),
+        redis=_redis(settings, embedded),
+        files=_files(settings),
         listeners=listeners,
         admin_login=settings.get(admin.ROOT_LOGIN_NAME),
         admin_password=_admin_password(settings),
@@ -153,6 +168,7 @@ def render(facts: ServingFacts) -> str:
         f"  data dir          {facts.data_dir}",
         f"  store             {facts.store}",
         f"  redis             {facts.redis}",
+        f"  files             {facts.files}",
     ]
     lines += [f"  {name:<17} {where}" for name, where in facts.listeners]
     lines.append(f"  admin login       {facts.admin_login}, password {facts.admin_password}")
@@ -183,6 +199,7 @@ def announce(facts: ServingFacts, settings: Settings, stream: IO[str] | None = N
                 "data_dir": facts.data_dir,
                 "store": facts.store,
                 "redis": facts.redis,
+                "files": facts.files,
                 "admin_login": facts.admin_login,
                 "admin_password": facts.admin_password,
                 "demo": facts.demo,

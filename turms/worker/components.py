@@ -35,6 +35,7 @@ from turms.service.api import Router
 from turms.service.context import Services
 from turms.service.message import retention
 from turms.service.registry import build_router
+from turms.service.resource.backends import OpenedBackend, open_backend
 from turms.settings import Settings, message
 from turms.settings import auth as auth_settings
 from turms.settings import cluster as cluster_settings
@@ -64,6 +65,8 @@ class Components:
     clock: Clock
     #: Blocklist (admin service functions: ``abuse.blocklist``), auto-block and antispam.
     abuse: AbuseProtection | None = None
+    #: The files backend (None: storage requests answer 6000); its ``mount`` adds routes to the WebSocket app.
+    files: OpenedBackend | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -113,6 +116,10 @@ class Components:
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()
         services.moderator = abuse.antispam
+        files = open_backend(settings, clock)
+        if files is not None:
+            await files.store.start()
+            services.files = files.store
         router = build_router(services)
         handler = SessionHandler(
             settings=settings,
@@ -149,6 +156,7 @@ class Components:
             handler=handler,
             clock=clock,
             abuse=abuse,
+            files=files,
         )
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
         retention_lease = RedisLease(
@@ -175,6 +183,9 @@ class Components:
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()
+        if self.files is not None:
+            with contextlib.suppress(Exception):
+                await self.files.store.close()
         await self.registry.locations.close()
         await self.bus.stop()
         await self.registry.batcher.close()

@@ -24,6 +24,7 @@ from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.security.antispam import AntiSpam
 from turms.security.blocklist import BlocklistService, LocalBlocklist
+from turms.service.resource.backends.local import LocalObjectStore
 from turms.settings import load_settings
 from turms.storage.factory import open_store
 
@@ -102,6 +103,9 @@ async def admin_env(
     async def reload_antispam() -> None:
         antispam.load_words(["badword"])
 
+    # The files routes over a real local backend (a directory of the test's own).
+    files = LocalObjectStore(tmp_path / "files", "http://127.0.0.1:1", b"k" * 32, clock)
+    await files.start()
     deps = AdminDeps(
         s,
         store,
@@ -115,6 +119,7 @@ async def admin_env(
         blocklist=BlocklistService(s, clock, blocks, sync),
         antispam_test=antispam.test_text,
         antispam_reload=reload_antispam,
+        files=files,
     )
     api = AdminApi(deps)
     if start:

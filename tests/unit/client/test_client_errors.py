@@ -35,6 +35,10 @@ pytestmark = pytest.mark.timeout(30)
 #: Turms's client-only codes ("client unique status codes" of Turms's status code reference).
 TURMS_CLIENT_CODES = {
     "CONNECT_TIMEOUT": 1,
+    # turms-client-js's codes of its storage service's HTTP calls.
+    "DATA_NOT_FOUND": 10,
+    "HTTP_ERROR": 90,
+    "HTTP_NOT_SUCCESSFUL_RESPONSE": 91,
     "INVALID_REQUEST": 100,
     "CLIENT_REQUESTS_TOO_FREQUENT": 101,
     "REQUEST_TIMEOUT": 102,

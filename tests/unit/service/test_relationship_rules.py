@@ -31,7 +31,6 @@ async def test_create_relationship_block_and_duplicates(tmp_path: Path) -> None:
         assert await w.code(A, "create_relationship_request", user_id=B) == Code.CREATE_EXISTING_RELATIONSHIP
         assert await w.code(A, "create_relationship_request", user_id=A, blocked=True) == Code.CANNOT_BLOCK_ONESELF
         assert await w.code(A, "create_relationship_request", user_id=A) == Code.ILLEGAL_ARGUMENT
-        assert await w.code(A, "create_relationship_request", user_id=C, group_index=77) == Code.ILLEGAL_ARGUMENT
         await w.ok(A, "create_relationship_request", user_id=C, blocked=True)
         rel = await w.store.find_one("userRelationship", {"_id.oid": A, "_id.rid": C})
         assert rel is not None and rel["bd"] == w.clock.now() and rel["ed"] == w.clock.now()
@@ -96,9 +95,11 @@ async def test_groups_create_rename_move_delete(tmp_path: Path) -> None:
         assert [(g.index, g.name) for g in groups] == [(0, ""), (work, "office")]
         # Deleting a group moves its members to the default group; the default group stays.
         assert await w.code(A, "delete_relationship_group_request", group_index=0) == Code.ILLEGAL_ARGUMENT
-        code = await w.code(A, "delete_relationship_group_request", group_index=work, target_group_index=5)
-        assert code == Code.ILLEGAL_ARGUMENT
+        # Moving a group into itself is a no-op answered OK (as Turms): the group and its members stay.
         w.notes.clear()
+        await w.ok(A, "delete_relationship_group_request", group_index=work, target_group_index=work)
+        assert await groups_of(w, A, C) == [work] and w.notes.sent == []
+        assert await w.store.count("userRelationshipGroup", {"_id.oid": A}) == 2
         await w.ok(A, "delete_relationship_group_request", group_index=work)
         assert await groups_of(w, A, C) == [0]
         assert await w.store.count("userRelationshipGroup", {"_id.oid": A}) == 1
@@ -172,3 +173,37 @@ async def test_query_relationships_filters_and_versions(tmp_path: Path) -> None:
         await w.ok(A, "create_relationship_group_request", name="new")
         g = await w.call(A, "query_relationship_groups_request", last_updated_date=gv)
         assert len(g.data.user_relationship_groups_with_version.user_relationship_groups) == 2
+
+
+async def test_group_indexes_that_name_no_group_yet_are_accepted_as_in_turms(tmp_path: Path) -> None:
+    """Turms records a relationship under any group index: create, update and a group deletion's target may name
+    a group that does not exist yet; the relation is recorded under it and the group appears (empty name)."""
+    async with world(tmp_path) as w:
+
+        async def group_list() -> list[tuple[int, str]]:
+            r = await w.call(A, "query_relationship_groups_request")
+            groups = r.data.user_relationship_groups_with_version.user_relationship_groups
+            return [(g.index, g.name) for g in groups]
+
+        await w.ok(A, "create_relationship_request", user_id=B, group_index=1)
+        assert await groups_of(w, A, B) == [1]
+        assert await related(w, A, group_indexes=[1]) == [B]
+        assert await group_list() == [(0, ""), (1, "")]
+        # The groups version moved with the new group: a client that synced before sees it changed.
+        version = (await w.call(A, "query_relationship_groups_request")).data.user_relationship_groups_with_version
+        w.clock.advance(5)
+        await w.ok(A, "update_relationship_request", user_id=C, new_group_index=2)
+        assert await groups_of(w, A, C) == [2]
+        stale = await w.code(A, "query_relationship_groups_request", last_updated_date=version.last_updated_date)
+        assert stale == Code.OK
+        assert await group_list() == [(0, ""), (1, ""), (2, "")]
+        await w.ok(A, "update_relationship_request", user_id=B, new_group_index=3, delete_group_index=1)
+        assert await groups_of(w, A, B) == [3]
+        # A deleted group's members move to a target that does not exist yet, which then appears.
+        await w.ok(A, "delete_relationship_group_request", group_index=3, target_group_index=4)
+        assert await groups_of(w, A, B) == [4]
+        assert [i for i, _ in await group_list()] == [0, 1, 2, 4]
+        # Renaming a group that does not exist changes nothing and answers OK (as Turms).
+        w.notes.clear()
+        await w.ok(A, "update_relationship_group_request", group_index=99, new_name="ghost")
+        assert w.notes.sent == [] and [i for i, _ in await group_list()] == [0, 1, 2, 4]

@@ -26,6 +26,10 @@ PATH_KEYS = {
     "redis.url_file",
     "redis.embedded.binary",
     "storage.mongo.uri_file",
+    "service.storage.local.dir",
+    "service.storage.local.secret_file",
+    "service.storage.s3.access_key_file",
+    "service.storage.s3.secret_key_file",
 }
 
 

@@ -21,10 +21,11 @@ def test_plain_embedded_default(tmp_path: Path) -> None:
     s = _settings(tmp_path)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "admin-root-password").write_text("pw\n")
-    facts = banner.gather(s, workers=2, redis_url="unix:///x.sock", embedded=None, demo=False)
+    facts = banner.gather(s, workers=2, embedded=None, demo=False)
     text = banner.render(facts)
     assert f"data dir          {tmp_path}/data" in text
     assert f"store             SQLite {tmp_path}/data/turms.sqlite3" in text
+    assert f"files             local, in {tmp_path}/data/files, served at http://127.0.0.1:10510/files" in text
     assert "client TCP        0.0.0.0:11510" in text
     assert "admin HTTP        http://127.0.0.1:8510/ (bound to 127.0.0.1)" in text
     assert f"password in {tmp_path}/data/admin-root-password" in text
@@ -41,11 +42,12 @@ def test_demo_mongo_external_redis_and_other_ports(tmp_path: Path) -> None:
         ("gateway.tcp.port", "12000"),
         ("admin.root.password_file", "creds/root"),
     )
-    facts = banner.gather(s, workers=4, redis_url="redis://:hunter2@r:6379/0", embedded=None, demo=True)
+    facts = banner.gather(s, workers=4, embedded=None, demo=True)
     text = banner.render(facts)
     assert "hunter2" not in text
     assert "store             MongoDB (from storage.mongo.uri)" in text
-    assert "redis             redis://***@r:6379/0" in text
+    assert "files             off (service.storage.backend)" in text
+    assert "redis             external (from redis.url)" in text
     assert f"password in {tmp_path}/creds/root (admin.root.password_file)" in text
     assert "with the demo dataset" in text
     assert any("turms.client.chat --port 12000 --user 1 --password 123 --to 2" in c for c in facts.try_next)
@@ -56,7 +58,7 @@ def test_a_machine_gets_one_json_record(tmp_path: Path) -> None:
     stream = io.StringIO()
     observability_logging.setup(s, stream=stream)
     try:
-        facts = banner.gather(s, workers=2, redis_url="unix:///x.sock", embedded=None, demo=False)
+        facts = banner.gather(s, workers=2, embedded=None, demo=False)
         banner.announce(facts, s, stream)
         lines = stream.getvalue().splitlines()
         assert len(lines) == 1

@@ -84,12 +84,12 @@ class RelationshipGroups:
         if index == DEFAULT_GROUP_INDEX:
             raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, "the default relationship group cannot be deleted")
         if index == target:
-            raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, "the target group is the deleted group")
-        if not await relations.group_exists(self.store, owner, target):
-            raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, f"the relationship group {target} does not exist")
+            # Turms answers OK and changes nothing when a group would move its members into itself.
+            return OK
         members = await relations.group_member_ids(self.store, owner, [index])
         # Members first join the target group, then the old group goes: a crash in between leaves them in
-        # both groups, never in none.
+        # both groups, never in none. As in Turms, the target need not exist yet: it is created with its first
+        # member (relations.add_member).
         for member in members:
             await relations.add_member(self.store, owner, member, target, now)
         await self.store.delete_many(GROUP_MEMBER, {"_id.oid": owner, "_id.gidx": index})

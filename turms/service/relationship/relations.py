@@ -168,12 +168,31 @@ async def upsert_relationship(
     return result.upserted_id is not None
 
 
-async def add_member(store: Store, owner_id: int, related_user_id: int, index: int, now: datetime) -> bool:
-    """Put the related user in group ``index``; True when newly added. The group must exist."""
+async def ensure_group(store: Store, owner_id: int, index: int, now: datetime) -> bool:
+    """Create ``owner_id``'s relationship group ``index`` (empty name) unless it exists; True when created.
+
+    Turms records a relationship under any group index a client names, existing or not; the group then exists
+    for the client, so we store it too and it appears in QueryRelationshipGroupsRequest (Turms, which stores no
+    group document there, lists only the groups created explicitly).
+    """
     if index == DEFAULT_GROUP_INDEX:
         await ensure_default_group(store, owner_id, now)
-    elif not await group_exists(store, owner_id, index):
-        raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, f"the relationship group {index} does not exist")
+        return False
+    if await group_exists(store, owner_id, index):
+        return False
+    result = await store.update_one(
+        GROUP, {"_id": group_key(owner_id, index)}, {"$setOnInsert": {"n": "", "cd": now}}, upsert=True
+    )
+    return result.upserted_id is not None
+
+
+async def add_member(store: Store, owner_id: int, related_user_id: int, index: int, now: datetime) -> bool:
+    """Put the related user in group ``index`` (created when it does not exist yet); True when newly added.
+
+    A group created here bumps the owner's relationship-groups version, so clients syncing groups see it.
+    """
+    if await ensure_group(store, owner_id, index, now):
+        await versions.bump(store, [owner_id], [versions.RELATIONSHIP_GROUPS], now)
     result = await store.update_one(
         GROUP_MEMBER,
         {"_id": member_key(owner_id, index, related_user_id)},

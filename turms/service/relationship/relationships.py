@@ -56,9 +56,8 @@ class Relationships:
         owner, related = req.requester.user_id, body.user_id
         self._check_related(owner, related, body.blocked)
         now = versions.ms_floor(req.now)
+        # As in Turms, a group index that names no group yet is accepted: the group is created with it.
         index = body.group_index if body.HasField("group_index") else DEFAULT_GROUP_INDEX
-        if not await relations.group_exists(self.store, owner, index):
-            raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, f"the relationship group {index} does not exist")
         await relations.upsert_relationship(
             self.store,
             owner,
@@ -94,8 +93,6 @@ class Relationships:
         delete_index = body.delete_group_index if body.HasField("delete_group_index") else None
         if new_index is not None and new_index == delete_index:
             raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, "new_group_index equals delete_group_index")
-        if new_index is not None and not await relations.group_exists(self.store, owner, new_index):
-            raise TurmsError(ResponseStatusCode.ILLEGAL_ARGUMENT, f"the relationship group {new_index} does not exist")
         # As in Turms, updating a relationship that does not exist creates it.
         created = await relations.upsert_relationship(
             self.store,
