@@ -253,7 +253,11 @@ class RoutingBus:
                             try:
                                 await hook()
                             except (aioredis.RedisError, OSError) as e:
+                                # Subscribed, but the state is not written back (e.g. pooled connections still
+                                # on a demoted Sentinel master): start over, resubscribing, until it is; the
+                                # sessions are told to resync only then.
                                 log.warning("restoring cluster state after a Redis loss failed: %s", e)
+                                raise
                         self.local.resync_all()
                     self._subscribed.set()
                     delay = 0.05
