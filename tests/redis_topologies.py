@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -152,9 +151,4 @@ def sentinel_group(directory: Path, *, down_after_ms: int = 1000, peers: bool = 
         master.stop()
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-__all__ = ["RedisCluster", "SentinelGroup", "port_open", "redis_cluster", "sentinel_group"]
+__all__ = ["RedisCluster", "SentinelGroup", "redis_cluster", "sentinel_group"]
