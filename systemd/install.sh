@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Install turms-server on a systemd host: a virtual environment under /opt/turms, the unit, the sysctl drop-in,
-# the configuration, and a drop-in that hands the secret files in /etc/turms/credentials/ to the service
-# through LoadCredential=. Run as root. Re-running upgrades the package and keeps the configuration.
+# Install turms-server on a systemd host: a virtual environment per release under /opt/turms, the unit, the
+# sysctl drop-in, the configuration, and a drop-in that hands the secret files in /etc/turms/credentials/ to
+# the service through LoadCredential=. Run as root. Re-running upgrades the package and keeps the configuration.
 #
-#   install.sh [--package SPEC] [--python PYTHON] [--no-start] [--no-pip]
+#   install.sh --wheel WHEEL --lock LOCK [--python PYTHON] [--no-start]
+#   install.sh --activate VERSION [--no-start]
+#   install.sh --no-pip [--no-start]
 #
-#   --package SPEC  what pip installs: `turms-server==0.1.0` (default: the newest turms-server on PyPI), a wheel
-#                   path or a wheel URL.
-#   --python PY     the interpreter that creates the venv (default: python3; 3.11 or newer).
+#   --wheel WHEEL   the turms-server wheel (scripts/build_dist.sh builds it; a file, never a name looked up on a
+#                   package index) …
+#   --lock LOCK     … and the hash-pinned runtime.lock that goes with it: every dependency is installed from
+#                   the lock with --require-hashes and binary wheels only (no compiler needed), the wheel itself
+#                   with --no-deps --no-index. The release goes to /opt/turms/releases/<version>/ (a new
+#                   virtual environment, the wheel and the lock kept beside it), then /opt/turms/venv is
+#                   switched to it in one rename.
+#   --activate V    point /opt/turms/venv back at an installed release (a rollback; nothing is downloaded).
+#   --python PY     the interpreter that creates the venv (default: python3; 3.11 or newer: Ubuntu 22.04's
+#                   python3 is 3.10, so there it must name an interpreter of your own).
 #   --no-start      install and enable, but do not (re)start the service.
-#   --no-pip        leave /opt/turms/venv as it is (the package is already installed).
+#   --no-pip        only the files (unit, drop-ins, configuration); /opt/turms/venv stays as it is.
 #
 # The unit and sysctl files are taken from this script's directory (systemd/ of a source tree, or what the
 # Terraform host module wrote). The configuration is installed only when /etc/turms/turms.toml does not exist:
@@ -19,20 +28,28 @@
 # system (user creation, sysctl, systemctl); the tests use it.
 set -euo pipefail
 
-PACKAGE="turms-server"
+WHEEL=""
+LOCK=""
+ACTIVATE=""
 PYTHON="python3"
 START=1
 PIP=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --package) PACKAGE="$2"; shift 2 ;;
+    --wheel) WHEEL="$2"; shift 2 ;;
+    --lock) LOCK="$2"; shift 2 ;;
+    --activate) ACTIVATE="$2"; shift 2 ;;
     --python) PYTHON="$2"; shift 2 ;;
     --no-start) START=0; shift ;;
     --no-pip) PIP=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+if [ "$PIP" = 1 ] && [ -z "$ACTIVATE" ] && { [ -z "$WHEEL" ] || [ -z "$LOCK" ]; }; then
+  echo "install.sh: give --wheel and --lock (or --activate VERSION, or --no-pip)" >&2
+  exit 2
+fi
 
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${DESTDIR:-}"
@@ -63,6 +80,9 @@ CREDENTIALS=(
   "mongo-conversation-uri storage.mongo.conversation.uri_file"
   "mongo-message-uri storage.mongo.message.uri_file"
   "mongo-conference-uri storage.mongo.conference.uri_file"
+  "files-local-secret service.storage.local.secret_file"
+  "s3-access-key service.storage.s3.access_key_file"
+  "s3-secret-key service.storage.s3.secret_key_file"
 )
 
 # -- user --------------------------------------------------------------------------------------------------
@@ -71,15 +91,50 @@ if [ "$LIVE" = 1 ] && ! id -u turms >/dev/null 2>&1; then
 fi
 
 # -- package -----------------------------------------------------------------------------------------------
-if [ "$PIP" = 1 ]; then
+switch_to() {  # switch_to VERSION: /opt/turms/venv -> releases/VERSION/venv, atomically
+  local target="releases/$1/venv"
+  [ -x "$PREFIX/$target/bin/turms" ] || { echo "install.sh: release $1 is not installed under $PREFIX/releases" >&2; exit 2; }
+  if [ -d "$PREFIX/venv" ] && [ ! -L "$PREFIX/venv" ]; then
+    mv "$PREFIX/venv" "$PREFIX/venv.before-releases"  # a venv from an older install.sh
+  fi
+  ln -sfn "$target" "$PREFIX/venv.new"
+  mv -T "$PREFIX/venv.new" "$PREFIX/venv"
+  echo "install.sh: /opt/turms/venv is release $1"
+}
+
+if [ -n "$ACTIVATE" ]; then
+  switch_to "$ACTIVATE"
+elif [ "$PIP" = 1 ]; then
   if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    echo "install.sh: turms-server needs Python 3.11 or newer (tried: $PYTHON)" >&2
+    echo "install.sh: turms-server needs Python 3.11 or newer (tried: $PYTHON; see --python)" >&2
     exit 2
   fi
-  mkdir -p "$PREFIX"
-  [ -x "$PREFIX/venv/bin/python" ] || "$PYTHON" -m venv "$PREFIX/venv"
-  "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade pip
-  "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade "$PACKAGE"
+  [ -f "$WHEEL" ] || { echo "install.sh: no wheel at $WHEEL" >&2; exit 2; }
+  [ -f "$LOCK" ] || { echo "install.sh: no lock file at $LOCK" >&2; exit 2; }
+  name="$(basename "$WHEEL")"
+  if [[ ! "$name" =~ ^turms_server-([0-9A-Za-z.+!_]+)-py3-none-any\.whl$ ]]; then
+    echo "install.sh: $name is not a turms-server wheel" >&2
+    exit 2
+  fi
+  # One directory per wheel (version and digest): the running release is never modified, and re-running with
+  # the same wheel only switches to it.
+  digest="$(sha256sum "$WHEEL" | cut -c1-12)"
+  version="${BASH_REMATCH[1]}-$digest"
+  release="$PREFIX/releases/$version"
+  if [ ! -x "$release/venv/bin/turms" ] || ! "$release/venv/bin/turms" version >/dev/null 2>&1; then
+    rm -rf "$release"
+    mkdir -p "$release"
+    trap 'rm -rf "$release"' EXIT  # a failed install leaves no half release behind
+    cp "$WHEEL" "$release/$name"
+    cp "$LOCK" "$release/runtime.lock"
+    "$PYTHON" -m venv "$release/venv"
+    pip=("$release/venv/bin/python" -m pip --disable-pip-version-check --quiet)
+    "${pip[@]}" install --require-hashes --only-binary :all: -r "$release/runtime.lock"
+    "${pip[@]}" install --no-deps --no-index "$release/$name"
+    "$release/venv/bin/turms" version >/dev/null
+    trap - EXIT
+  fi
+  switch_to "$version"
 fi
 
 # -- files -------------------------------------------------------------------------------------------------

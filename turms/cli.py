@@ -1,7 +1,7 @@
-"""The ``turms`` command: serve, demo load, storage init, config show/check/docs, version.
+"""The ``turms`` command: serve, reload, store init/dump/restore, demo load, config show/check/docs, version.
 
-Exit codes: 0 success; 1 a check failed (stale document); 2 bad usage or configuration; others are the
-supervisor's (see ``turms.supervisor``).
+Exit codes: 0 success; 1 a check failed (stale document) or a reload was refused; 2 bad usage or
+configuration; others are the supervisor's (see ``turms.supervisor``).
 """
 
 from __future__ import annotations
@@ -47,15 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="playground: load the demo dataset first (refused in production)"
     )
 
-    demo = sub.add_parser("demo", help="the playground's demo dataset (docs/playground.md)")
-    dsub = demo.add_subparsers(dest="demo_command", required=True)
-    demo_load = dsub.add_parser("load", help="load the demo dataset into the configured store")
-    _add_config_args(demo_load)
-    demo_load.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
-    demo_load.add_argument("--clear", action="store_true", help="delete everything in the store first")
+    reload = sub.add_parser(
+        "reload",
+        help="rolling reload of a running server: validate the configuration, signal, wait for the outcome",
+    )
+    _add_config_args(reload)
+    reload.add_argument("--pid", type=int, help="the supervisor's pid (default: from server.pid_file)")
+    reload.add_argument(
+        "--timeout", type=float, default=80.0, metavar="S", help="give up waiting after S seconds (default 80)"
+    )
 
-    storage = sub.add_parser("storage", help="the store's one-time setup")
-    ssub = storage.add_subparsers(dest="storage_command", required=True)
+    store = sub.add_parser(
+        "store",
+        aliases=["storage"],
+        help="the store: one-time setup (init, sharding), logical dump and restore of MongoDB (mongodump's format)",
+    )
+    ssub = store.add_subparsers(dest="store_command", required=True)
     init = ssub.add_parser(
         "init", help="create the indexes; with --sharded, shard a MongoDB cluster first (docs/storage.md)"
     )
@@ -67,6 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--dry-run", action="store_true", help="print the sharding commands (JSON, one a line); connect to nothing"
     )
+
+    dump = ssub.add_parser("dump", help="write every collection of the configured MongoDB database to a directory")
+    _add_config_args(dump)
+    dump.add_argument("--out", required=True, metavar="DIR", help="directory to write <database>/<coll>.bson to")
+    dump.add_argument("--uri", help="MongoDB URI (default: storage.mongo.uri / uri_file)")
+    restore = ssub.add_parser("restore", help="insert a dump's documents into the configured MongoDB database")
+    _add_config_args(restore)
+    restore.add_argument("dir", metavar="DIR", help="a directory written by `turms store dump` or mongodump --out")
+    restore.add_argument("--uri", help="MongoDB URI (default: storage.mongo.uri / uri_file)")
+    restore.add_argument("--drop", action="store_true", help="empty each collection first (else: refuse non-empty)")
+
+    demo = sub.add_parser("demo", help="the playground's demo dataset (docs/playground.md)")
+    dsub = demo.add_subparsers(dest="demo_command", required=True)
+    demo_load = dsub.add_parser("load", help="load the demo dataset into the configured store")
+    _add_config_args(demo_load)
+    demo_load.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
+    demo_load.add_argument("--clear", action="store_true", help="delete everything in the store first")
 
     sub.add_parser("version", help="print the version")
     sub.add_parser("bench", help="run the benchmark harness (see `turms bench --help`)")
@@ -116,6 +140,53 @@ def _config_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace) -> int:
+    from turms.settings import storage
+    from turms.storage.errors import StorageError
+    from turms.storage.mongo_dump import dump, restore
+
+    settings = load_settings(args.config, flags=_flags(args))
+    uri = args.uri or storage.mongo_uri(settings)
+    if not uri:
+        print("turms store: no MongoDB configured (storage.mongo.uri); back up SQLite with sqlite3 .backup")
+        return EXIT_USAGE
+    database = settings.get(storage.MONGO_DATABASE)
+    try:
+        if args.store_command == "dump":
+            counts = dump(uri, database, Path(args.out))
+        else:
+            counts = restore(uri, database, Path(args.dir), drop=args.drop)
+    except StorageError as e:
+        print(f"turms store {args.store_command}: {e}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    verb = "dumped" if args.store_command == "dump" else "restored"
+    print(f"{verb} {sum(counts.values())} documents in {len(counts)} collections")
+    return 0
+
+
+def _reload(args: argparse.Namespace) -> int:
+    from turms.supervisor.checks import check_secret_files
+    from turms.supervisor.reload_status import pid_from_file, request_reload, status_path
+
+    try:
+        settings = load_settings(args.config, flags=_flags(args))
+        check_secret_files(settings)
+    except SettingsError as e:
+        # Refused before any signal: the running server keeps its configuration.
+        print(f"turms reload: configuration error, nothing reloaded: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    pid = args.pid or pid_from_file(settings)
+    if not pid:
+        print("turms reload: no --pid and no readable server.pid_file", file=sys.stderr)
+        return EXIT_USAGE
+    return request_reload(
+        pid,
+        status_path(settings),
+        timeout_s=args.timeout,
+        out=lambda line: print(f"turms reload: {line}", file=sys.stderr),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:  # the harness has its own command line
@@ -154,16 +225,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             from turms.supervisor import serve
 
             return serve(args.config, flags, demo=args.demo)
-        if args.command == "storage":
-            from turms.storage.init import run as storage_init
+        if args.command == "reload":
+            return _reload(args)
+        if args.command in ("store", "storage"):
+            if args.store_command == "init":
+                from turms.storage.init import run as store_init
 
-            return storage_init(
-                load_settings(args.config, flags=_flags(args)),
-                sharded=args.sharded,
-                hot_shards=[x for x in args.hot_shards.split(",") if x],
-                cold_shards=[x for x in args.cold_shards.split(",") if x],
-                dry_run=args.dry_run,
-            )
+                return store_init(
+                    load_settings(args.config, flags=_flags(args)),
+                    sharded=args.sharded,
+                    hot_shards=[x for x in args.hot_shards.split(",") if x],
+                    cold_shards=[x for x in args.cold_shards.split(",") if x],
+                    dry_run=args.dry_run,
+                )
+            return _store(args)
         if args.command == "demo":
             from turms.demo import run as demo_run
 

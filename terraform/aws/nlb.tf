@@ -1,6 +1,7 @@
-# Optional network load balancer: plain TCP pass-through for both client ports, so client IPs and the
-# WebSocket upgrade reach the hosts unchanged. Sessions are long-lived; the hosts' SO_REUSEPORT spreads them
-# across workers.
+# Optional network load balancer (required for a cluster of hosts): plain TCP pass-through for both client
+# ports, so client IPs and the WebSocket upgrade reach the hosts unchanged. Sessions are long-lived; the hosts'
+# SO_REUSEPORT spreads them across workers. Health: HTTP GET /health on the hosts' health listener, which
+# answers 200 only while the host is ready (booted, Redis reachable, not draining).
 
 locals {
   nlb_ports = var.enable_nlb ? { tcp = var.tcp_port, ws = var.ws_port } : {}
@@ -11,7 +12,7 @@ resource "aws_lb" "clients" {
   name                             = "${var.name}-clients"
   load_balancer_type               = "network"
   internal                         = false
-  subnets                          = local.subnet_ids
+  subnets                          = local.public_subnet_ids
   enable_cross_zone_load_balancing = true
 }
 
@@ -25,9 +26,12 @@ resource "aws_lb_target_group" "clients" {
   # A draining host tells its clients SERVER_CLOSED and closes within server.drain_timeout_s.
   deregistration_delay = 30
   health_check {
-    protocol            = "TCP"
-    port                = "traffic-port"
+    protocol            = "HTTP"
+    port                = tostring(var.health_port)
+    path                = "/health"
+    matcher             = "200"
     interval            = 10
+    timeout             = 5
     healthy_threshold   = 2
     unhealthy_threshold = 2
   }
@@ -44,13 +48,10 @@ resource "aws_lb_listener" "clients" {
   }
 }
 
-resource "aws_lb_target_group_attachment" "clients" {
-  for_each = {
-    for pair in setproduct(keys(local.nlb_ports), range(var.instance_count)) : "${pair[0]}-${pair[1]}" => {
-      group = pair[0], host = pair[1]
-    }
-  }
-  target_group_arn = aws_lb_target_group.clients[each.value.group].arn
-  target_id        = aws_instance.turms[each.value.host].id
-  port             = local.nlb_ports[each.value.group]
+# The single host is registered here; the autoscaling group registers its own hosts (target_group_arns).
+resource "aws_lb_target_group_attachment" "single" {
+  for_each         = local.cluster ? {} : local.nlb_ports
+  target_group_arn = aws_lb_target_group.clients[each.key].arn
+  target_id        = aws_instance.single[0].id
+  port             = each.value
 }

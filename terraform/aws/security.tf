@@ -1,5 +1,6 @@
-# turms-server hosts: client ports from client_cidrs, the admin port only from admin_cidrs (none by default),
-# SSH only from ssh_cidrs (none by default).
+# turms-server hosts: client ports from client_cidrs, the health port from the VPC (load balancer checks), the
+# admin port only from admin_cidrs (none by default), SSH only from ssh_cidrs (none by default: the way in is
+# SSM Session Manager, which needs no inbound port).
 resource "aws_security_group" "turms" {
   name_prefix = "${var.name}-server-"
   description = "turms-server hosts"
@@ -37,6 +38,16 @@ resource "aws_vpc_security_group_ingress_rule" "admin" {
   from_port         = var.admin_port
   to_port           = var.admin_port
   cidr_ipv4         = each.value
+}
+
+# The load balancer's health checks come from its addresses inside the VPC.
+resource "aws_vpc_security_group_ingress_rule" "health" {
+  security_group_id = aws_security_group.turms.id
+  description       = "turms /health (load balancer health checks)"
+  ip_protocol       = "tcp"
+  from_port         = var.health_port
+  to_port           = var.health_port
+  cidr_ipv4         = local.vpc_cidr
 }
 
 resource "aws_vpc_security_group_ingress_rule" "ssh" {
@@ -100,7 +111,7 @@ resource "aws_vpc_security_group_ingress_rule" "datastore_ssh" {
 resource "aws_vpc_security_group_egress_rule" "datastore_all" {
   count             = var.self_managed_redis || var.self_managed_mongodb ? 1 : 0
   security_group_id = aws_security_group.datastore[0].id
-  description       = "package downloads"
+  description       = "package downloads (through the NAT gateway), SSM"
   ip_protocol       = "-1"
   cidr_ipv4         = "0.0.0.0/0"
 }

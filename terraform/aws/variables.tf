@@ -28,24 +28,24 @@ variable "tags" {
 
 variable "create_vpc" {
   type        = bool
-  description = "Create a VPC with one public subnet per availability zone. False: use vpc_id and subnet_ids."
+  description = "Create a VPC with, per availability zone, a public subnet (server hosts, load balancer) and a private one (Redis and MongoDB, out through a NAT gateway). False: use vpc_id, public_subnet_ids and private_subnet_ids."
   default     = true
 }
 
 variable "vpc_cidr" {
   type        = string
-  description = "CIDR of the VPC created when create_vpc is true (a /16 to /24)."
+  description = "CIDR of the VPC created when create_vpc is true (a /16 to /20: it is cut into 16 subnets)."
   default     = "10.42.0.0/16"
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24
-    error_message = "vpc_cidr must be an IPv4 CIDR between /16 and /24."
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20
+    error_message = "vpc_cidr must be an IPv4 CIDR between /16 and /20."
   }
 }
 
 variable "availability_zone_count" {
   type        = number
-  description = "Availability zones (one public subnet each) of the created VPC; hosts are spread across them."
-  default     = 2
+  description = "Availability zones of the created VPC (a public and a private subnet each). Server hosts are spread across them, and so are the MongoDB members (member i in zone i mod count): 3 keeps a majority when a zone fails."
+  default     = 3
   validation {
     condition     = var.availability_zone_count >= 1 && var.availability_zone_count <= 6
     error_message = "availability_zone_count must be between 1 and 6."
@@ -62,13 +62,23 @@ variable "vpc_id" {
   }
 }
 
-variable "subnet_ids" {
+variable "public_subnet_ids" {
   type        = list(string)
-  description = "Existing subnets of vpc_id for the hosts and the load balancer (create_vpc = false); hosts are spread across them."
+  description = "Existing subnets of vpc_id for the server hosts and the load balancer (create_vpc = false)."
   default     = []
   validation {
-    condition     = var.create_vpc || (length(var.subnet_ids) > 0 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))]))
-    error_message = "With create_vpc = false, subnet_ids must list at least one subnet (subnet-…)."
+    condition     = var.create_vpc || (length(var.public_subnet_ids) > 0 && alltrue([for s in var.public_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))]))
+    error_message = "With create_vpc = false, public_subnet_ids must list at least one subnet (subnet-…)."
+  }
+}
+
+variable "private_subnet_ids" {
+  type        = list(string)
+  description = "Existing private subnets of vpc_id for the self-managed Redis and MongoDB (create_vpc = false), ideally one per availability zone; they need a route out (NAT) for packages and SSM."
+  default     = []
+  validation {
+    condition     = var.create_vpc || !(var.self_managed_redis || var.self_managed_mongodb) || (length(var.private_subnet_ids) > 0 && alltrue([for s in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))]))
+    error_message = "With create_vpc = false and a self-managed datastore, private_subnet_ids must list at least one subnet (subnet-…)."
   }
 }
 
@@ -102,7 +112,7 @@ variable "admin_cidrs" {
 
 variable "ssh_cidrs" {
   type        = list(string)
-  description = "Who may reach port 22 of every host. Empty (the default): nobody (use SSM Session Manager)."
+  description = "Who may reach port 22 of the server hosts. Empty (the default): nobody. The way in is SSM Session Manager (output ssm_session): every host has an SSM-enabled instance role and the agent."
   default     = []
   validation {
     condition     = alltrue([for c in var.ssh_cidrs : can(cidrhost(c, 0))])
@@ -146,9 +156,19 @@ variable "admin_port" {
   }
 }
 
+variable "health_port" {
+  type        = number
+  description = "Port of the hosts' health listener (health.http.port): GET /health for the load balancer, reachable from the VPC only."
+  default     = 8511
+  validation {
+    condition     = var.health_port >= 1024 && var.health_port <= 65535
+    error_message = "health_port must be between 1024 and 65535."
+  }
+}
+
 variable "enable_nlb" {
   type        = bool
-  description = "Put a network load balancer in front of the hosts, with one TCP listener for the client TCP port and one for WebSocket."
+  description = "Put a network load balancer in front of the hosts, with one TCP listener for the client TCP port and one for WebSocket, health-checking GET /health. Required with a shared MongoDB (a cluster of hosts in an autoscaling group)."
   default     = false
 }
 
@@ -159,8 +179,10 @@ variable "instance_count" {
   description = "Number of turms-server hosts. More than one needs a shared Redis and MongoDB (redis_url/mongo_uri or the self-managed ones)."
   default     = 1
   validation {
-    condition     = var.instance_count >= 1 && var.instance_count <= 500 && floor(var.instance_count) == var.instance_count
-    error_message = "instance_count must be a whole number between 1 and 500."
+    # Up to 100 so that the instance refresh can replace exactly one host at a time (max_healthy_percentage is
+    # 100 + floor(100 / instance_count), a whole percentage).
+    condition     = var.instance_count >= 1 && var.instance_count <= 100 && floor(var.instance_count) == var.instance_count
+    error_message = "instance_count must be a whole number between 1 and 100."
   }
   validation {
     condition     = var.instance_count == 1 || ((var.redis_url != "" || var.self_managed_redis) && (var.mongo_uri != "" || var.self_managed_mongodb))
@@ -176,7 +198,7 @@ variable "instance_type" {
 
 variable "ami_id" {
   type        = string
-  description = "AMI of every host. Empty: the newest official Debian 12 (amd64 or arm64 to match the instance types) image."
+  description = "AMI of every host (Debian 12 or Ubuntu 24.04; with the SSM agent for Session Manager). Empty: the newest Ubuntu 24.04 LTS image at the first apply, then pinned (a newer image changes nothing; set ami_id to move the server hosts to another image, one at a time)."
   default     = ""
   validation {
     condition     = var.ami_id == "" || can(regex("^ami-[0-9a-f]+$", var.ami_id))
@@ -186,7 +208,7 @@ variable "ami_id" {
 
 variable "architecture" {
   type        = string
-  description = "CPU architecture of the default AMI: x86_64 or arm64 (must match the instance types)."
+  description = "CPU architecture of the default AMI: x86_64 or arm64 (must match the instance types; the runtime lock installs on both)."
   default     = "x86_64"
   validation {
     condition     = contains(["x86_64", "arm64"], var.architecture)
@@ -196,7 +218,7 @@ variable "architecture" {
 
 variable "root_volume_gb" {
   type        = number
-  description = "Root volume of each turms-server host, in GiB (the embedded SQLite store lives there on a single host)."
+  description = "Root volume of each server host, in GiB (system, releases, logs; the data is elsewhere)."
   default     = 20
   validation {
     condition     = var.root_volume_gb >= 8
@@ -204,16 +226,45 @@ variable "root_volume_gb" {
   }
 }
 
-variable "package_version" {
+variable "data_volume_gb" {
+  type        = number
+  description = "The single host's data volume (/var/lib/turms: the SQLite store), in GiB (gp3). Kept when the instance is replaced or destroyed; snapshotted daily."
+  default     = 20
+  validation {
+    condition     = var.data_volume_gb >= 1
+    error_message = "data_volume_gb must be at least 1."
+  }
+}
+
+variable "server_boot_grace_s" {
+  type        = number
+  description = "Seconds a new server host gets to install and start before its health counts (instance refresh warm-up, health check grace period)."
+  default     = 300
+  validation {
+    condition     = var.server_boot_grace_s >= 60
+    error_message = "server_boot_grace_s must be at least 60."
+  }
+}
+
+variable "wheel_path" {
   type        = string
-  description = "turms-server version from PyPI. Empty: the newest release."
+  description = "The turms-server wheel to install (dist/turms_server-<version>-py3-none-any.whl from scripts/build_dist.sh). It is uploaded to this deployment's private artifacts bucket; a new wheel rolls the server hosts."
+  validation {
+    condition     = can(regex("turms_server-[0-9A-Za-z.+!_]+-py3-none-any\\.whl$", var.wheel_path))
+    error_message = "wheel_path must be a turms_server-<version>-py3-none-any.whl file."
+  }
+}
+
+variable "lock_path" {
+  type        = string
+  description = "The hash-pinned runtime lock that goes with the wheel (dist/runtime.lock). Empty: requirements/runtime.lock of this source tree."
   default     = ""
 }
 
-variable "wheel_url" {
+variable "python" {
   type        = string
-  description = "HTTPS URL of a turms-server wheel to install instead of a PyPI release."
-  default     = ""
+  description = "Interpreter of the hosts that creates the virtual environment (3.11 or newer: python3 on Debian 12 and Ubuntu 24.04)."
+  default     = "python3"
 }
 
 variable "config_toml" {
@@ -224,22 +275,42 @@ variable "config_toml" {
 
 variable "settings" {
   type        = map(string)
-  description = "Setting overrides for every host (written to /etc/turms/turms.env), e.g. { \"gateway.auth.type\" = \"jwt\" }. Ports, listener addresses, Redis and MongoDB are set by this module; secrets are refused here (the Redis and MongoDB URIs reach each host as the credentials redis-url and mongo-uri)."
+  description = "Setting overrides for every host (written to /etc/turms/turms.env), e.g. { \"gateway.auth.type\" = \"jwt\" }. Ports, listener addresses, Redis and MongoDB are set by this module; secrets are refused here (they go to SSM Parameter Store)."
   default     = {}
 }
 
 variable "admin_root_password" {
   type        = string
-  description = "Root admin password (credential admin-root-password). Empty: a random one is generated (output admin_root_password)."
+  description = "Root admin password (SSM parameter <name>/server/admin-root-password). Empty: a random one is generated (output admin_root_password)."
   default     = ""
   sensitive   = true
 }
 
 variable "gateway_jwt_key" {
   type        = string
-  description = "Key verifying client JWTs (credential gateway-jwt-key) for gateway.auth.type = jwt. Empty: none."
+  description = "Key verifying client JWTs (SSM parameter <name>/server/gateway-jwt-key) for gateway.auth.type = jwt. Empty: none."
   default     = ""
   sensitive   = true
+}
+
+variable "snapshot_time_utc" {
+  type        = string
+  description = "Time of day (UTC, HH:MM) of the daily snapshots of the data volumes."
+  default     = "03:00"
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.snapshot_time_utc))
+    error_message = "snapshot_time_utc must be HH:MM."
+  }
+}
+
+variable "snapshot_retention_days" {
+  type        = number
+  description = "How many daily snapshots of each data volume are kept."
+  default     = 14
+  validation {
+    condition     = var.snapshot_retention_days >= 1 && var.snapshot_retention_days <= 1000
+    error_message = "snapshot_retention_days must be between 1 and 1000."
+  }
 }
 
 # -- Redis and MongoDB -------------------------------------------------------------------------------------
@@ -308,9 +379,19 @@ variable "mongo_instance_type" {
   default     = "r7i.large"
 }
 
+variable "redis_volume_gb" {
+  type        = number
+  description = "Data volume of the self-managed Redis (its append-only file), in GiB (gp3)."
+  default     = 20
+  validation {
+    condition     = var.redis_volume_gb >= 1
+    error_message = "redis_volume_gb must be at least 1."
+  }
+}
+
 variable "mongo_volume_gb" {
   type        = number
-  description = "Data volume of each MongoDB member, in GiB (gp3)."
+  description = "Data volume of each MongoDB member, in GiB (gp3): kept when the member is replaced or destroyed, snapshotted daily."
   default     = 100
   validation {
     condition     = var.mongo_volume_gb >= 10
@@ -326,7 +407,7 @@ variable "mongo_version" {
 
 variable "datastore_ip_offset" {
   type        = number
-  description = "Self-managed Redis and MongoDB VMs get fixed private IPs: host number offset, offset+1 … of their subnet (members must know each other's addresses before they boot)."
+  description = "Self-managed Redis and MongoDB VMs get fixed private IPs: host number offset (Redis), offset+1+i (MongoDB member i) of their private subnet (members must know each other's addresses before they boot)."
   default     = 10
   validation {
     condition     = var.datastore_ip_offset >= 4 && var.datastore_ip_offset <= 200

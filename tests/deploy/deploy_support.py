@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SYSTEMD_DIR = REPO / "systemd"
 TERRAFORM_DIR = REPO / "terraform"
-UNITS = ("turms.service", "turms-redis.service", "turms-mongod.service")
+UNITS = ("turms.service", "turms-redis.service", "turms-mongod.service", "turms-credentials.service")
 
 
 def require_tool(name: str, *alternatives: str) -> str:
@@ -34,8 +34,15 @@ def require_tool(name: str, *alternatives: str) -> str:
     raise AssertionError(f"{name} is not installed: run scripts/ensure_test_tools.sh")
 
 
-def terraform_binary() -> str:
-    return require_tool("terraform", "tofu")
+def terraform_tools() -> list[str]:
+    """The tools every Terraform check runs with. OpenTofu is required (scripts/ensure_test_tools.sh builds
+    it); HashiCorp Terraform too whenever it is installed (no package registry here offers it, so a machine
+    may lack it)."""
+    try:
+        require_tool("terraform")
+    except AssertionError:
+        return ["tofu"]
+    return ["terraform", "tofu"]
 
 
 def terraform_env(tmp: Path) -> dict[str, str]:

@@ -115,6 +115,9 @@ def test_every_credential_install_sh_knows_names_a_real_file_setting() -> None:
         "redis-url": "redis.url_file",
         "mongo-uri": "storage.mongo.uri_file",
         **{f"mongo-{g}-uri": f"storage.mongo.{g}.uri_file" for g in MONGO_GROUPS},
+        "files-local-secret": "service.storage.local.secret_file",
+        "s3-access-key": "service.storage.s3.access_key_file",
+        "s3-secret-key": "service.storage.s3.secret_key_file",
     }
     assert entries == expected
     for key in entries.values():
@@ -139,7 +142,8 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
     for name in UNITS[1:]:
         shutil.copy(SYSTEMD_DIR / name, root / "etc/systemd/system" / name)
-    for exe in ("opt/turms/venv/bin/turms", "bin/kill", "usr/bin/redis-server", "usr/bin/mongod"):
+    (root / "etc/turms/credential-parameters").write_text("redis-url /turms/server/redis-url\n")
+    for exe in ("opt/turms/venv/bin/turms", "usr/bin/redis-server", "usr/bin/mongod", "opt/turms/deploy/aws-fetch.sh"):
         path = root / exe
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("#!/bin/sh\n")
@@ -157,10 +161,18 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
 def test_unit_stops_within_its_own_timeout_after_the_drain() -> None:
     assert unit_values(UNIT, "Service", "Type") == ["notify"]
     assert unit_values(UNIT, "Service", "KillMode") == ["mixed"]
-    assert unit_values(UNIT, "Service", "ExecReload") == ["/bin/kill -HUP $MAINPID"]
+    assert unit_values(UNIT, "Service", "ExecReload") == [
+        "/opt/turms/venv/bin/turms reload --config /etc/turms/turms.toml --pid $MAINPID"
+    ]
     drain = REGISTRY.get("server.drain_timeout_s").default
     assert float(unit_values(UNIT, "Service", "TimeoutStopSec")[0]) > drain
     assert unit_values(UNIT, "Service", "RestartPreventExitStatus") == ["2 3 5"]
+    # The reload command gives up (and says so) before systemd's own timeout, which ExecReload= shares.
+    assert float(unit_values(UNIT, "Service", "TimeoutStartSec")[0]) > 80
+    # The supervisor feeds the watchdog every half interval from a loop that turns every few milliseconds;
+    # Restart=on-failure covers a watchdog timeout.
+    assert int(unit_values(UNIT, "Service", "WatchdogSec")[0]) >= 10
+    assert unit_values(UNIT, "Service", "Restart") == ["on-failure"]
 
 
 def test_sysctl_dropin_names_real_keys_and_fits_the_unit() -> None:
@@ -311,15 +323,80 @@ async def test_execstart_serves_reloads_with_execreload_and_stops_cleanly(unit_r
         assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x00"
         writer.close()
 
-        reload_cmd = unit_values(UNIT, "Service", "ExecReload")[0].replace("$MAINPID", str(proc.pid)).split()
-        run(reload_cmd)
-        await notify.wait("RELOADING=1", 1, proc, log)
-        await notify.wait("READY=1", 2, proc, log)
+        workers = {p.pid for p in psutil.Process(proc.pid).children() if "redis" not in p.name()}
+        reload_cmd = _reload_cmd(unit_run, proc.pid)
+        done = await asyncio.to_thread(
+            subprocess.run, reload_cmd, env=unit_run.env, capture_output=True, text=True, timeout=60, check=False
+        )
+        # systemctl reload returns only once the new generation serves: READY=1 has been sent again by then.
+        assert done.returncode == 0, done.stderr + _log(log)
+        assert "reload done" in done.stderr
+        assert notify.count("RELOADING=1") == 1 and notify.count("READY=1") == 2
+        after = {p.pid for p in psutil.Process(proc.pid).children() if "redis" not in p.name()}
+        assert len(after - workers) == 2, (workers, after)
 
         proc.send_signal(signal.Signals[unit_values(UNIT, "Service", "KillSignal")[0]])
         code = await asyncio.to_thread(proc.wait, float(unit_values(UNIT, "Service", "TimeoutStopSec")[0]))
         assert code == 0, _log(log)
         assert notify.count("STOPPING=1") == 1
+    finally:
+        _kill(proc)
+        notify.sock.close()
+
+
+def _reload_cmd(u: UnitRun, pid: int) -> list[str]:
+    """ExecReload= as systemd would run it (same paths and environment as ExecStart=)."""
+    cmd = unit_values(UNIT, "Service", "ExecReload")[0].replace("$MAINPID", str(pid))
+    cmd = cmd.replace("/opt/turms/venv/bin", str(Path(sys.executable).parent))
+    return cmd.replace("/etc/turms", str(u.tmp / "root/etc/turms")).split()
+
+
+async def test_execreload_fails_on_a_configuration_the_server_does_not_take(unit_run: UnitRun) -> None:
+    """`systemctl reload` fails, with the cause, on an invalid configuration (refused before any signal) and on
+    a valid one whose new workers cannot boot (the supervisor aborts the roll); the running workers stay."""
+    notify = Notify(unit_run.notify_path)
+    proc, log = _start([], unit_run)
+    toml = unit_run.tmp / "root/etc/turms/turms.toml"
+    try:
+        await notify.wait("READY=1", 1, proc, log)
+        workers = {p.pid for p in psutil.Process(proc.pid).children() if "redis" not in p.name()}
+
+        toml.write_text("[server]\ndrain_timeout_s = -1\n")
+        bad = await asyncio.to_thread(
+            subprocess.run,
+            _reload_cmd(unit_run, proc.pid),
+            env=unit_run.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert bad.returncode == 2, bad.stderr
+        assert "configuration error, nothing reloaded" in bad.stderr and "server.drain_timeout_s" in bad.stderr
+        assert notify.count("RELOADING=1") == 0  # nothing was signalled
+
+        # Valid, but the new workers cannot bind: an address this host does not have.
+        toml.write_text('[admin.http]\nhost = "192.0.2.1"\n')
+        aborted = await asyncio.to_thread(
+            subprocess.run,
+            _reload_cmd(unit_run, proc.pid),
+            env=unit_run.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert aborted.returncode == 1, aborted.stderr + _log(log)
+        assert "reload failed: aborted, the running workers stay" in aborted.stderr
+        assert "192.0.2.1" in aborted.stderr
+        now = {p.pid for p in psutil.Process(proc.pid).children() if "redis" not in p.name()}
+        assert workers <= now, (workers, now)
+        reader, writer = await asyncio.open_connection("127.0.0.1", unit_run.ports["tcp"])
+        writer.write(b"\x00")
+        assert await asyncio.wait_for(reader.readexactly(1), 5) == b"\x00"
+        writer.close()
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 40) == 0, _log(log)
     finally:
         _kill(proc)
         notify.sock.close()

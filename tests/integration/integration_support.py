@@ -67,9 +67,12 @@ class Server:
         workers: int = 2,
         settings: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.tmp_path = tmp_path
         self.extra_args = extra_args
+        #: Extra environment of the server process (e.g. what systemd would set: WATCHDOG_USEC).
+        self.extra_env = dict(env or {})
         self.workers = workers
         self.tcp_port = free_port()
         self.ws_port = free_port()
@@ -104,6 +107,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}
         env["NOTIFY_SOCKET"] = str(self.notify.path)
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.extra_env)
         self._stderr = self.stderr_path.open("wb")
         self.proc = subprocess.Popen(
             args,

@@ -147,6 +147,11 @@ WORKER_RESTARTS = Counter(
 WORKER_BOOT_FAILURES = Counter(
     "turms_worker_boot_failures", "Workers that died before they were ready (after the first start)."
 )
+WORKER_DATASTORE_WAITS = Counter(
+    "turms_worker_datastore_unavailable",
+    "Workers that could not boot because Redis or the store did not answer; the supervisor waits and tries "
+    "again with backoff instead of halting.",
+)
 WORKERS = Gauge(
     "turms_workers",
     "Worker processes of this host as the supervisor sees them, by state (ready, booting, draining).",
@@ -213,6 +218,7 @@ ALL: Final[tuple[MetricWrapperBase, ...]] = (
     BLOCKED_CONNECTIONS,
     WORKER_RESTARTS,
     WORKER_BOOT_FAILURES,
+    WORKER_DATASTORE_WAITS,
     WORKERS,
     LOOP_LAG,
     LOOP_LAG_MAX,

@@ -51,3 +51,12 @@ WORKER_BOOT_TIMEOUT_S = setting(
     "counts as a boot failure.",
     validator=at_least(0.5),
 )
+DATASTORE_RETRY_MAX_S = setting(
+    "server.datastore_retry_max_s",
+    float,
+    30.0,
+    "Longest wait between two attempts to reach Redis and the store while they do not answer (at start, "
+    "after a reboot during an outage, or when a worker is replaced during one). The first retry comes after "
+    "0.5 s and the wait doubles up to this; the server never gives up.",
+    validator=at_least(0.5),
+)

@@ -1,4 +1,4 @@
-"""``turms storage init``: create the store's indexes, and with ``--sharded`` shard a MongoDB cluster first.
+"""``turms store init``: create the store's indexes, and with ``--sharded`` shard a MongoDB cluster first.
 
 The workers create missing indexes when they start, so ``init`` is only needed before the first start of a
 sharded cluster (a collection is sharded before it fills) or to prepare a store ahead of a deployment.
@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"turms storage init: {message}\n")
+    sys.stderr.write(f"turms store init: {message}\n")
 
 
 def _redact(uri: str) -> str:

@@ -117,7 +117,14 @@ def map_error(exc: Exception, *, updating: bool = False) -> Exception:
     return exc
 
 
+#: MongoDB's AuthenticationFailed error code.
+_AUTHENTICATION_FAILED = 18
+
+
 def _by_code(code: Any, message: str, *, updating: bool) -> StorageError:
+    if code == _AUTHENTICATION_FAILED:
+        # Wrong credentials, or (in a new deployment) a user not created yet: the database refuses service.
+        return StorageUnavailableError(f"mongodb authentication failed: {message}")
     if code in (11000, 11001):
         return DuplicateKeyError("duplicate key")
     if updating and code in _UPDATE_ERROR_CODES:

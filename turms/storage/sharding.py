@@ -1,4 +1,4 @@
-"""The sharding plan of a MongoDB sharded cluster, and ``turms storage init --sharded``, which applies it.
+"""The sharding plan of a MongoDB sharded cluster, and ``turms store init --sharded``, which applies it.
 
 Shard keys come from the schema (:mod:`turms.storage.schema`, one per collection, documented in
 docs/storage.md). The plan, in the order the commands run on each deployment's ``mongos``:

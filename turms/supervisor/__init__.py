@@ -4,15 +4,18 @@
 starts the embedded Redis when no ``redis.url`` is configured, forks workers (:mod:`.worker_process`), watches
 their heartbeats, restarts the dead with backoff, halts on a boot failure, drains on SIGTERM, reloads on
 SIGHUP starts a new generation of workers (one after another) and then drains the old one, and reports to
-systemd (:mod:`.sdnotify`).
+systemd (:mod:`.sdnotify`). A worker that cannot reach Redis or the store is retried with backoff, never a
+halt (:mod:`.datastore_wait`); the loop feeds systemd's watchdog (:mod:`.watchdog`); ``turms reload`` signals
+a reload and waits for its recorded outcome (:mod:`.reload_status`).
 
 May import: the standard library, ``turms.settings``, ``turms.observability``, ``turms.worker`` (the entry point it
 forks into), and ``turms.demo`` with ``--demo`` only.
 See docs/architecture.md for the process model and lifecycle.
 
-Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot; 4 the
-embedded redis-server failed to start; 5 the supervisor could not start (pid file, data directory lock, a port
-that another server holds).
+Exit codes: 0 stopped on request; 2 configuration error (from the CLI); 3 a worker failed to boot for a reason
+that retrying cannot fix (a port taken, a bad setting: never for an unreachable Redis or store, which is
+waited for); 4 the embedded redis-server failed to start; 5 the supervisor could not start (pid file, data
+directory lock, a port that another server holds).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ __all__ = [
     "EXIT_REDIS_FAILURE",
     "EXIT_START_FAILURE",
     "Arbiter",
+    "check_secret_files",
     "serve",
 ]
 

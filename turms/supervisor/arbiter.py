@@ -12,7 +12,12 @@ place by every serving worker.
 A worker that dies before reporting READY is a *boot failure*. During the first start, or after
 ``workers`` boot failures in a row, the supervisor halts with :data:`EXIT_BOOT_FAILURE` and the worker's own
 account of the cause (e.g. the port that was taken) instead of respawning forever. During a reload, it
-aborts the reload and keeps the workers it has.
+aborts the reload and keeps the workers it has. A worker that could not reach Redis or the store
+(``UNAVAILABLE``) is not a boot failure: the supervisor waits for the datastores with backoff
+(:mod:`.datastore_wait`) and never halts for it.
+
+Alongside the loop: ``WATCHDOG=1`` to systemd (:mod:`.watchdog`) and the outcome of every reload in the data
+directory for ``turms reload`` (:mod:`.reload_status`).
 """
 
 from __future__ import annotations
@@ -35,8 +40,11 @@ from turms.settings import Settings, SettingsError, load_settings, redis, server
 from turms.settings import metrics as metrics_settings
 from turms.supervisor import sdnotify
 from turms.supervisor.checks import check_secret_files
+from turms.supervisor.datastore_wait import DatastoreWait
 from turms.supervisor.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from turms.supervisor.exits import EXIT_BOOT_FAILURE, EXIT_OK, EXIT_REDIS_FAILURE
+from turms.supervisor.reload_status import ReloadReporter, status_path
+from turms.supervisor.watchdog import Watchdog
 from turms.supervisor.worker_process import SUPERVISOR_SIGNALS, WorkerHandle, describe_status, spawn
 from turms.worker import control
 
@@ -114,6 +122,9 @@ class Arbiter:
         self._sampler: ProcessSampler | None = None
         self._next_sample_at = 0.0
         self._worker_states: tuple[int, int, int] | None = None
+        self.watchdog = Watchdog()
+        self.datastores = DatastoreWait(settings.get(server.DATASTORE_RETRY_MAX_S))
+        self.reload_status = ReloadReporter(status_path(settings))
 
     # -- lifecycle --------------------------------------------------------------------------------------
 
@@ -131,7 +142,9 @@ class Arbiter:
                 self.generation,
             )
             sdnotify.status(f"starting {self.target} workers")
+            self._record_reload("started")
             while self._exit_code is None:
+                self.watchdog.tick(self.clock())
                 self._wait()
                 self._dispatch_signals()
                 self._read_pipes()
@@ -242,12 +255,14 @@ class Arbiter:
         if self._stopping:
             return
         sdnotify.reloading("reloading configuration")
+        self._record_reload("begin")
         try:
             new = load_settings(self.config_file, flags=self.flags, base_dir=self.base_dir)
             check_secret_files(new)
         except SettingsError as e:
             log.error("reload: configuration error, keeping the running configuration: %s", e)
             sdnotify.ready("reload failed: configuration error")
+            self._record_reload("failed", f"configuration error, the running workers stay: {e}")
             return
         for s in START_ONLY:
             if new.get(s) != self.settings.get(s):
@@ -276,6 +291,7 @@ class Arbiter:
             if h.generation > self.generation and not h.draining:
                 self._drain(h)
         sdnotify.ready("reload aborted")
+        self._record_reload("failed", f"aborted, the running workers stay: {cause}")
 
     # -- the loop's steps -------------------------------------------------------------------------------
 
@@ -313,6 +329,8 @@ class Arbiter:
                     self._on_ready(h, now)
                 elif msg.kind == control.FAIL:
                     h.boot_failure = msg.text
+                elif msg.kind == control.UNAVAILABLE:
+                    h.unavailable = msg.text
 
     def _on_ready(self, h: WorkerHandle, now: float) -> None:
         h.ready = True
@@ -320,6 +338,14 @@ class Arbiter:
         self._ever_ready = True
         self._boot_failure_streak = 0
         log.info("worker %d (pid %d, generation %d) is ready", h.index, h.pid, h.generation)
+        waited = self.datastores.succeeded(now)
+        if waited is not None:
+            log.warning(
+                "the datastores answer again after %.1f s (%d attempts): starting the other workers",
+                waited,
+                self.datastores.attempts,
+            )
+            sdnotify.status(f"starting {self.target} workers")
         if not self._announced_ready and sum(1 for w in self.workers.values() if w.ready) >= self.target:
             self._announced_ready = True
             log.info("all %d workers are ready", self.target)
@@ -350,6 +376,9 @@ class Arbiter:
             log.info("worker %d (pid %d) exited after draining: %s", h.index, h.pid, text)
             return
         if not h.ready:
+            if h.unavailable is not None or (code == control.EXIT_UNAVAILABLE and not h.boot_failure):
+                self._on_unavailable(h, h.unavailable or f"it exited before it was ready ({text})")
+                return
             cause = h.boot_failure or f"it exited before it was ready ({text})"
             self._on_boot_failure(h, cause)
             return
@@ -393,6 +422,45 @@ class Arbiter:
         delay = min(RESTART_BACKOFF_INITIAL_S * (2**self._boot_failure_streak), RESTART_BACKOFF_MAX_S)
         self._spawn_not_before = max(self._spawn_not_before, self.clock() + delay)
         log.error("worker %d (pid %d) failed to boot: %s; retrying in %.2f s", h.index, h.pid, cause, delay)
+
+    def _on_unavailable(self, h: WorkerHandle, cause: str) -> None:
+        """A worker could not reach Redis or the store: try again later, one worker at a time, never halt."""
+        if self._reloading and h.generation == self.generation:
+            self._abort_reload(f"the replacement worker (pid {h.pid}) cannot reach its datastores: {cause}")
+            return
+        now = self.clock()
+        delay = self.datastores.failed(cause, started_at=h.started_at, now=now)
+        self._spawn_not_before = max(self._spawn_not_before, now + delay)
+        metrics.WORKER_DATASTORE_WAITS.inc()
+        log.warning(
+            "worker %d (pid %d) cannot reach its datastores: %s; waiting for them, next attempt in %.1f s (attempt %d)",
+            h.index,
+            h.pid,
+            cause,
+            delay,
+            self.datastores.attempts,
+        )
+        status = f"waiting for the datastores (attempt {self.datastores.attempts}, next in {delay:.0f} s): {cause}"
+        if self._ever_ready:
+            sdnotify.status(status[:400])
+        else:
+            # Not ready yet: systemd would fail the start after TimeoutStartSec=; ask for the time the next
+            # attempt can take instead, so the unit keeps waiting for the datastores rather than restarting.
+            extend = delay + self.settings.get(server.WORKER_BOOT_TIMEOUT_S) + 10.0
+            sdnotify.extend_timeout(extend, status[:400])
+
+    def _record_reload(self, event: str, message: str = "") -> None:
+        try:
+            if event == "started":
+                self.reload_status.started(self.generation)
+            elif event == "begin":
+                self.reload_status.begin(self.generation)
+            elif event == "done":
+                self.reload_status.done(self.generation, message)
+            else:
+                self.reload_status.failed(self.generation, message)
+        except OSError as e:
+            log.warning("cannot record the reload's status in %s: %s", self.reload_status.path, e)
 
     def _halt(self, message: str) -> None:
         log.critical("%s; halting (exit code %d)", message, EXIT_BOOT_FAILURE)
@@ -475,12 +543,18 @@ class Arbiter:
             self._reloading = False
             log.info("reload complete: %d workers at generation %d", len(active), self.generation)
             sdnotify.ready(f"serving with {len(active)} workers")
+            self._record_reload("done", f"{len(active)} workers serving")
         if len(active) > self.target:
             for h in sorted(active, key=lambda h: h.started_at)[: len(active) - self.target]:
                 log.info("draining surplus worker %d (pid %d)", h.index, h.pid)
                 self._drain(h)
             return
         if now < self._spawn_not_before:
+            return
+        if self.datastores.waiting:
+            # One probe at a time while the datastores do not answer; the others follow once it is ready.
+            if not booting and len(active) < self.target:
+                self._spawn(now)
             return
         for _ in range(self.target - len(active)):
             self._spawn(now)

@@ -9,8 +9,9 @@ from typing import Final
 EXIT_OK: Final = 0
 #: A configuration error.
 EXIT_CONFIG: Final = 2
-#: A worker could not boot (port taken, store unreachable, bad configuration): the server halts. The same
-#: number as :data:`turms.worker.control.EXIT_BOOT_FAILURE`, with which a worker reports it.
+#: A worker could not boot for a reason retrying cannot fix (port taken, bad configuration): the server halts.
+#: The same number as :data:`turms.worker.control.EXIT_BOOT_FAILURE`, with which a worker reports it. An
+#: unreachable Redis or store is never this: the supervisor waits for it (:mod:`.datastore_wait`).
 EXIT_BOOT_FAILURE: Final = 3
 #: The embedded redis-server could not be started.
 EXIT_REDIS_FAILURE: Final = 4

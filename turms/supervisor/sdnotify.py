@@ -57,3 +57,9 @@ def stopping(status: str = "") -> bool:
 
 def status(text: str) -> bool:
     return notify(f"STATUS={text}")
+
+
+def extend_timeout(seconds: float, status_text: str = "") -> bool:
+    """Ask systemd for ``seconds`` more before it fails a start (or reload) in progress (systemd >= 236)."""
+    usec = max(1, int(seconds * 1_000_000))
+    return notify(f"EXTEND_TIMEOUT_USEC={usec}", *([f"STATUS={status_text}"] if status_text else []))

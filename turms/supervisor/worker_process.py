@@ -58,6 +58,8 @@ class WorkerHandle:
     killed: bool = False
     #: The worker's own account of why it could not boot (a ``FAIL`` message), if any.
     boot_failure: str | None = None
+    #: Why it could not reach its datastores (an ``UNAVAILABLE`` message), if that is why it did not boot.
+    unavailable: str | None = None
 
     @property
     def fd_open(self) -> bool:

@@ -9,8 +9,12 @@ without blocking. The protocol is deliberately tiny:
     the worker's event loop is alive (sent every few hundred milliseconds from a loop timer, so a
     blocked or stopped loop stops sending).
 ``FAIL <text>``
-    the worker could not boot; ``<text>`` is the operator-facing cause (the worker then exits with
-    :data:`EXIT_BOOT_FAILURE`).
+    the worker could not boot and retrying will not help (a port is taken, the configuration is wrong);
+    ``<text>`` is the operator-facing cause (the worker then exits with :data:`EXIT_BOOT_FAILURE`).
+``UNAVAILABLE <text>``
+    the worker could not boot because Redis or the store did not answer (down, unreachable, refusing the
+    credentials while a new deployment creates its users): the supervisor tries again with backoff instead of
+    halting (the worker then exits with :data:`EXIT_UNAVAILABLE`).
 
 A lost heartbeat (a full pipe) is harmless; the supervisor reads continuously.
 """
@@ -25,9 +29,12 @@ from dataclasses import dataclass
 READY = "READY"
 HEARTBEAT = "HB"
 FAIL = "FAIL"
+UNAVAILABLE = "UNAVAILABLE"
 
 #: A worker that cannot boot exits with this code; the supervisor halts instead of respawning forever.
 EXIT_BOOT_FAILURE = 3
+#: A worker that could not reach its datastores exits with this code (EX_TEMPFAIL); the supervisor retries.
+EXIT_UNAVAILABLE = 75
 
 
 class WorkerChannel:
@@ -56,6 +63,9 @@ class WorkerChannel:
     def boot_failed(self, reason: str) -> None:
         # Messages must fit one atomic pipe write (PIPE_BUF is at least 512 bytes).
         self._send(f"{FAIL} {reason}"[:500])
+
+    def unavailable(self, reason: str) -> None:
+        self._send(f"{UNAVAILABLE} {reason}"[:500])
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

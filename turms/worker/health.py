@@ -1,6 +1,7 @@
-"""The admin HTTP listener of a worker: for now ``GET /health`` (liveness and readiness as JSON).
+"""``GET /health`` of a worker (liveness and readiness as JSON), served alone on the health listener
+(``health.http.*``, for load balancers) when it is enabled.
 
-Every worker binds the admin port with ``SO_REUSEPORT``, so a request is answered by whichever worker the
+Every worker binds the port with ``SO_REUSEPORT``, so a request is answered by whichever worker the
 kernel picks; the JSON names it (``pid``, ``worker``). The status is 200 when the worker is ready (all
 listeners bound, Redis answering, not draining), else 503 with the reason.
 """

@@ -2,9 +2,11 @@
 
 Boot binds every listener first, so a taken port fails in milliseconds, then waits for Redis up to
 ``redis.connect_timeout_s`` and builds the components; only then do the sockets listen (join the
-``SO_REUSEPORT`` groups), so no connection waits in the queue of a worker that cannot serve it yet. Any
-boot failure is reported to the supervisor as ``FAIL <cause>`` and the worker exits with
-:data:`~turms.worker.control.EXIT_BOOT_FAILURE`.
+``SO_REUSEPORT`` groups), so no connection waits in the queue of a worker that cannot serve it yet. A boot
+failure that retrying cannot fix (a port taken, a bad setting) is reported to the supervisor as
+``FAIL <cause>`` and the worker exits with :data:`~turms.worker.control.EXIT_BOOT_FAILURE`; Redis or the store
+not answering within the boot timeout is reported as ``UNAVAILABLE <cause>`` (exit
+:data:`~turms.worker.control.EXIT_UNAVAILABLE`), and the supervisor tries again later.
 
 Drain (SIGTERM, or the supervisor died):
 
@@ -50,7 +52,7 @@ from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
 from turms.settings import tls as tls_settings
 from turms.settings.listeners import configured_listeners
-from turms.storage.errors import StorageError
+from turms.storage.errors import StorageError, StorageUnavailableError
 from turms.transport import (
     ListenerError,
     WebSocketEndpoint,
@@ -61,7 +63,7 @@ from turms.transport import (
 )
 from turms.transport.tls import ServerTls, TlsConfigError, TlsSockSite
 from turms.worker.components import Components
-from turms.worker.control import EXIT_BOOT_FAILURE, WorkerChannel
+from turms.worker.control import EXIT_BOOT_FAILURE, EXIT_UNAVAILABLE, WorkerChannel
 from turms.worker.health import HealthEndpoint
 
 log = logging.getLogger("turms.worker")
@@ -70,6 +72,9 @@ log = logging.getLogger("turms.worker")
 MAX_HEARTBEAT_INTERVAL_S = 1.0
 #: Accept queue of the admin HTTP listener (the client listeners use ``gateway.backlog``).
 ADMIN_BACKLOG = 128
+#: The worker gives up on its datastores this long before the supervisor's boot timeout, so that it can say
+#: why (``UNAVAILABLE``) instead of being killed as hung.
+BOOT_MARGIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,12 @@ class WorkerSpec:
 
 
 class BootError(Exception):
-    """The worker cannot start; the message is the operator-facing cause."""
+    """The worker cannot start; the message is the operator-facing cause. ``unavailable``: because a datastore
+    did not answer, which may pass (the supervisor retries); otherwise retrying cannot help."""
+
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 def redact_url(url: str) -> str:
@@ -131,9 +141,13 @@ class Worker:
         try:
             await self._boot()
         except BootError as e:
+            await self._shutdown_resources()
+            if e.unavailable:
+                log.warning("worker %d cannot reach its datastores: %s", self.spec.index, e)
+                self.channel.unavailable(str(e))
+                return EXIT_UNAVAILABLE
             log.error("worker %d cannot boot: %s", self.spec.index, e)
             self.channel.boot_failed(str(e))
-            await self._shutdown_resources()
             return EXIT_BOOT_FAILURE
         self.health.ready = True
         metrics.preinitialize_worker()
@@ -175,6 +189,7 @@ class Worker:
     async def _boot(self) -> None:
         s = self.settings
         backlog = s.get(gw.BACKLOG)
+        deadline = time.monotonic() + max(0.5, s.get(server.WORKER_BOOT_TIMEOUT_S) - BOOT_MARGIN_S)
         try:
             self.tls = ServerTls.from_settings(s)
         except TlsConfigError as e:
@@ -184,7 +199,7 @@ class Worker:
                 self._sockets[name] = bind_reuseport(name, host, port)
         except ListenerError as e:
             raise BootError(str(e)) from None
-        await self._connect_redis()
+        await self._connect_redis(deadline)
         try:
             self.components = await asyncio.wait_for(
                 Components.build(
@@ -193,15 +208,23 @@ class Worker:
                     self.gateway,
                     node_info={"worker_index": self.spec.index, "listeners": self._listener_info()},
                 ),
-                self.settings.get(server.WORKER_BOOT_TIMEOUT_S),
+                max(0.01, deadline - time.monotonic()),
             )
-        except (StorageError, aioredis.RedisError, OSError, TimeoutError, WorkerIdUnavailableError) as e:
-            raise BootError(f"cannot start the store or the cluster services: {e!r}") from None
+        except TimeoutError:
+            raise BootError(
+                "the store or the cluster services did not answer within the boot timeout "
+                f"({s.get(server.WORKER_BOOT_TIMEOUT_S):g} s)",
+                unavailable=True,
+            ) from None
+        except (StorageUnavailableError, aioredis.RedisError, OSError, WorkerIdUnavailableError) as e:
+            raise BootError(f"cannot reach the store or the cluster services: {e!r}", unavailable=True) from None
+        except StorageError as e:
+            raise BootError(f"cannot start the store: {e!r}") from None
         except (ObjectStoreError, SettingsError) as e:
             raise BootError(f"cannot start the files backend ({chosen_backend(self.settings)}): {e}") from None
         # Only now, ready to serve, do the sockets join the SO_REUSEPORT groups: before, the kernel would queue
         # a share of new connections on them, unanswered for as long as the boot takes.
-        self._backlogs = {name: backlog if name != "admin HTTP" else ADMIN_BACKLOG for name in self._sockets}
+        self._backlogs = {name: ADMIN_BACKLOG if name.endswith(" HTTP") else backlog for name in self._sockets}
         try:
             for name, sock in self._sockets.items():
                 start_listening(name, sock, self._backlogs[name])
@@ -230,6 +253,8 @@ class Worker:
             await self._start_site("client WebSocket", ws_app)
         if "admin HTTP" in self._sockets:
             await self._start_site("admin HTTP", await self._admin_app())
+        if "health HTTP" in self._sockets:
+            await self._start_site("health HTTP", self.health.app())
         self.gateway.start(loop)
 
     async def _admin_app(self) -> web.Application:
@@ -264,6 +289,8 @@ class Worker:
         try:
             api = AdminApi(deps)
             await api.start()
+        except StorageUnavailableError as e:
+            raise BootError(f"cannot set up the admin API: {e}", unavailable=True) from None
         except (StorageError, OSError, ValueError) as e:
             raise BootError(f"cannot set up the admin API: {e}") from None
         return api.app()
@@ -289,12 +316,18 @@ class Worker:
             return {}
         return {"ssl": self.tls.context, "ssl_handshake_timeout": self.settings.get(tls_settings.HANDSHAKE_TIMEOUT_S)}
 
-    async def _connect_redis(self) -> None:
+    async def _connect_redis(self, boot_deadline: float) -> None:
         url = self.spec.redis_url
         timeout = self.settings.get(redis_settings.CONNECT_TIMEOUT_S)
-        # The same client factory as the components: a Sentinel URL pings the current master, a cluster URL a node.
-        self.redis = connect(url, connect_timeout_s=timeout, retries=0)
-        deadline = time.monotonic() + timeout
+        try:
+            # The same client factory as the components: a Sentinel URL pings the current master, a cluster URL
+            # a node.
+            self.redis = connect(url, connect_timeout_s=timeout, retries=0)
+        except ValueError as e:  # a malformed URL: no retry will fix it
+            raise BootError(f"invalid Redis URL {redact_url(url)}: {e}") from None
+        # Several attempts within one connect timeout (a Redis that is starting up answers soon), and never
+        # past the boot deadline.
+        deadline = min(time.monotonic() + timeout, boot_deadline)
         delay = 0.05
         while True:
             try:
@@ -302,7 +335,9 @@ class Worker:
                 return
             except (aioredis.RedisError, OSError) as e:
                 if time.monotonic() + delay > deadline:
-                    raise BootError(f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}") from None
+                    raise BootError(
+                        f"Redis at {redact_url(url)} is unreachable after {timeout:g} s: {e}", unavailable=True
+                    ) from None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 

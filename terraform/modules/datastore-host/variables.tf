@@ -9,7 +9,7 @@ variable "role" {
 
 variable "redis_password" {
   type        = string
-  description = "Redis requirepass (role redis). Letters and digits only, at least 16 of them."
+  description = "Redis requirepass (role redis), written by cloud-init (off AWS: on AWS use credential_parameters). Letters and digits only, at least 16 of them."
   default     = ""
   sensitive   = true
   validation {
@@ -104,6 +104,30 @@ variable "mongo_cache_gb" {
   validation {
     condition     = var.mongo_cache_gb >= 0
     error_message = "mongo_cache_gb cannot be negative."
+  }
+}
+
+variable "credential_parameters" {
+  type        = map(string)
+  description = "AWS: the secrets as SSM Parameter Store parameter names, read with the instance role at every boot (turms-credentials.service) instead of travelling in the user data. Role redis: { \"redis-auth.conf\" = <parameter whose value is `requirepass <password>`> }; role mongod: mongodb-keyfile, mongodb-admin-password and mongodb-turms-password. Empty: the plain inputs."
+  default     = {}
+  validation {
+    condition     = alltrue([for k in keys(var.credential_parameters) : contains(["redis-auth.conf", "mongodb-keyfile", "mongodb-admin-password", "mongodb-turms-password"], k)])
+    error_message = "credential_parameters keys must be redis-auth.conf, mongodb-keyfile, mongodb-admin-password or mongodb-turms-password."
+  }
+  validation {
+    condition     = alltrue([for v in values(var.credential_parameters) : can(regex("^/[A-Za-z0-9_.\\-/]+$", v))])
+    error_message = "credential_parameters values must be SSM parameter names such as /turms/prod/redis-auth."
+  }
+}
+
+variable "data_device" {
+  type        = string
+  description = "Block device of the data volume (e.g. /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123…), mounted at the service's state directory (/var/lib/turms-redis or /var/lib/turms-mongod) before it starts: the data outlives the instance. Empty: the root volume."
+  default     = ""
+  validation {
+    condition     = var.data_device == "" || can(regex("^/dev/[A-Za-z0-9_./-]+$", var.data_device))
+    error_message = "data_device must be empty or a /dev/ path."
   }
 }
 

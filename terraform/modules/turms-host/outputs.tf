@@ -4,9 +4,9 @@ output "user_data" {
   sensitive   = true
 }
 
-output "package" {
-  description = "What install.sh installs with pip: a requirement or a wheel URL."
-  value       = local.package
+output "wheel" {
+  description = "Where the host installs the wheel from, and the digest it checks."
+  value       = { url = var.wheel_url, sha256 = var.wheel_sha256 }
 }
 
 output "user_data_base64gzip" {

@@ -1,4 +1,4 @@
-"""The sharding plan and ``turms storage init --sharded --dry-run``: the commands it would issue (no MongoDB
+"""The sharding plan and ``turms store init --sharded --dry-run``: the commands it would issue (no MongoDB
 sharded cluster can run here; FerretDB, the MongoDB-protocol test server, has no sharding)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from turms.storage.sharding import HOT_COLLECTIONS, MAX_KEY, MIN_KEY, plan, to_d
 URI = "mongodb://admin:secret@mongos-a:27017,mongos-b:27017/im"
 
 
-def dry_run(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
-    code = main(["storage", "init", "--sharded", "--dry-run", "--set", f"storage.mongo.uri={URI}", *args])
+def dry_run(capsys: pytest.CaptureFixture[str], *args: str, command: str = "store") -> list[dict[str, object]]:
+    code = main([command, "init", "--sharded", "--dry-run", "--set", f"storage.mongo.uri={URI}", *args])
     out = capsys.readouterr().out
     assert code == 0, out
     return [json.loads(line) for line in out.splitlines()]
@@ -23,6 +23,7 @@ def dry_run(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, ob
 
 def test_every_collection_with_a_shard_key_is_sharded_after_enable_sharding(capsys: pytest.CaptureFixture[str]) -> None:
     lines = dry_run(capsys)
+    assert dry_run(capsys, command="storage") == lines  # `turms storage init`, as the issue names it
     assert all(line["deployment"] == "mongodb://***@mongos-a:27017,mongos-b:27017/im" for line in lines)
     commands = [line["command"] for line in lines]
     assert commands[0] == {"enableSharding": "im"}
