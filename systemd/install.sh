@@ -80,6 +80,7 @@ CREDENTIALS=(
   "mongo-conversation-uri storage.mongo.conversation.uri_file"
   "mongo-message-uri storage.mongo.message.uri_file"
   "mongo-conference-uri storage.mongo.conference.uri_file"
+  "livekit-api-secret service.conference.livekit.api_secret_file"
   "files-local-secret service.storage.local.secret_file"
   "s3-access-key service.storage.s3.access_key_file"
   "s3-secret-key service.storage.s3.secret_key_file"

@@ -132,6 +132,10 @@ TEST_SCHEMA = Schema.of(
     ),
     SCHEMA["sequenceCounter"],
     SCHEMA["messagePurge"],
+    # The domain's own collections, for the query shapes the domain code builds (test_domain_shapes.py).
+    SCHEMA["message"],
+    SCHEMA["meeting"],
+    SCHEMA["groupMember"],
     # The files domain's collections (tests/contract/test_files_shapes.py).
     SCHEMA["messageAttachment"],
     SCHEMA["messageAttachmentShare"],

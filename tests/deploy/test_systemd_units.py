@@ -115,6 +115,7 @@ def test_every_credential_install_sh_knows_names_a_real_file_setting() -> None:
         "redis-url": "redis.url_file",
         "mongo-uri": "storage.mongo.uri_file",
         **{f"mongo-{g}-uri": f"storage.mongo.{g}.uri_file" for g in MONGO_GROUPS},
+        "livekit-api-secret": "service.conference.livekit.api_secret_file",
         "files-local-secret": "service.storage.local.secret_file",
         "s3-access-key": "service.storage.s3.access_key_file",
         "s3-secret-key": "service.storage.s3.secret_key_file",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -68,11 +69,14 @@ class Server:
         settings: dict[str, str] | None = None,
         extra_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
+        max_open_files: int | None = None,
     ) -> None:
         self.tmp_path = tmp_path
         self.extra_args = extra_args
         #: Extra environment of the server process (e.g. what systemd would set: WATCHDOG_USEC).
         self.extra_env = dict(env or {})
+        #: RLIMIT_NOFILE of the server's processes (``prlimit``), e.g. to starve a worker of descriptors.
+        self.max_open_files = max_open_files
         self.workers = workers
         self.tcp_port = free_port()
         self.ws_port = free_port()
@@ -91,7 +95,7 @@ class Server:
             "gateway.debug.expose_worker_pid": "true",
             "log.format": "text",
             # Many test clients share 127.0.0.1: Turms's per-IP limit (50 requests) would throttle them. The
-            # limits themselves are tested in test_hostile_input.py and tests/unit/security.
+            # limits themselves are tested in tests/hostile/ and tests/unit/security.
             "security.rate_limit.ip.enabled": "false",
             "security.rate_limit.session.enabled": "false",
             **(settings or {}),
@@ -102,6 +106,10 @@ class Server:
 
     def start(self) -> Server:
         args = [sys.executable, "-m", "turms.cli", "serve", "--workers", str(self.workers), *self.extra_args]
+        if self.max_open_files is not None:
+            prlimit = shutil.which("prlimit")  # util-linux; it execs the server, so the pid stays the server's
+            assert prlimit is not None, "prlimit (util-linux) is needed to limit the server's descriptors"
+            args = [prlimit, f"--nofile={self.max_open_files}:{self.max_open_files}", "--", *args]
         for key, value in self.settings.items():
             args += ["--set", f"{key}={value}"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("TURMS_")}

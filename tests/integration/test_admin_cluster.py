@@ -108,9 +108,10 @@ async def test_cluster_settings_put_on_host1_changes_host2_within_1s(hosts: tupl
 
 async def test_health_reports_store_and_redis(hosts: tuple[Server, Server]) -> None:
     h1, _ = hosts
+    status, body = await admin(h1, "GET", "/health")
+    assert status == 200 and body["store"] is True and body["redis"] is True
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{h1.admin_port}/health") as resp:
-        body = await resp.json()
-        assert resp.status == 200 and body["store"] is True and body["redis"] is True
+        assert resp.status == 200 and await resp.json() == {"status": "ok", "live": True, "ready": True}
         assert resp.headers["X-Request-ID"]
     status, reply = await admin(h1, "GET", "/infos")
     assert status == 200 and reply["data"]["version"] and len(reply["data"]["workers"]) == 1

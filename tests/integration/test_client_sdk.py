@@ -11,9 +11,11 @@ import pytest
 from unit.client.sdk_calls import SdkCalls
 
 from turms.client import ResponseError, TurmsClient
+from turms.client.conference import ConferenceService
 from turms.client.conversation import ConversationService
 from turms.client.group import GroupService
 from turms.client.message import ConversationKey, MessageService
+from turms.client.reactions import ReactionService
 from turms.client.relationship import RelationshipService
 from turms.client.storage import StorageService
 from turms.client.user import UserService
@@ -28,7 +30,17 @@ SETTINGS = {
     "security.rate_limit.ip.enabled": "false",
     "security.rate_limit.session.enabled": "false",
 }
-SDK = [TurmsClient, MessageService, ConversationService, UserService, RelationshipService, GroupService, StorageService]
+SDK = [
+    TurmsClient,
+    MessageService,
+    ConversationService,
+    UserService,
+    RelationshipService,
+    GroupService,
+    StorageService,
+    ConferenceService,
+    ReactionService,
+]
 
 
 def test_every_public_sdk_method_is_exercised_by_an_integration_test() -> None:

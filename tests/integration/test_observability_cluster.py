@@ -25,6 +25,7 @@ from raw_sessions import (
     connect,
 )
 
+from turms.observability import metrics
 from turms.protocol.pb import turms_request_pb2
 
 from integration_support import Server, sample, scrape, serving
@@ -79,7 +80,7 @@ async def test_every_metric_named_for_alerting_exists_at_0_from_the_start(server
             assert values and all(v == 0 for v in values), (metric, values)
     assert sample(samples, "turms_workers", state="ready") == 2
     assert ("turms_workers", (("state", "draining"),)) in samples
-    for scope in ("ip", "session", "request_type", "unauthenticated_connections", "admin_login"):
+    for scope in metrics.RATE_LIMIT_SCOPES:
         assert ("turms_rate_limit_refusals_total", (("scope", scope),)) in samples
     for cause in ("manual", "frequent_request", "corrupted_frame", "corrupted_request"):
         assert ("turms_blocks_total", (("cause", cause), ("target", "ip"))) in samples

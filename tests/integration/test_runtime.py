@@ -98,6 +98,12 @@ async def test_two_workers_serve_tcp_ws_health_then_stop_cleanly(tmp_path: Path)
             async with http.get(f"http://127.0.0.1:{server.admin_port}/health") as resp:
                 assert resp.status == 200
                 body = await resp.json()
+                assert body == {"status": "ok", "live": True, "ready": True}  # anyone: liveness only
+            password = (server.data_dir / "admin-root-password").read_text().strip()
+            root = {"Authorization": aiohttp.encode_basic_auth("turms", password)}
+            async with http.get(f"http://127.0.0.1:{server.admin_port}/health", headers=root) as resp:
+                assert resp.status == 200
+                body = await resp.json()
                 assert body["ready"] is True and body["pid"] in workers and body["redis"] is True
 
         client = await TcpClient.connect(server.tcp_port)

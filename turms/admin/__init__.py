@@ -8,8 +8,9 @@ admin port.
 
 May import the standard library, aiohttp, orjson, PyJWT, :mod:`turms.settings`, :mod:`turms.errors`,
 :mod:`turms.protocol.status`, :mod:`turms.clock`, :mod:`turms.security`, :mod:`turms.storage.port`,
-:mod:`turms.storage.schema`, :mod:`turms.storage.errors`, :mod:`turms.cluster` and :mod:`turms.service.accounts`;
-never the gateway, transports, the worker wiring or a storage adapter.
+:mod:`turms.storage.schema`, :mod:`turms.storage.errors`, :mod:`turms.cluster` and :mod:`turms.service` (the
+domains' functions and vocabulary, so admin writes follow the same rules); never the gateway, transports, the
+worker wiring or a storage adapter.
 """
 
 from __future__ import annotations

@@ -132,6 +132,13 @@ def routes(deps: AdminDeps) -> list[Route]:
     async def update_admins(call: Call) -> dict[str, Any]:
         ids: list[int] = call.query["ids"]
         body = call.body
+        if ROOT_ADMIN_ID in ids:
+            # Not even by itself: the root's password is configuration (admin.root.password or password_file,
+            # applied at the next start or reload), so a stolen root session cannot lock the operator out.
+            raise forbidden(
+                "the root admin cannot be changed through the API; set admin.root.password_file (or "
+                "admin.root.password) and reload"
+            )
         only_self = ids == [call.admin.admin_id]
         if "roleIds" in body and call.admin.admin_id in ids:
             raise forbidden("an admin cannot change its own roles")

@@ -36,6 +36,7 @@ from turms.admin.rbac import Principal
 from turms.admin.root import RootOutcome, ensure_root_admin
 from turms.admin.routes import ApiError, Call, Route, RouteTable, bad_request, forbidden
 from turms.admin.validation import SchemaError, validate
+from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.errors import TurmsError
 from turms.observability import trace
 from turms.protocol.status import ResponseStatusCode
@@ -116,7 +117,9 @@ async def request_id_middleware(
 class AdminApi:
     def __init__(self, deps: AdminDeps) -> None:
         self.deps = deps
-        self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock)
+        # Failed admin logins counted in Redis, so every worker of every host shares the throttle.
+        failures = RedisFailureBuckets(deps.membership.redis, deps.membership.keys.prefix)
+        self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock, failures)
         self.table = build_routes(deps)
 
     async def start(self) -> RootOutcome:
@@ -147,7 +150,9 @@ class AdminApi:
         call: Call | None = None
         response: web.StreamResponse
         try:
-            if route.access is not PUBLIC:
+            self._check_browser(route, request)
+            if route.access is not PUBLIC or "Authorization" in request.headers:
+                # A public route with credentials (``/health``) authenticates them, for the details it shows.
                 principal = await self.auth.authenticate(request.headers.get("Authorization"), ip)
                 if isinstance(route.access, AdminPermission) and not principal.has(route.access):
                     raise forbidden(f"the permission {route.access.value} is required")
@@ -188,6 +193,22 @@ class AdminApi:
             )
         return response
 
+    def _check_browser(self, route: Route, request: web.Request) -> None:
+        """Refuse what a page on another site could make a browser send (CSRF), before any credential is used:
+        a foreign ``Origin``, and a body that is not JSON (HTML forms send form-encoded or ``text/plain``
+        bodies without a CORS preflight; a JSON body needs one, which this API never grants)."""
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            allowed: list[str] = self.deps.settings.get(admin_settings.ALLOWED_ORIGINS)
+            if _origin(origin) not in {_origin(a) for a in allowed}:
+                raise forbidden(f"requests from the origin {origin[:100]!r} are not allowed")
+        if route.body is not None and request.body_exists and request.content_type != JSON:
+            raise ApiError(
+                ResponseStatusCode.ILLEGAL_ARGUMENT,
+                f"the request body must be {JSON}",
+                http_status=415,
+            )
+
     async def _body(self, route: Route, request: web.Request) -> Any:
         if route.body is None:
             return None
@@ -205,6 +226,11 @@ class AdminApi:
         except SchemaError as e:
             raise bad_request(f"invalid request body: {e}") from None
         return body
+
+
+def _origin(text: str) -> str:
+    """An ``Origin`` compared case-insensitively and without a trailing slash (``null`` stays ``null``)."""
+    return text.strip().rstrip("/").lower()
 
 
 def _code_of(response: web.StreamResponse) -> int:

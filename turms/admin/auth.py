@@ -5,7 +5,9 @@ worker for ``admin.auth.credential_cache_s`` under a keyed hash of the password 
 only while the stored hash is unchanged, so an admin tool polling the API does not pay a hash per request and a
 password change or deletion takes effect at once. An unknown login name costs the same hash as a wrong
 password, so response times do not reveal which login names exist. Failed attempts are throttled per IP and per
-login name (:mod:`turms.admin.ratelimit`).
+login name, cluster-wide (:class:`turms.security.login_throttle.FailedLogins`: in Redis in a worker, so spreading
+attempts over workers and hosts gains nothing): while a bucket is empty, requests are answered 429 before any
+password is checked.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from turms.admin.ratelimit import FailedLoginLimiter
 from turms.admin.rbac import ADMIN, Principal, principal_of
 from turms.admin.routes import ApiError
 from turms.clock import Clock
 from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
-from turms.security.passwords import hash_password_async, verify_password_async
+from turms.security.login_throttle import Bucket, FailedLogins, FailureBuckets, LocalFailureBuckets, throttle_key
+from turms.security.passwords import verify_dummy, verify_password_async
 from turms.security.tokens import JwtVerifier, TokenError
 from turms.settings import Settings
 from turms.settings import admin as admin_settings
@@ -48,15 +50,14 @@ class _Cached:
 
 
 class AdminAuthenticator:
-    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, failures: FailureBuckets | None = None) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.limiter = FailedLoginLimiter(clock)
+        #: Failed logins per IP and login name (in Redis when the worker gives it; else in this process).
+        self.failures = FailedLogins(clock, failures if failures is not None else LocalFailureBuckets())
         self._cache: dict[tuple[str, bytes], _Cached] = {}
         self._cache_key = os.urandom(32)
-        # Verified against when the login name is unknown, so that case takes as long as a wrong password.
-        self._dummy_hash: str | None = None
         self.jwt = self._jwt_verifier(settings)
 
     @staticmethod
@@ -86,10 +87,14 @@ class AdminAuthenticator:
             return await self._bearer(credentials.strip(), ip)
         raise unauthorized("unsupported authorization scheme")
 
-    def _throttle(self, ip: str, account: str | None) -> None:
+    def _buckets(self, ip: str, account: str | None) -> list[Bucket]:
         burst = self.settings.get(admin_settings.FAILED_LOGIN_BURST)
-        refill = self.settings.get(admin_settings.FAILED_LOGIN_REFILL_S)
-        wait = self.limiter.check(ip, account, burst, refill)
+        refill_ms = round(self.settings.get(admin_settings.FAILED_LOGIN_REFILL_S) * 1000)
+        keys = [f"admin:ip:{throttle_key(ip)}"] + ([f"admin:acct:{account}"] if account else [])
+        return [(k, burst, refill_ms) for k in keys]
+
+    async def _throttle(self, ip: str, account: str | None) -> None:
+        wait = await self.failures.retry_after_s(self._buckets(ip, account))
         if wait is not None:
             metrics.rate_limit_refused("admin_login")
             raise ApiError(
@@ -98,39 +103,35 @@ class AdminAuthenticator:
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
 
-    def _failed(self, ip: str, account: str | None) -> None:
-        burst = self.settings.get(admin_settings.FAILED_LOGIN_BURST)
-        refill = self.settings.get(admin_settings.FAILED_LOGIN_REFILL_S)
-        self.limiter.failed(ip, account, burst, refill)
+    async def _failed(self, ip: str, account: str | None) -> None:
+        await self.failures.failed(self._buckets(ip, account))
 
     async def _basic(self, login: str, password: str, ip: str) -> Principal:
-        self._throttle(ip, login)
+        await self._throttle(ip, login)
         admin = await self.store.find_one(ADMIN, {"ln": login})
         stored = _hash_bytes(admin)
         if admin is None or stored is None:
-            if self._dummy_hash is None:
-                self._dummy_hash = await hash_password_async(os.urandom(16).hex())
-            await verify_password_async(password, self._dummy_hash)
-            self._failed(ip, login)
+            await verify_dummy(password)
+            await self._failed(ip, login)
             raise unauthorized("wrong login name or password")
         if not self._cached_ok(login, password, stored):
             if not await verify_password_async(password, stored.decode(errors="replace")):
-                self._failed(ip, login)
+                await self._failed(ip, login)
                 raise unauthorized("wrong login name or password")
             self._remember(login, password, stored)
         return await principal_of(self.store, admin)
 
     async def _bearer(self, token: str, ip: str) -> Principal:
-        self._throttle(ip, None)
+        await self._throttle(ip, None)
         assert self.jwt is not None
         try:
             claims = self.jwt.verify(token)
         except TokenError as e:
-            self._failed(ip, None)
+            await self._failed(ip, None)
             raise unauthorized(f"bad token: {e}") from None
         admin = await self.store.find_one(ADMIN, {"ln": str(claims["sub"])})
         if admin is None:
-            self._failed(ip, None)
+            await self._failed(ip, None)
             raise unauthorized("the token's admin does not exist")
         return await principal_of(self.store, admin)
 

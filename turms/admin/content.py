@@ -2,7 +2,8 @@
 
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
-sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`). Setting read
+sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`), and so do reading
+and removing their reactions (``/messages/reactions``, :mod:`turms.admin.reactions`). Setting read
 dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from turms.admin import conversations, messages
+from turms.admin import content_rules as rules
+from turms.admin import conversations, messages, reactions
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -89,7 +91,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("requesterId", "rrid", "int", key=True),
             F("recipientId", "rtid", "int", key=True),
             F("content", "cnt", "str"),
-            F("status", "stat", "int"),
+            F("status", "stat", "int", values=rules.REQUEST_STATUS),
             F("reason", "rsn", "str"),
             F("creationDate", "cd", "date", writable=False),
             F("responseDate", "adr", "date"),
@@ -105,24 +107,26 @@ RESOURCES: tuple[Resource, ...] = (
         "groups",
         (
             F("id", "_id", "int", writable=False),
-            F("typeId", "tid", "int"),
-            F("creatorId", "cid", "int"),
-            F("ownerId", "oid", "int"),
+            F("typeId", "tid", "int", values=rules.NON_NEGATIVE),
+            F("creatorId", "cid", "int", values=rules.POSITIVE),
+            F("ownerId", "oid", "int", updatable=False, values=rules.POSITIVE),
             F("name", "n", "str"),
             F("intro", "intro", "str"),
             F("announcement", "annt", "str"),
-            F("minimumScore", "ms", "int"),
+            F("minimumScore", "ms", "int", values=rules.NON_NEGATIVE),
             F("creationDate", "cd", "date", writable=False),
             F("deletionDate", "dd", "date"),
             F("lastUpdatedDate", "lud", "date", writable=False),
             F("muteEndDate", "med", "date"),
             F("isActive", "ac", "bool"),
-            F("userDefinedAttributes", "uda", "map"),
+            F("userDefinedAttributes", "uda", "map", values=rules.ATTRIBUTES),
         ),
         (Filter("ids", "_id"), Filter("typeIds", "tid"), Filter("creatorIds", "cid"), Filter("ownerIds", "oid")),
         **_perms("GROUP"),
         generated_id=True,
         created_at="cd",
+        rules=rules.group_rules,
+        create_example={"ownerId": 1, "name": "group of user 1"},
     ),
     Resource(
         "/groups/types",
@@ -131,11 +135,11 @@ RESOURCES: tuple[Resource, ...] = (
         (
             F("id", "_id", "int", writable=False),
             F("name", "n", "str"),
-            F("groupSizeLimit", "gsl", "int"),
-            F("invitationStrategy", "is", "int"),
-            F("joinStrategy", "js", "int"),
-            F("groupInfoUpdateStrategy", "gius", "int"),
-            F("memberInfoUpdateStrategy", "mius", "int"),
+            F("groupSizeLimit", "gsl", "int", values=rules.POSITIVE),
+            F("invitationStrategy", "is", "int", values=rules.INVITATION_STRATEGY),
+            F("joinStrategy", "js", "int", values=rules.JOIN_STRATEGY),
+            F("groupInfoUpdateStrategy", "gius", "int", values=rules.UPDATE_STRATEGY),
+            F("memberInfoUpdateStrategy", "mius", "int", values=rules.UPDATE_STRATEGY),
             F("guestSpeakable", "gs", "bool"),
             F("selfInfoUpdatable", "siu", "bool"),
             F("enableReadReceipt", "err", "bool"),
@@ -153,13 +157,15 @@ RESOURCES: tuple[Resource, ...] = (
             F("groupId", "_id.gid", "int", key=True),
             F("userId", "_id.uid", "int", key=True),
             F("name", "n", "str"),
-            F("role", "role", "int"),
+            F("role", "role", "int", values=rules.ROLE, writes=rules.WRITABLE_ROLE),
             F("joinDate", "jd", "date", writable=False),
             F("muteEndDate", "med", "date"),
         ),
         (Filter("groupIds", "_id.gid"), Filter("userIds", "_id.uid")),
         **_perms("GROUP_MEMBER"),
         created_at="jd",
+        rules=rules.member_rules,
+        create_example={"groupId": 1, "userId": 3, "role": 2},
     ),
     Resource(
         "/groups/blocked-users",
@@ -174,6 +180,8 @@ RESOURCES: tuple[Resource, ...] = (
         (Filter("groupIds", "_id.gid"), Filter("userIds", "_id.uid")),
         **_perms("GROUP_BLOCKLIST"),
         created_at="bd",
+        rules=rules.blocked_user_rules,
+        create_example={"groupId": 1, "userId": 4},
     ),
     Resource(
         "/groups/invitations",
@@ -185,7 +193,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("inviterId", "irid", "int", key=True),
             F("inviteeId", "ieid", "int", key=True),
             F("content", "cnt", "str"),
-            F("status", "stat", "int"),
+            F("status", "stat", "int", values=rules.REQUEST_STATUS),
             F("creationDate", "cd", "date", writable=False),
             F("responseDate", "rd", "date"),
             F("reason", "rsn", "str"),
@@ -205,7 +213,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("requesterId", "rqid", "int", key=True),
             F("responderId", "rpid", "int"),
             F("content", "cnt", "str"),
-            F("status", "stat", "int"),
+            F("status", "stat", "int", values=rules.REQUEST_STATUS),
             F("creationDate", "cd", "date", writable=False),
             F("responseDate", "rd", "date"),
             F("reason", "rsn", "str"),
@@ -224,7 +232,7 @@ RESOURCES: tuple[Resource, ...] = (
             F("groupId", "gid", "int", key=True),
             F("question", "q", "str"),
             F("answers", "ans", "array"),
-            F("score", "score", "int"),
+            F("score", "score", "int", values=rules.NON_NEGATIVE),
         ),
         (Filter("ids", "_id"), Filter("groupIds", "gid")),
         **_perms("GROUP_QUESTION"),
@@ -289,4 +297,10 @@ RESOURCES: tuple[Resource, ...] = (
 
 def routes(deps: AdminDeps) -> list[Route]:
     crud = [route for resource in RESOURCES for route in crud_routes(deps, resource)]
-    return [*crud, *messages.routes(deps), *conversations.routes(deps)]
+    return [
+        *crud,
+        rules.transfer_route(deps),
+        *messages.routes(deps),
+        *reactions.routes(deps),
+        *conversations.routes(deps),
+    ]

@@ -4,12 +4,16 @@ A :class:`Resource` maps Turms-style JSON names to the collection's short field 
 of each operation; :func:`crud_routes` turns it into up to four routes: ``POST`` (create), ``GET`` (query with
 paging and the key filters), ``PUT`` (update the records matching the key filters) and ``DELETE``. Updates and
 deletes must name at least one key filter (Turms's NO_FILTER_FOR_DELETE_OPERATION), so an empty query string
-never wipes a collection. These routes work on stored records directly: business rules of the domain services
-(notifications, versions, cascades) are not applied, which is what an operator repairing data wants.
+never wipes a collection. These routes work on stored records directly: notifications, versions and cascades
+of the domain services are not applied, which is what an operator repairing data wants. What is written stays
+inside the values the domain can read back: a field's ``write_schema`` (a role or a strategy is one of its
+enum's numbers) is enforced on every body, and a resource's :class:`Rules` check what a schema cannot (ids
+that must exist, invariants such as one owner per group) before anything is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,9 +44,35 @@ class Field:
     writable: bool = True
     #: Part of the record's key: required on create, immutable after.
     key: bool = False
+    #: Writable on create only (a group's owner: changed by a transfer, never by an update).
+    updatable: bool = True
+    #: The values a record may hold (in responses), when narrower than the kind's (an enum's numbers).
+    values: dict[str, Any] | None = None
+    #: The values a body may write, when narrower still (a group member's role: never OWNER).
+    writes: dict[str, Any] | None = None
 
     def schema(self) -> dict[str, Any]:
-        return _SCHEMAS[self.kind]
+        return self.values if self.values is not None else _SCHEMAS[self.kind]
+
+    def write_schema(self) -> dict[str, Any]:
+        return self.writes if self.writes is not None else self.schema()
+
+
+#: A check before a write: (the call, the document or changes about to be written, the key filter) → None, or
+#: raise ``ApiError``/``TurmsError``. It may add to the document (a default) but must not write.
+Check = Callable[[Call, dict[str, Any], dict[str, Any]], Awaitable[None]]
+#: After a write: (the call, the key filter or the created document).
+After = Callable[[Call, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a resource's writes must satisfy beyond the body schema, and what follows them."""
+
+    create: Check | None = None
+    update: Check | None = None
+    delete: Check | None = None
+    after_write: After | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,10 @@ class Resource:
     generated_id: bool = False
     #: Set to the creation time on create.
     created_at: str | None = None
+    #: The resource's :class:`Rules`, made per API (they close over its dependencies).
+    rules: Callable[[AdminDeps], Rules] | None = None
+    #: An example body for ``POST`` in the document (when its rules need records that exist).
+    create_example: dict[str, Any] | None = None
 
     def to_json(self, doc: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -111,6 +145,7 @@ def _stored(f: Field, value: Any) -> Any:
 
 def crud_routes(deps: AdminDeps, r: Resource) -> list[Route]:
     store, settings = deps.store, deps.settings
+    rules = r.rules(deps) if r.rules is not None else Rules()
     out: list[Route] = []
     filter_params = tuple(Param(f.param, f.type) for f in r.filters)
 
@@ -140,12 +175,18 @@ def crud_routes(deps: AdminDeps, r: Resource) -> list[Route]:
             if r.created_at is not None and _get(doc, r.created_at) is None:
                 _set(doc, r.created_at, deps.clock.now())
             call.targets.append(doc.get("_id"))
+            if rules.create is not None:
+                await rules.create(call, doc, {})
             await store.insert_one(r.collection, doc)
+            if rules.after_write is not None:
+                await rules.after_write(call, doc)
             return r.to_json(doc)
 
-        writable = {f.json: f.schema() for f in r.fields if f.writable or f.key or f.path == "_id"}
+        writable = {f.json: f.write_schema() for f in r.fields if f.writable or f.key or f.path == "_id"}
         required = [f.json for f in r.fields if f.key]
         body = {"type": "object", "properties": writable, "additionalProperties": False, "required": required}
+        if r.create_example is not None:
+            body["examples"] = [r.create_example]
         out.append(
             Route(
                 "POST",
@@ -189,10 +230,16 @@ def crud_routes(deps: AdminDeps, r: Resource) -> list[Route]:
             for f in r.fields:
                 if f.json in call.body:
                     changes[f.path] = _stored(f, call.body[f.json])
+            if rules.update is not None:
+                await rules.update(call, changes, flt)
             result = await store.update_many(r.collection, flt, {"$set": changes})
+            if rules.after_write is not None and result.modified:
+                await rules.after_write(call, flt)
             return {"updatedCount": result.modified}
 
-        props = {f.json: f.schema() for f in r.fields if f.writable and not f.key and f.path != "_id"}
+        props = {
+            f.json: f.write_schema() for f in r.fields if f.writable and f.updatable and not f.key and f.path != "_id"
+        }
         body = {"type": "object", "properties": props, "additionalProperties": False, "minProperties": 1}
         out.append(
             Route(
@@ -213,7 +260,12 @@ def crud_routes(deps: AdminDeps, r: Resource) -> list[Route]:
 
         async def delete(call: Call) -> dict[str, Any]:
             flt = key_filter(call, required=True)
-            return {"deletedCount": await store.delete_many(r.collection, flt)}
+            if rules.delete is not None:
+                await rules.delete(call, {}, flt)
+            deleted = await store.delete_many(r.collection, flt)
+            if rules.after_write is not None and deleted:
+                await rules.after_write(call, flt)
+            return {"deletedCount": deleted}
 
         out.append(
             Route(

@@ -48,6 +48,7 @@ def _operation(route: Route) -> dict[str, Any]:
                 "description": p.description,
                 "schema": p.schema(MAX_ITEMS_DOCUMENTED),
                 **({"style": "form", "explode": True} if p.type.endswith("[]") else {}),
+                **({"example": p.example} if p.example is not None else {}),
             }
             for p in route.params
         ],

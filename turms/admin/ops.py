@@ -2,7 +2,9 @@
 
 ``/health`` is public, as load balancers and orchestrators probe it without credentials. It is 200 when the
 worker is ready: booted, not draining, Redis answering ``PING`` and the store answering a read, each probe
-bounded by a timeout; else 503 with the problems listed. ``live`` is always true while the process answers.
+bounded by a timeout; else 503. ``live`` is always true while the process answers. Anyone learns only that;
+the details (the problems, pid, worker, uptime, connection count, each probe) go only to an admin with
+``CLUSTER_MEMBER_QUERY`` who sends credentials, as they help whoever maps or attacks the cluster.
 """
 
 from __future__ import annotations
@@ -55,19 +57,18 @@ def routes(deps: AdminDeps) -> list[Route]:
             )
             if bad
         ]
-        body: dict[str, Any] = {
-            "status": "ok" if ready else "unavailable",
-            "live": True,
-            "ready": ready,
-            "problems": problems,
-            "pid": os.getpid(),
-            "worker": node.index,
-            "generation": node.generation,
-            "uptime_s": round(time.monotonic() - node.started, 3),
-            "connections": node.connections(),
-            "redis": redis_ok,
-            "store": store_ok,
-        }
+        body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "live": True, "ready": ready}
+        if call.principal is not None and call.principal.has(AdminPermission.CLUSTER_MEMBER_QUERY):
+            body.update(
+                problems=problems,
+                pid=os.getpid(),
+                worker=node.index,
+                generation=node.generation,
+                uptime_s=round(time.monotonic() - node.started, 3),
+                connections=node.connections(),
+                redis=redis_ok,
+                store=store_ok,
+            )
         return web.json_response(body, status=200 if ready else 503)
 
     async def infos(call: Call) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def routes(deps: AdminDeps) -> list[Route]:
             "redis": {"type": "boolean"},
             "store": {"type": "boolean"},
         },
-        ("status", "live", "ready", "pid", "worker", "redis", "store"),
+        ("status", "live", "ready"),
         extra=True,
     )
     infos_schema = obj(
@@ -147,7 +148,8 @@ def routes(deps: AdminDeps) -> list[Route]:
             "GET",
             "/health",
             PUBLIC,
-            "Liveness and readiness of the worker answering.",
+            "Liveness and readiness of the worker answering; the details (problems, pid, worker, connections, "
+            "probes) only with the credentials of an admin holding CLUSTER_MEMBER_QUERY.",
             health,
             TAG,
             response=health_schema,

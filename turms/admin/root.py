@@ -3,9 +3,10 @@
 The password comes from ``admin.root.password``, else from the file named by ``admin.root.password_file``
 (e.g. a systemd credential), else it is generated. Every worker of every host runs :func:`ensure_root_admin`
 at start; the root admin's fixed id (0) and unique login name make the insert succeed exactly once
-cluster-wide, and only the winner of that race logs a generated password (once, at WARNING) and writes it,
-mode 0600, to ``<server.data_dir>/admin-root-password``. A configured password that no longer matches the
-stored one replaces it, which is how an operator resets a lost root password.
+cluster-wide, and only the winner of that race writes a generated password, mode 0600, to
+``<server.data_dir>/admin-root-password`` and logs that file's path (once, at WARNING; never the password). A
+configured password that no longer matches the stored one replaces it, which is how an operator resets a lost
+root password, and the only way to change it: the API cannot change the root admin, not even the root itself.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ async def ensure_root_admin(store: Store, settings: Settings, clock: Clock) -> R
         if configured is not None:
             stored = existing.get("pw")
             stored_text = stored.decode(errors="replace") if isinstance(stored, bytes) else str(stored or "")
-            if not await verify_password_async(configured, stored_text):
-                changes["pw"] = (await hash_password_async(configured)).encode()
+            if not await verify_password_async(configured, stored_text, bounded=False):  # start-up: never refused
+                changes["pw"] = (await hash_password_async(configured, bounded=False)).encode()
         if changes:
             await store.update_one(ADMIN, {"_id": ROOT_ADMIN_ID}, {"$set": changes})
             log.warning("root admin %r updated from the configuration: %s", login, ", ".join(sorted(changes)))
@@ -72,7 +73,7 @@ async def ensure_root_admin(store: Store, settings: Settings, clock: Clock) -> R
     doc = {
         "_id": ROOT_ADMIN_ID,
         "ln": login,
-        "pw": (await hash_password_async(password)).encode(),
+        "pw": (await hash_password_async(password, bounded=False)).encode(),
         "n": login,
         "rid": [ROOT_ROLE_ID],
         "rd": clock.now(),
@@ -86,12 +87,11 @@ async def ensure_root_admin(store: Store, settings: Settings, clock: Clock) -> R
         return RootOutcome(created=True)
     path = Path(settings.get(server.DATA_DIR)) / PASSWORD_FILE_NAME
     _write_secret(path, password + "\n")
-    # Printed exactly once in the cluster's life: the operator's only other copy is the 0600 file.
+    # The secret goes to the 0600 file only: logs are shipped, kept and read by more people than the data dir.
     log.warning(
-        "generated the root admin password (login %r): %s -- also written to %s; change it or set "
+        "generated the root admin password (login %r) and wrote it to %s (mode 0600); to choose another, set "
         "admin.root.password_file",
         login,
-        password,
         path,
     )
     return RootOutcome(created=True, generated_password=password, password_file=path)

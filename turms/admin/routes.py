@@ -19,6 +19,7 @@ from multidict import MultiMapping
 from turms.admin.permissions import Access, AdminPermission, Open
 from turms.admin.validation import INT64_MAX, INT64_MIN
 from turms.protocol.status import ResponseStatusCode
+from turms.security.ids import parse_int64
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -71,6 +72,8 @@ class Param:
     maximum: int | None = None
     enum: tuple[str, ...] | None = None
     default: Any = None
+    #: An example value for the document (a record that exists in a typical setup).
+    example: Any = None
 
     def __post_init__(self) -> None:
         if self.type not in PARAM_TYPES:
@@ -116,7 +119,7 @@ class Param:
     def _scalar(self, base: str, text: str) -> Any:
         if base == "int":
             try:
-                value = int(text.strip())
+                value = parse_int64(text)  # decimal digits only: not " 7 ", "1_000" or other scripts' digits
             except ValueError:
                 raise bad_request(f"{self.name}: {text[:40]!r} is not an integer") from None
             lo = INT64_MIN if self.minimum is None else self.minimum

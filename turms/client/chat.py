@@ -3,12 +3,16 @@
 Type a line to send it to the current conversation. Commands: ``/to USER_ID`` (private chat), ``/group
 GROUP_ID`` (group chat), ``/history`` (the last messages of the current conversation), ``/send FILE`` (upload a
 file as an attachment of the conversation and send a message referring to it), ``/save ATTACHMENT_ID [PATH]``
-(download a received attachment; by default into ``--download-dir``), ``/quit``. At start, the last ``--history``
-messages of the chosen conversation are shown as history (``[history] ...``) and only messages sent from then on
-are printed as new: ``[from USER (group G)] text`` as soon as they arrive, exactly once and in order per
-conversation, also across reconnects (the message service resyncs after every reconnect); a message carrying an
-attachment adds a line ``  attachment ID NAME (TYPE): /save ID``. A lost connection prints ``disconnected ...``
-and, once the client is back, ``reconnected``.
+(download a received attachment; by default into ``--download-dir``), ``/quit``. Meetings: ``/meet @USER_ID`` or
+``/meet #GROUP_ID`` (or ``/meet`` for the current conversation; a password may follow) creates a meeting, invites
+the user or the group, and prints the creator's own room token; an invitation arrives as ``[meeting invitation
+from USER] ... /join MEETING_ID [PASSWORD]``; ``/join MEETING_ID [PASSWORD]`` accepts one and prints the room
+token (and where to connect with it), ``/decline MEETING_ID [PASSWORD]`` declines, ``/cancel MEETING_ID``
+cancels one's own meeting. At start, the last ``--history`` messages of the chosen conversation are shown as
+history (``[history] ...``) and only messages sent from then on are printed as new: ``[from USER (group G)] text``
+as soon as they arrive, exactly once and in order per conversation, also across reconnects (the message service
+resyncs after every reconnect); a message carrying an attachment adds a line ``  attachment ID NAME (TYPE): /save
+ID``. A lost connection prints ``disconnected ...`` and, once the client is back, ``reconnected``.
 """
 
 from __future__ import annotations
@@ -19,26 +23,39 @@ import mimetypes
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from turms.client.client import TurmsClient
+from turms.client.conference import ConferenceService, MeetingAccess, meeting_invitation
 from turms.client.errors import ConnectionClosedError, ResponseError, TurmsClientError
 from turms.client.message import ChatMessage, ConversationKey, MessageService
 from turms.client.storage import StorageService
-from turms.protocol.pb import model_storage_pb2
+from turms.protocol.pb import constant_pb2, model_storage_pb2
 
 HELP = (
-    "commands: /to USER_ID, /group GROUP_ID, /history, /send FILE, /save ATTACHMENT_ID [PATH], /quit; "
-    "anything else is sent"
+    "commands: /to USER_ID, /group GROUP_ID, /history, /send FILE, /save ATTACHMENT_ID [PATH], "
+    "/meet [@USER_ID|#GROUP_ID] [PASSWORD], /join MEETING_ID [PASSWORD], /decline MEETING_ID [PASSWORD], "
+    "/cancel MEETING_ID, /quit; anything else is sent"
 )
 
 
 def format_message(m: ChatMessage, *, history: bool = False) -> str:
     where = f" (group {m.conversation.target_id})" if m.conversation.is_group else ""
+    meeting = meeting_invitation(m)
+    if meeting is not None:
+        name = f" {meeting.name!r}" if meeting.HasField("name") else ""
+        password = f" {meeting.password}" if meeting.HasField("password") else ""
+        body = f"meeting {meeting.id}{name}; /join {meeting.id}{password}"
+        return f"{'[history] ' if history else ''}[meeting invitation from {m.sender_id}{where}] {body}"
     lines = [f"{'[history] ' if history else ''}[from {m.sender_id}{where}] {m.text or ''}"]
     for info in StorageService.attachments_in(m.records):
         lines.append(f"  attachment {info.id_num} {info.name} ({info.media_type}): /save {info.id_num}")
     return "\n".join(lines)
+
+
+def format_access(meeting_id: int, access: MeetingAccess) -> str:
+    where = f" at {access.url}" if access.url else ""
+    return f"meeting {meeting_id}: join{where} with token {access.access_token}"
 
 
 class Chat:
@@ -53,10 +70,27 @@ class Chat:
     ) -> None:
         self.client = client
         self.messages = messages
+        self.meetings = ConferenceService(client)
         self.out = out
         self.storage = storage or StorageService(client)
         self.download_dir = download_dir or Path.cwd()
         self.target: ConversationKey | None = None
+        client.on_notification(self.on_notification)
+
+    def on_notification(self, n: Any) -> None:
+        """Meeting news that is not a message: a cancellation, an answered invitation."""
+        if not n.HasField("relayed_request") or n.requester_id == self.messages.user_id:
+            return
+        relay = n.relayed_request
+        kind = relay.WhichOneof("kind")
+        if kind == "delete_meeting_request":
+            self.say(f"[meeting {relay.delete_meeting_request.id} cancelled by {n.requester_id}]")
+        elif kind == "update_meeting_invitation_request":
+            body = relay.update_meeting_invitation_request
+            actions = {constant_pb2.ResponseAction.ACCEPT: "accepted", constant_pb2.ResponseAction.DECLINE: "declined"}
+            verb = actions.get(body.response_action)
+            if verb:
+                self.say(f"[meeting {body.meeting_id} {verb} by {n.requester_id}]")
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -83,6 +117,10 @@ class Chat:
                 self.say(f"now chatting in group {self.target.target_id}")
             elif line == "/history":
                 await self.history()
+            elif line == "/meet" or line.startswith("/meet "):
+                await self.meet(line.split()[1:])
+            elif line.startswith(("/join ", "/decline ", "/cancel ")):
+                await self.meeting_command(line.split())
             elif line.startswith("/save "):
                 await self.save(*line.split(maxsplit=2)[1:])
             elif line.startswith("/send "):
@@ -153,6 +191,35 @@ class Chat:
 
     async def reconnected(self) -> None:
         self.say("reconnected")
+
+    async def meet(self, args: list[str]) -> None:
+        """``/meet [@USER|#GROUP] [PASSWORD]``: create the meeting (the invitation goes out), then join it."""
+        target = self.target
+        if args and args[0][:1] in ("@", "#"):
+            target = ConversationKey(args[0][0] == "#", int(args[0][1:]))
+            args = args[1:]
+        if target is None:
+            self.say("meet whom? /meet @USER_ID or /meet #GROUP_ID")
+            return
+        password = args[0] if args else None
+        if target.is_group:
+            meeting_id = await self.meetings.create_meeting(group_id=target.target_id, password=password)
+            self.say(f"meeting {meeting_id} created; group {target.target_id} is invited")
+        else:
+            meeting_id = await self.meetings.create_meeting(user_id=target.target_id, password=password)
+            self.say(f"meeting {meeting_id} created; user {target.target_id} is invited")
+        self.say(format_access(meeting_id, await self.meetings.accept_meeting_invitation(meeting_id, password)))
+
+    async def meeting_command(self, words: list[str]) -> None:
+        command, meeting_id, password = words[0], int(words[1]), (words[2] if len(words) > 2 else None)
+        if command == "/join":
+            self.say(format_access(meeting_id, await self.meetings.accept_meeting_invitation(meeting_id, password)))
+        elif command == "/decline":
+            await self.meetings.decline_meeting_invitation(meeting_id, password)
+            self.say(f"meeting {meeting_id} declined")
+        else:
+            await self.meetings.cancel_meeting(meeting_id)
+            self.say(f"meeting {meeting_id} cancelled")
 
     async def history(self) -> None:
         if self.target is None:

@@ -42,6 +42,7 @@ PURGED_TAG = "turms:purged"
 RESYNC_MARKER = "turms:resync"
 #: Longest wait between two attempts of a sync that a busy server failed.
 SYNC_RETRY_MAX_DELAY_S = 5.0
+OWN_REACTION_TAG = "turms:own_reaction"
 
 #: Codes after which a send is retried with the same key (the server did not, or may not, have handled it).
 _RETRY_CODES = frozenset(
@@ -75,6 +76,19 @@ class ChatMessage:
     records: list[bytes] = field(default_factory=list)
     is_system_message: bool = False
     recalled: bool = False
+    #: Reaction type -> count, as the server had them when it sent the message (a pushed new message: none).
+    reactions: dict[int, int] = field(default_factory=dict)
+    #: The types this user reacted with (see :class:`turms.client.reactions.ReactionService` for changes).
+    my_reactions: frozenset[int] = frozenset()
+
+
+def reactions_of(msg: Any) -> tuple[dict[int, int], frozenset[int]]:
+    """(type -> count, this user's own types) of a queried ``Message`` model's ``reaction_groups``."""
+    counts = {g.reaction_type: g.reaction_count for g in msg.reaction_groups}
+    mine = frozenset(
+        g.reaction_type for g in msg.reaction_groups if tag_args(g.custom_attributes, OWN_REACTION_TAG) is not None
+    )
+    return counts, mine
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +294,7 @@ class MessageService:
         seq = msg.sequence_id if msg.HasField("sequence_id") else None
         if tag_args(msg.custom_attributes, TOMBSTONE_TAG) is not None:
             return key, seq, None
+        counts, mine = reactions_of(msg)
         m = ChatMessage(
             key,
             msg.id,
@@ -290,6 +305,8 @@ class MessageService:
             list(msg.records),
             bool(msg.is_system_message),
             tag_args(msg.custom_attributes, RECALLED_TAG) is not None,
+            counts,
+            mine,
         )
         return key, seq, m
 

@@ -1,11 +1,23 @@
-"""Authenticators: who is logging in, and may they. Pluggable: anything with ``authenticate`` will do."""
+"""Authenticators: who is logging in, and may they. Pluggable: anything with ``authenticate`` will do.
+
+:func:`authenticate_login` is what a login runs: the failed-login throttle (per user id and per IP,
+cluster-wide: :mod:`turms.security.login_throttle`), then the authenticator, with its failures counted and a
+full password-hashing queue answered ``SERVER_UNAVAILABLE`` at once (:mod:`turms.security.passwords`).
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
 from typing import Protocol
 
+from turms.errors import TurmsError
+from turms.observability import metrics
 from turms.protocol.status import ResponseStatusCode
+from turms.security import passwords
+from turms.security.login_throttle import LoginThrottle
+from turms.security.passwords import HashingBusy
 from turms.security.tokens import JwtVerifier, TokenError
 from turms.service import accounts
 from turms.settings import Settings
@@ -22,6 +34,9 @@ class Authenticator(Protocol):
 
 
 class PasswordAuthenticator:
+    #: Each login costs a password hash (:func:`authenticate_login` refuses at once when none can be had).
+    hashes_passwords = True
+
     def __init__(self, store: Store) -> None:
         self.store = store
 
@@ -75,3 +90,45 @@ def authenticator_from_settings(settings: Settings, store: Store) -> Authenticat
         return JwtAuthenticator(verifier, store)
     log.warning("gateway.auth.type = none: every user id is accepted without a password")
     return NoAuthenticator()
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRefusal:
+    code: ResponseStatusCode
+    reason: str | None = None
+
+
+async def authenticate_login(
+    authenticator: Authenticator, throttle: LoginThrottle | None, user_id: int, password: str | None, ip: str
+) -> LoginRefusal | None:
+    """None when ``user_id`` may log in from ``ip``; else the code (and reason) that refuses the login.
+
+    Throttled logins are refused before the authenticator runs (no hash is spent on them); a login the
+    authenticator refuses as ``LOGIN_AUTHENTICATION_FAILED`` is counted as a failure of the user id and the IP.
+    """
+    if getattr(authenticator, "hashes_passwords", False) and passwords.busy():
+        # Refused before any other work (the throttle's round trip to Redis, the user's record), so a flood is
+        # turned away as fast as it arrives and a hash that frees up goes to a login still waiting for one.
+        metrics.rate_limit_refused("password_hashing")
+        busy = HashingBusy()
+        return LoginRefusal(busy.code, busy.reason)
+    if throttle is not None:
+        wait = await throttle.retry_after_s(user_id, ip)
+        if wait is not None:
+            metrics.rate_limit_refused("client_login")
+            return LoginRefusal(
+                ResponseStatusCode.CLIENT_REQUESTS_TOO_FREQUENT,
+                f"too many failed logins; retry in {max(1, math.ceil(wait))} s",
+            )
+    try:
+        code = await authenticator.authenticate(user_id, password)
+    except HashingBusy as e:
+        metrics.rate_limit_refused("password_hashing")
+        return LoginRefusal(e.code, e.reason)
+    except TurmsError as e:
+        return LoginRefusal(e.code, e.reason)
+    if code is None:
+        return None
+    if code is ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED and throttle is not None:
+        await throttle.failed(user_id, ip)
+    return LoginRefusal(code)

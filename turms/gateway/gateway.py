@@ -22,7 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from turms.errors import ProtocolError, RequestError
+from turms.errors import ProtocolError, RequestError, TurmsError
 from turms.gateway.connection import (
     WS_GOING_AWAY,
     WS_NORMAL,
@@ -36,6 +36,7 @@ from turms.observability import metrics
 from turms.protocol.pb.turms_request_pb2 import TurmsRequest
 from turms.protocol.requests import parse_request
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+from turms.protocol.values import check_values
 from turms.security.blocklist import Violation
 from turms.security.guard import AbuseGuard
 from turms.settings import Settings
@@ -195,6 +196,12 @@ class Gateway:
             session.conn.send(
                 response(request_id, ResponseStatusCode.ILLEGAL_ARGUMENT, self._reason("the request type is disabled"))
             )
+            return
+        try:
+            check_values(request, self.settings.get(gw.MAX_VALUE_DEPTH), self.settings.get(gw.MAX_VALUES_PER_REQUEST))
+        except TurmsError as e:
+            # Never handled, so never relayed or stored: nothing a Turms client could not decode goes out.
+            session.conn.send(response(request_id, e.code, self._reason(e.reason or "")))
             return
         self._dispatch(session, request, request_id)
 

@@ -20,7 +20,7 @@ from typing import Any
 from turms.clock import Clock
 from turms.cluster.bus import RoutingBus
 from turms.cluster.sessions import SessionEntry, SessionRegistry
-from turms.gateway.auth import Authenticator
+from turms.gateway.auth import Authenticator, authenticate_login
 from turms.gateway.connection import ClientSession
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
@@ -30,6 +30,7 @@ from turms.observability import metrics, trace
 from turms.protocol.pb import constant_pb2, model_user_pb2, turms_notification_pb2
 from turms.protocol.requests import to_enum
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
+from turms.security.login_throttle import LoginThrottle
 from turms.service.api import Requester, Response, Router, ServiceRequest
 from turms.settings import Settings
 from turms.settings import auth as auth_settings
@@ -78,6 +79,7 @@ class SessionHandler:
         router: Router,
         clock: Clock,
         node_id: str,
+        login_throttle: LoginThrottle | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
@@ -88,6 +90,8 @@ class SessionHandler:
         self.router = router
         self.clock = clock
         self.node_id = node_id
+        #: The failed-login throttle (None: logins are not throttled, e.g. ``gateway.auth.type = none``).
+        self.login_throttle = login_throttle
         self._background: set[asyncio.Task[Any]] = set()
 
     def policy(self) -> LoginPolicy:
@@ -202,9 +206,12 @@ class SessionHandler:
         if policy.is_forbidden(device):
             return self._reply(request, ResponseStatusCode.LOGIN_FROM_FORBIDDEN_DEVICE_TYPE)
         user_id = body.user_id
-        refused = await self.authenticator.authenticate(user_id, body.password if body.HasField("password") else None)
+        password = body.password if body.HasField("password") else None
+        refused = await authenticate_login(
+            self.authenticator, self.login_throttle, user_id, password, _ip(session.conn.remote)
+        )
         if refused is not None:
-            return self._reply(request, refused)
+            return self._reply(request, refused.code, refused.reason)
         if _gone(session):
             return None  # the connection went away while we checked the password
         if self.gateway.guard.user_blocked(user_id):

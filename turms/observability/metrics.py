@@ -119,8 +119,26 @@ RATE_LIMIT_REFUSALS = Counter(
     "Client requests and connections refused by a rate limit or cap, by scope: ip, session and request_type "
     "(requests answered CLIENT_REQUESTS_TOO_FREQUENT, 1101, by the per-IP, per-connection or per-request-type "
     "bucket), unauthenticated_connections (connections closed at accept by the cap on connections per IP "
-    "that have not logged in), admin_login (admin requests answered 429 by the failed-login throttle).",
+    "that have not logged in), handshake_timeout (WebSocket or admin connections reset for not completing "
+    "their handshake in time), admin_connections and health_connections (admin or health-listener connections "
+    "reset at accept by the per-IP cap), "
+    "client_login (client logins answered 1101 by the failed-login throttle), password_hashing (logins "
+    "answered 1201 because the password-hashing queue was full), admin_login (admin requests answered 429 by "
+    "the failed-login throttle).",
     ["scope"],
+)
+#: Every scope of :data:`RATE_LIMIT_REFUSALS`.
+RATE_LIMIT_SCOPES: Final = (
+    "ip",
+    "session",
+    "request_type",
+    "unauthenticated_connections",
+    "handshake_timeout",
+    "admin_connections",
+    "health_connections",
+    "client_login",
+    "password_hashing",
+    "admin_login",
 )
 BLOCKS = Counter(
     "turms_blocks",
@@ -314,7 +332,7 @@ def preinitialize_worker() -> None:
     for error in ("ConnectionError", "TimeoutError"):
         REDIS_ERRORS.labels("PIPELINE", error)
     STORE_ERRORS.labels("find", "StorageUnavailableError")
-    for scope in ("ip", "session", "request_type", "unauthenticated_connections", "admin_login"):
+    for scope in RATE_LIMIT_SCOPES:
         RATE_LIMIT_REFUSALS.labels(scope)
     for target in ("ip", "user"):
         BLOCKED_CONNECTIONS.labels(target)

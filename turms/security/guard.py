@@ -42,6 +42,14 @@ def ip_of(remote: str) -> str:
         return remote
 
 
+def address_key(address: str) -> str:
+    """The canonical IP of a bare address (a socket's peer host), or the address itself."""
+    try:
+        return normalize_ip(address)
+    except ValueError:
+        return address
+
+
 def _constant(config: BucketConfig) -> Callable[[], BucketConfig]:
     return lambda: config
 
@@ -124,6 +132,31 @@ class AbuseGuard:
             metrics.rate_limit_refused("unauthenticated_connections")
             return False
         return True
+
+    def ip_blocked(self, address: str) -> bool:
+        """Whether ``address`` is on the blocklist now (counted as a refused connection when it is)."""
+        try:
+            ip = normalize_ip(address)
+        except ValueError:
+            return False
+        if self.blocklist.ips and self.blocklist.is_ip_blocked(ip, self.clock.now_ms()):
+            self.refused_at_accept += 1
+            metrics.blocked_connection_refused("ip")
+            return True
+        return False
+
+    def admit_pending(self, address: str) -> str | None:
+        """:meth:`admit`, then count the connection as one that has not logged in until :meth:`release_pending`
+        (a WebSocket before its upgrade, which the gateway does not know yet). None when refused, else the key
+        to release."""
+        if not self.admit(address):
+            return None
+        ip = address_key(address)
+        self._unauthenticated[ip] = self._unauthenticated.get(ip, 0) + 1
+        return ip
+
+    def release_pending(self, ip: str) -> None:
+        self._release(ip)
 
     def opened(self, session_id: int, remote: str) -> str:
         """A connection was accepted; return its IP."""
@@ -213,3 +246,60 @@ class AbuseGuard:
             self.service.evict()
         else:
             self.blocklist.evict_expired(self.clock.now_ms())
+
+
+class PendingClients:
+    """The client WebSocket listener's admission (:class:`turms.transport.gate.Admission`): the guard's checks
+    at accept; a connection counts against ``security.connections.max_unauthenticated_per_ip`` from accept,
+    as a TCP connection does, not only once its upgrade request is complete."""
+
+    def __init__(self, guard: AbuseGuard) -> None:
+        self.guard = guard
+
+    def admit(self, address: str) -> str | None:
+        return self.guard.admit_pending(address)
+
+    def release(self, key: str) -> None:
+        self.guard.release_pending(key)
+
+
+class ConnectionCap:
+    """Open connections per IP on one listener (the admin HTTP port), and optionally the IP blocklist.
+
+    ``cap`` and ``check_blocklist`` are read per connection (live settings). Refusals are counted as
+    ``turms_rate_limit_refusals{scope}`` and, for blocked IPs, ``turms_blocked_connections_refused{target="ip"}``.
+    """
+
+    def __init__(
+        self,
+        guard: AbuseGuard,
+        cap: Callable[[], int],
+        check_blocklist: Callable[[], bool],
+        scope: str,
+    ) -> None:
+        self.guard = guard
+        self.cap = cap
+        self.check_blocklist = check_blocklist
+        self.scope = scope
+        self._open: dict[str, int] = {}
+
+    def admit(self, address: str) -> str | None:
+        if self.check_blocklist() and self.guard.ip_blocked(address):
+            return None
+        ip = address_key(address)
+        cap = self.cap()
+        if cap and self._open.get(ip, 0) >= cap:
+            metrics.rate_limit_refused(self.scope)
+            return None
+        self._open[ip] = self._open.get(ip, 0) + 1
+        return ip
+
+    def release(self, key: str) -> None:
+        left = self._open.get(key, 0) - 1
+        if left > 0:
+            self._open[key] = left
+        else:
+            self._open.pop(key, None)
+
+    def open_from(self, ip: str) -> int:
+        return self._open.get(ip, 0)

@@ -13,6 +13,8 @@ from typing import Any
 
 import jwt
 
+from turms.security.ids import parse_int64
+
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 SUPPORTED_ALGORITHMS = HMAC_ALGORITHMS + ASYMMETRIC_ALGORITHMS
@@ -85,9 +87,9 @@ class JwtVerifier:
         return claims
 
     def user_id(self, token: str) -> int:
-        """The verified ``sub`` claim as a user id."""
+        """The verified ``sub`` claim as a user id: decimal digits only (:func:`turms.security.ids.parse_int64`)."""
         sub = self.verify(token)["sub"]
         try:
-            return int(sub)
+            return parse_int64(sub)
         except (TypeError, ValueError):
             raise TokenError("claim 'sub' is not a user id") from None

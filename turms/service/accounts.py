@@ -8,7 +8,7 @@ from typing import Any
 
 from turms.errors import TurmsError
 from turms.protocol.status import ResponseStatusCode
-from turms.security.passwords import hash_password_async, verify_password_async
+from turms.security.passwords import hash_password_async, verify_dummy, verify_password_async
 from turms.service.relationship.relations import ensure_default_group
 from turms.storage.errors import DuplicateKeyError
 from turms.storage.port import Store
@@ -65,9 +65,13 @@ async def create_user(
 
 
 async def check_password(store: Store, user_id: int, password: str) -> LoginCheck:
-    """Turms's login outcomes: unknown, deleted or wrong password → 2011; inactive → 2012."""
+    """Turms's login outcomes: unknown, deleted or wrong password → 2011; inactive → 2012.
+
+    Raises :class:`~turms.security.passwords.HashingBusy` (1201) when the hashing queue is full."""
     user = await store.find_one(USER, {"_id": user_id}, projection={"pw": 1, "act": 1, "dd": 1})
     if user is None or user.get("dd") is not None or not user.get("pw"):
+        # As slow as a wrong password: the answer's timing must not tell which user ids exist.
+        await verify_dummy(password)
         return LoginCheck(ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED)
     stored = user["pw"]
     if not await verify_password_async(password, stored.decode() if isinstance(stored, bytes) else str(stored)):

@@ -13,6 +13,7 @@ from turms.storage.port import Store
 
 if TYPE_CHECKING:
     from turms.security.antispam import TextModerator
+    from turms.service.conference.provider import ConferenceProvider
     from turms.service.group.member_cache import MemberIdsCache
     from turms.service.resource.port import ObjectStore
     from turms.service.user.location import GeoIndex
@@ -43,6 +44,8 @@ class Services:
     events: ClusterEvents | None = None
     #: Where files are kept (``turms.service.resource.backends``); None: storage requests answer 6000.
     files: ObjectStore | None = None
+    #: The media provider that hosts meeting rooms; None: meetings answer CONFERENCE_NOT_IMPLEMENTED (8000).
+    conference: ConferenceProvider | None = None
     #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
     group_members: MemberIdsCache = field(init=False)
 

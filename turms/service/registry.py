@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from turms.service import conversation, group, message, relationship, resource, user
+from turms.service import conference, conversation, group, message, relationship, resource, user
 from turms.service.api import Router
 from turms.service.context import Services
 
@@ -16,4 +16,5 @@ def build_router(services: Services) -> Router:
     user.register(router, services)
     relationship.register(router, services)
     resource.register(router, services)
+    conference.register(router, services)
     return router

@@ -12,6 +12,40 @@ HTTP_HOST = setting(
     "Address the admin HTTP listener binds. Loopback by default: expose it deliberately.",
 )
 HTTP_PORT = setting("admin.http.port", int, 8510, "Admin HTTP port (Turms's default).", validator=port)
+MAX_CONNECTIONS_PER_IP = setting(
+    "admin.http.max_connections_per_ip",
+    int,
+    128,
+    "Open connections to the admin port from one IP, per worker; more are reset at accept. 0 turns the cap off.",
+    validator=between(0, 1_000_000),
+    live=True,
+)
+REFUSE_BLOCKED_IPS = setting(
+    "admin.http.refuse_blocked_ips",
+    bool,
+    True,
+    "Reset connections to the admin port from IPs on the client blocklist at accept, as the client ports do. "
+    "Turn it off when operators share an address with clients that may be blocked (a NAT), so an auto-block "
+    "cannot lock them out of the API that lifts it.",
+    live=True,
+)
+ALLOWED_ORIGINS = list_setting(
+    "admin.http.allowed_origins",
+    str,
+    [],
+    "Origins (`scheme://host[:port]`) whose browser pages may call the admin API. A request carrying any other "
+    "`Origin` header is refused 403 before its credentials are checked, so a page elsewhere cannot use an "
+    "operator's browser and its remembered credentials (CSRF). Requests without `Origin` (curl, scripts, "
+    "servers) are not affected. Empty: no browser page may call it.",
+    live=True,
+)
+KEEPALIVE_TIMEOUT_S = setting(
+    "admin.http.keepalive_timeout_s",
+    float,
+    75.0,
+    "An idle keep-alive connection to the admin port is closed after this long.",
+    validator=between(1.0, 3600.0),
+)
 
 ROOT_LOGIN_NAME = setting(
     "admin.root.login_name",
@@ -25,8 +59,9 @@ ROOT_PASSWORD = setting(
     str,
     "",
     "Root admin password. Empty: read `admin.root.password_file`; if that is empty too, a random password is "
-    "generated on the cluster's first start, logged once and written (mode 0600) to "
-    "`<server.data_dir>/admin-root-password`. When set, a root admin whose password differs is reset to it.",
+    "generated on the cluster's first start and written (mode 0600) to `<server.data_dir>/admin-root-password` "
+    "(the log names the file, never the password). When set, a root admin whose password differs is reset to "
+    "it at start: the only way to change the root's password (the API cannot).",
     secret=True,
 )
 ROOT_PASSWORD_FILE = setting(
@@ -71,8 +106,8 @@ FAILED_LOGIN_BURST = setting(
     "admin.auth.failed_login.burst",
     int,
     5,
-    "Failed admin logins allowed in a burst, per client IP and per login name, before further attempts are "
-    "answered 429 without checking the password.",
+    "Failed admin logins allowed in a burst, per client IP and per login name, cluster-wide, before further "
+    "attempts are answered 429 without checking the password.",
     validator=between(1, 1_000_000),
     live=True,
 )

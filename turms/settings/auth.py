@@ -109,3 +109,44 @@ NOTIFY_USER_SESSION = setting(
     "After a successful login, also send a `UserSession` notification (session id, server id).",
     live=True,
 )
+FAILED_LOGIN_ENABLED = setting(
+    "gateway.auth.failed_login.enabled",
+    bool,
+    True,
+    "Throttle failed client logins per user id and per client IP, cluster-wide (in Redis): while a bucket is "
+    "empty, a login is answered CLIENT_REQUESTS_TOO_FREQUENT (1101) before any password is checked.",
+    live=True,
+)
+FAILED_LOGIN_USER_BURST = setting(
+    "gateway.auth.failed_login.user_burst",
+    int,
+    5,
+    "Failed logins of one user id before the throttle applies.",
+    validator=between(1, 1_000_000),
+    live=True,
+)
+FAILED_LOGIN_USER_REFILL_S = setting(
+    "gateway.auth.failed_login.user_refill_s",
+    float,
+    12.0,
+    "Then one more failed login of that user id per this many seconds.",
+    validator=between(0.001, 86_400),
+    live=True,
+)
+FAILED_LOGIN_IP_BURST = setting(
+    "gateway.auth.failed_login.ip_burst",
+    int,
+    20,
+    "Failed logins from one client IP (an IPv6 /64) before the throttle applies; kept above the per-user "
+    "burst for users behind one NAT.",
+    validator=between(1, 1_000_000),
+    live=True,
+)
+FAILED_LOGIN_IP_REFILL_S = setting(
+    "gateway.auth.failed_login.ip_refill_s",
+    float,
+    3.0,
+    "Then one more failed login from that IP per this many seconds.",
+    validator=between(0.001, 86_400),
+    live=True,
+)

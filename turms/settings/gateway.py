@@ -20,6 +20,26 @@ MAX_FRAME_BYTES = setting(
     "Largest client frame accepted (TCP length prefix or WebSocket message), checked before buffering.",
     validator=between(64, 64 * 1024 * 1024),
 )
+MAX_VALUE_DEPTH = setting(
+    "gateway.client_api.max_value_depth",
+    int,
+    4,
+    "Deepest `Value` a client may send (custom attributes, user-defined attributes, settings): a scalar is "
+    "depth 1, a list of scalars depth 2. A deeper one answers ILLEGAL_ARGUMENT (1102). Values are relayed "
+    "and stored, wrapped in more levels; without a bound one crafted request made pushes that no Turms client "
+    "could decode (protobuf's limit is 100 levels).",
+    validator=between(1, 32),
+    live=True,
+)
+MAX_VALUES_PER_REQUEST = setting(
+    "gateway.client_api.max_values_per_request",
+    int,
+    256,
+    "Most `Value` messages (counting every list element) one client request may carry; more answers "
+    "ILLEGAL_ARGUMENT (1102).",
+    validator=between(1, 1_000_000),
+    live=True,
+)
 LOGIN_TIMEOUT_S = setting(
     "gateway.session.login_timeout_s",
     float,

@@ -197,3 +197,54 @@ RETENTION_LEASE_TTL_S = setting(
     "lapses after this long and another worker takes over.",
     validator=between(3, 3600),
 )
+
+# -- reactions (beyond Turms, whose server refuses the two reaction request kinds) --------------------------
+
+REACTIONS_ENABLED = setting(
+    "service.message.reaction.enabled",
+    bool,
+    True,
+    'Accept CreateMessageReactionsRequest and DeleteMessageReactionsRequest (docs/protocol.md, "Reactions"). '
+    "Off: both are answered ILLEGAL_ARGUMENT, as by Turms.",
+    live=True,
+)
+REACTION_MAX_TYPES_PER_MESSAGE = setting(
+    "service.message.reaction.max_types_per_message",
+    int,
+    20,
+    "Most distinct reaction types one message may carry; a reaction of one more type is ILLEGAL_ARGUMENT.",
+    validator=between(1, 1000),
+    live=True,
+)
+REACTION_MAX_PER_USER_PER_MESSAGE = setting(
+    "service.message.reaction.max_per_user_per_message",
+    int,
+    3,
+    "Most reaction types one user may have on one message; one more is ILLEGAL_ARGUMENT.",
+    validator=between(1, 1000),
+    live=True,
+)
+REACTION_USERS_LISTED = setting(
+    "service.message.reaction.users_listed_per_type",
+    int,
+    10,
+    "How many of the users who reacted with a type a queried message names in its `reaction_groups` "
+    "(`user_infos`, the requester first when it reacted); the count is always exact.",
+    validator=between(0, 1000),
+    live=True,
+)
+REACTION_NOTIFY = setting(
+    "service.message.reaction.notify_participants",
+    bool,
+    True,
+    "Push a reaction change (the relayed request, with the resulting counts) to the conversation's other "
+    "participants: the other user, or the group's members.",
+    live=True,
+)
+REACTION_NOTIFY_OWN_DEVICES = setting(
+    "service.message.reaction.notify_requester_other_online_sessions",
+    bool,
+    True,
+    "Push a reaction change to the reacting user's other online devices.",
+    live=True,
+)

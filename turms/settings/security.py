@@ -134,10 +134,34 @@ MAX_UNAUTHENTICATED_PER_IP = setting(
     "security.connections.max_unauthenticated_per_ip",
     int,
     256,
-    "Connections from one IP that have not logged in yet, per worker; more are closed at accept without a "
+    "Connections from one IP that have not logged in yet, per worker, on the client TCP and WebSocket ports "
+    "(a WebSocket counts from accept, before its upgrade request); more are closed at accept without a "
     "reply. 0 turns the cap off. Kept well above one to leave room for many users behind one NAT.",
     validator=at_least(0),
     live=True,
+)
+HANDSHAKE_TIMEOUT_S = setting(
+    "security.connections.handshake_timeout_s",
+    float,
+    10.0,
+    "A connection to the client WebSocket port that has not completed its upgrade, or to the admin HTTP port "
+    "that has not sent a complete request, this long after accept is reset (TCP clients have the login "
+    "timeout from accept). 0 turns it off. Before it existed, one-byte connections stayed open for an hour.",
+    validator=at_least(0.0),
+    live=True,
+)
+
+# -- passwords --------------------------------------------------------------------------------------------
+
+MAX_PENDING_HASHES = setting(
+    "security.password.max_pending_hashes",
+    int,
+    2,
+    "Password hashes (logins, admin logins, password changes) queued or running per worker on its hashing "
+    "thread; one more is refused at once with SERVER_UNAVAILABLE (1201, retryable) instead of waiting behind "
+    "them, so a flood of logins cannot make an honest one wait seconds (a hash takes 50-300 ms on a busy "
+    "2-core host: 2 means one running and one waiting). 0 removes the bound.",
+    validator=between(0, 100_000),
 )
 
 # -- blocklist --------------------------------------------------------------------------------------------

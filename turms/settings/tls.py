@@ -7,7 +7,7 @@ TLS on the hosts themselves.
 from __future__ import annotations
 
 from turms.settings.loader import Settings
-from turms.settings.registry import at_least, setting
+from turms.settings.registry import setting
 
 CERT_FILE = setting(
     "tls.cert_file",
@@ -26,14 +26,6 @@ KEY_FILE = setting(
     path=True,
 )
 MIN_VERSION = setting("tls.min_version", str, "1.2", "Oldest TLS version accepted.", choices=("1.2", "1.3"))
-HANDSHAKE_TIMEOUT_S = setting(
-    "tls.handshake_timeout_s",
-    float,
-    10.0,
-    "A connection that has not completed its TLS handshake within this time is closed; the listener's own "
-    "deadlines (login, WebSocket upgrade) start after it.",
-    validator=at_least(0.1),
-)
 CLIENT_TCP = setting("tls.client_tcp", bool, False, "Serve TLS on the client TCP listener (`gateway.tcp.*`).")
 CLIENT_WEBSOCKET = setting(
     "tls.client_websocket", bool, False, "Serve TLS (wss://) on the client WebSocket listener (`gateway.websocket.*`)."

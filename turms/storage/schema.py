@@ -487,6 +487,9 @@ SCHEMA = Schema.of(
             _f("sqid", Kind.INT, True),
             _f("pmid", Kind.INT),
             _f("tomb", Kind.BOOL),
+            _f("rx", Kind.MAP),
+            _f("rxd", Kind.DATE),
+            _f("rxv", Kind.INT),
         ),
         (
             # Dense per-conversation sequence: the unique index that makes "$inc then insert" safe.
@@ -495,13 +498,17 @@ SCHEMA = Schema.of(
             _ix(("dyd", 1), ("tid", 1)),
             _ix(("sid", 1)),
             _ix(("dd", 1)),
+            # Reaction sync: a conversation's messages whose reactions changed since a date.
+            _ix(("cid", 1), ("rxd", 1)),
         ),
         # Turms shards by delivery date for tiered storage; a unique index must be prefixed by the shard key,
         # and the unique (cid, sqid) index is what keeps sequence ids dense, so we shard by conversation.
         shard_key=(("cid", 1),),
         group="message",
         doc="Messages, stored once (read diffusion). `cid` is the conversation id (16 bytes private, 8 group), "
-        "`sqid` its dense sequence id, `tomb` marks a tombstone left by a failed insert.",
+        "`sqid` its dense sequence id, `tomb` marks a tombstone left by a failed insert. Reactions: `rx` maps "
+        "each reaction type (as a string) to the ids of the users who reacted with it, `rxd` is the date of the "
+        "last change and `rxv` its version (changes are compare-and-set on it).",
     ),
     Collection(
         "messageIdempotency",
@@ -589,10 +596,14 @@ SCHEMA = Schema.of(
             _f("sd", Kind.DATE),
             _f("ed", Kind.DATE),
             _f("ccd", Kind.DATE),
+            _f("rcd", Kind.DATE),
         ),
-        (_ix(("cid", 1)), _ix(("cd", 1))),
+        (_ix(("cid", 1)), _ix(("cd", 1)), _ix(("uid", 1)), _ix(("gid", 1))),
         shard_key=(("cd", 1),),
         group="conference",
+        doc="Meetings: `_id` a random 9- or 10-digit id, `cid` the creator, `uid` the invited user or `gid` the "
+        "group, `n` name, `intro`, `pw` password, `cd` creation, `sd` start, `ed` end (the room closed), `ccd` "
+        "cancellation, `rcd` when the provider created its room.",
     ),
     # -- administration ------------------------------------------------------------------------------------
     Collection(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import queue
 import random
 import sqlite3
@@ -186,7 +187,10 @@ class SqliteStore:
         return conn
 
     async def start(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Made private: a directory made here is 0700 and a new database file 0600 (SQLite gives its -wal and
+        # -shm files the database file's mode), whatever the umask, as the data may not be anyone else's to read.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
         self._readers = ThreadPoolExecutor(self._readers_count, thread_name_prefix="turms-sqlite-read")
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._writer = threading.Thread(

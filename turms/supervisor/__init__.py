@@ -73,8 +73,11 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
 
 
 def _lock_data_dir(data_dir: Path) -> IO[bytes] | None:
-    """Hold an exclusive lock on the data directory: two servers must not share its Redis socket or store."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Hold an exclusive lock on the data directory: two servers must not share its Redis socket or store.
+
+    A directory made here is ``0700``: it holds the store, the root password file and Redis's socket, and
+    outside systemd (whose ``StateDirectory=`` sets its own mode) nothing else would keep other users out."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     f = (data_dir / "turms.lock").open("ab")
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

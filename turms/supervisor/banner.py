@@ -118,7 +118,9 @@ def gather(settings: Settings, *, workers: int, embedded: EmbeddedRedis | None, 
         elif name == "admin HTTP":
             admin_url = f"{'https' if secure else 'http'}://{_connect_host(host)}:{port}"
             listeners.append((name, f"{admin_url}/ (bound to {host})"))
-        else:  # pragma: no cover - a listener added without a banner line
+        elif name == "health HTTP":
+            listeners.append((name, f"http://{_connect_host(host)}:{port}/health (bound to {host})"))
+        else:  # a listener added without a line of its own
             listeners.append((name, f"{host}:{port}"))
     chat = ["-m", "turms.client.chat"]
     if tcp_port and tcp_port != 11510:
@@ -164,7 +166,8 @@ def render(facts: ServingFacts) -> str:
     mode = " with the demo dataset" if facts.demo else ""
     lines = [
         "",
-        f"turms-server {facts.version} is serving{mode}: {facts.workers} workers, supervisor pid {facts.pid}",
+        f"turms-server {facts.version} is serving{mode}: {facts.workers} worker{'s' if facts.workers != 1 else ''}, "
+        f"supervisor pid {facts.pid}",
         f"  data dir          {facts.data_dir}",
         f"  store             {facts.store}",
         f"  redis             {facts.redis}",

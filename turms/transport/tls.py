@@ -8,19 +8,16 @@ disconnected (a worker reloads on SIGUSR1, which the supervisor forwards; a SIGH
 read the files anew). A reload that fails (a missing file, a key that does not match) is logged and the
 context keeps the certificate it has.
 
-The handshake runs in the event loop's TLS layer before the listener's protocol sees the connection, bounded
-by ``tls.handshake_timeout_s``: the protocol's own deadlines (login, WebSocket upgrade) start when it ends.
+The handshake runs in the event loop's TLS layer before the listener's protocol sees the connection, bounded by
+``security.connections.handshake_timeout_s``; the listener's admission and deadlines (the accept gate's,
+:mod:`turms.transport.gate`, and the TCP login deadline) start when it ends.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import ssl
 from pathlib import Path
-from typing import Any
-
-from aiohttp import web
 
 from turms.settings import Settings
 from turms.settings import tls as tls_settings
@@ -80,33 +77,3 @@ class ServerTls:
         self.loads += 1
         log.info("TLS certificate reloaded from %s", self.cert_file)
         return True
-
-
-class TlsSockSite(web.SockSite):
-    """aiohttp's :class:`~aiohttp.web.SockSite` with a bound on the TLS handshake (aiohttp leaves asyncio's
-    60 s default)."""
-
-    def __init__(
-        self,
-        runner: web.BaseRunner,
-        sock: Any,
-        *,
-        backlog: int,
-        ssl_context: ssl.SSLContext,
-        handshake_timeout_s: float,
-    ) -> None:
-        super().__init__(runner, sock, backlog=backlog, ssl_context=ssl_context)
-        self._handshake_timeout_s = handshake_timeout_s
-
-    async def start(self) -> None:
-        # SockSite.start with the handshake timeout (aiohttp's own attributes, as in its start()).
-        self._runner._reg_site(self)
-        server = self._runner.server
-        assert server is not None
-        self._server = await asyncio.get_running_loop().create_server(
-            server,
-            sock=self._sock,
-            ssl=self._ssl_context,
-            backlog=self._backlog,
-            ssl_handshake_timeout=self._handshake_timeout_s,
-        )

@@ -19,6 +19,7 @@ from turms.gateway import Gateway
 from turms.gateway.connection import WS_NORMAL
 from turms.settings import Settings
 from turms.settings import gateway as gw
+from turms.transport.gate import AcceptGate
 
 log = logging.getLogger("turms.transport")
 
@@ -128,12 +129,21 @@ class WsConnection:
 
 
 class WebSocketEndpoint:
-    """The aiohttp application serving client WebSockets at ``/``."""
+    """The aiohttp application serving client WebSockets at ``/``.
 
-    def __init__(self, gateway: Gateway, settings: Settings, *, close_timeout_s: float = 3.0) -> None:
+    With a ``gate`` (:class:`~turms.transport.gate.AcceptGate`, as every worker serves it), connections were
+    admitted at accept and their handshake deadline ends here, once the upgrade is done: from then on the
+    gateway's login deadline applies. A request that is not an upgrade is answered 400 and closed, so it
+    cannot stay open as an idle HTTP connection.
+    """
+
+    def __init__(
+        self, gateway: Gateway, settings: Settings, *, close_timeout_s: float = 3.0, gate: AcceptGate | None = None
+    ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.close_timeout_s = close_timeout_s
+        self.gate = gate
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -142,8 +152,12 @@ class WebSocketEndpoint:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        if isinstance(peer, tuple) and peer and not self.gateway.guard.admit(peer[0]):
-            # A blocked IP, or too many connections from it awaiting login: dropped without a reply.
+        if self.gate is None:
+            refused = isinstance(peer, tuple) and peer and not self.gateway.guard.admit(peer[0])
+        else:
+            # Admitted (and counted) at accept; an IP blocked since then is refused before its upgrade.
+            refused = isinstance(peer, tuple) and peer and self.gateway.guard.ip_blocked(str(peer[0]))
+        if refused:
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=403)
@@ -154,8 +168,13 @@ class WebSocketEndpoint:
             autoping=True,  # Turms uses empty messages as heartbeats; answering pings is harmless
             timeout=self.close_timeout_s,
         )
+        if not ws.can_prepare(request).ok:
+            response = web.Response(status=400, text="a WebSocket upgrade is expected")
+            response.force_close()
+            return response
         await ws.prepare(request)
-        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if self.gate is not None:
+            self.gate.handshake_done(request.transport)
         remote = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else "?"
         conn = WsConnection(ws, request.transport, remote, self.settings.get(gw.MAX_OUTBOUND_BYTES))
         session = self.gateway.connection_made(conn)

@@ -22,16 +22,21 @@ from turms.cluster.ids import Snowflake
 from turms.cluster.keys import Keys
 from turms.cluster.lease import RedisLease
 from turms.cluster.live_settings import LiveSettings
+from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.cluster.membership import Membership
 from turms.cluster.sessions import SessionRegistry
 from turms.cluster.worker_id import WorkerIdLease
-from turms.gateway.auth import authenticator_from_settings
+from turms.gateway.auth import NoAuthenticator, PasswordAuthenticator, authenticator_from_settings
 from turms.gateway.gateway import Gateway
 from turms.gateway.local import LocalSessions
 from turms.gateway.session_handler import SessionHandler
 from turms.observability.instrument import timed
 from turms.observability.logging import node_id_of
+from turms.security.login_throttle import LoginThrottle
+from turms.security.passwords import prepare as prepare_passwords
+from turms.security.passwords import set_max_pending
 from turms.service.api import Router
+from turms.service.conference.providers import build_provider
 from turms.service.context import Services
 from turms.service.message import retention
 from turms.service.registry import build_router
@@ -40,6 +45,7 @@ from turms.settings import Settings, message
 from turms.settings import auth as auth_settings
 from turms.settings import cluster as cluster_settings
 from turms.settings import redis as redis_settings
+from turms.settings import security as security_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
 from turms.worker.abuse import AbuseProtection
@@ -113,6 +119,10 @@ class Components:
             geo=RedisGeoIndex(redis, keys.prefix),
             events=bus,
         )
+        conference = build_provider(settings)
+        if conference is not None:
+            await conference.start()
+            services.conference = conference
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()
         services.moderator = abuse.antispam
@@ -121,16 +131,27 @@ class Components:
             await files.store.start()
             services.files = files.store
         router = build_router(services)
+        authenticator = authenticator_from_settings(settings, store)
+        set_max_pending(settings.get(security_settings.MAX_PENDING_HASHES))
+        background: list[asyncio.Task[None]] = []
+        if isinstance(authenticator, PasswordAuthenticator):
+            # The dummy hash unknown user ids are verified against, made now rather than by the first of them.
+            background.append(asyncio.create_task(prepare_passwords(), name="password-dummy"))
         handler = SessionHandler(
             settings=settings,
             gateway=gw,
             local=local,
             registry=registry,
             bus=bus,
-            authenticator=authenticator_from_settings(settings, store),
+            authenticator=authenticator,
             router=router,
             clock=clock,
             node_id=node_id,
+            login_throttle=(
+                None
+                if isinstance(authenticator, NoAuthenticator)
+                else LoginThrottle(settings, clock, RedisFailureBuckets(redis, keys.prefix))
+            ),
         )
         gw.handler = handler
         gw.on_session_closed = handler.session_closed
@@ -158,6 +179,7 @@ class Components:
             abuse=abuse,
             files=files,
         )
+        self._tasks.extend(background)
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
         retention_lease = RedisLease(
             redis, keys.lease("message-retention"), ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
@@ -180,6 +202,9 @@ class Components:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.handler.flush()
+        if self.services.conference is not None:
+            with contextlib.suppress(Exception):
+                await self.services.conference.close()
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()

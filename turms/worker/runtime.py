@@ -28,6 +28,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,16 +45,21 @@ from turms.observability import logging as observability_logging
 from turms.observability import metrics
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
+from turms.security.guard import ConnectionCap, PendingClients
 from turms.service.resource.backends import chosen_backend
 from turms.service.resource.port import ObjectStoreError
 from turms.settings import Settings, SettingsError, server
+from turms.settings import admin as admin_settings
 from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
+from turms.settings import security as sec
 from turms.settings import tls as tls_settings
 from turms.settings.listeners import configured_listeners
 from turms.storage.errors import StorageError, StorageUnavailableError
 from turms.transport import (
+    AcceptGate,
+    GatedSockSite,
     ListenerError,
     WebSocketEndpoint,
     bind_reuseport,
@@ -61,7 +67,8 @@ from turms.transport import (
     sweep_accept,
     tcp_protocol_factory,
 )
-from turms.transport.tls import ServerTls, TlsConfigError, TlsSockSite
+from turms.transport.http_log import http_logger
+from turms.transport.tls import ServerTls, TlsConfigError
 from turms.worker.components import Components
 from turms.worker.control import EXIT_BOOT_FAILURE, EXIT_UNAVAILABLE, WorkerChannel
 from turms.worker.health import HealthEndpoint
@@ -120,6 +127,7 @@ class Worker:
         self._tcp_server: asyncio.AbstractServer | None = None
         self._runners: dict[str, web.AppRunner] = {}
         self._sites: dict[str, web.SockSite] = {}
+        self._gates = self._make_gates()
         self._stop: asyncio.Event | None = None
         self._heartbeat: asyncio.TimerHandle | None = None
         self.components: Components | None = None
@@ -244,18 +252,67 @@ class Worker:
                 factory,
                 sock=self._sockets["client TCP"].dup(),
                 backlog=self._backlogs["client TCP"],
-                **self._tls_options("client TCP"),
+                **self._tcp_tls_options(),
             )
         if "client WebSocket" in self._sockets:
-            ws_app = WebSocketEndpoint(self.gateway, s).app()
+            gate = self._gates["client WebSocket"]
+            ws_app = WebSocketEndpoint(self.gateway, s, gate=gate).app()
             if self.components.files is not None and self.components.files.mount is not None:
                 self.components.files.mount(ws_app)  # the local files backend's routes (docs/files.md)
-            await self._start_site("client WebSocket", ws_app)
+                # A file request is this port's other handshake: a complete request ends the deadline (an
+                # upgrade then becomes a gateway session), and an idle keep-alive connection closes after it.
+                ws_app.middlewares.insert(0, gate.middleware())
+            await self._start_site(
+                "client WebSocket", ws_app, keepalive_timeout=max(1.0, s.get(sec.HANDSHAKE_TIMEOUT_S))
+            )
         if "admin HTTP" in self._sockets:
-            await self._start_site("admin HTTP", await self._admin_app())
+            app = await self._admin_app()
+            app.middlewares.insert(0, self._gates["admin HTTP"].middleware())
+            await self._start_site("admin HTTP", app, keepalive_timeout=s.get(admin_settings.KEEPALIVE_TIMEOUT_S))
         if "health HTTP" in self._sockets:
-            await self._start_site("health HTTP", self.health.app())
+            app = self.health.app()
+            app.middlewares.insert(0, self._gates["health HTTP"].middleware())
+            await self._start_site("health HTTP", app, keepalive_timeout=s.get(admin_settings.KEEPALIVE_TIMEOUT_S))
         self.gateway.start(loop)
+
+    def _make_gates(self) -> dict[str, AcceptGate]:
+        """Admission at accept and the handshake deadline of the HTTP listeners (see turms.transport.gate)."""
+        s = self.settings
+        guard = self.gateway.guard
+
+        def timeout() -> float:
+            return float(s.get(sec.HANDSHAKE_TIMEOUT_S))
+
+        def timed_out() -> None:
+            metrics.rate_limit_refused("handshake_timeout")
+
+        admin_cap = ConnectionCap(
+            guard,
+            lambda: int(s.get(admin_settings.MAX_CONNECTIONS_PER_IP)),
+            lambda: bool(s.get(admin_settings.REFUSE_BLOCKED_IPS)),
+            "admin_connections",
+        )
+        return {
+            "client WebSocket": AcceptGate(
+                "client WebSocket", PendingClients(guard), timeout, release_at_handshake=True, on_timeout=timed_out
+            ),
+            "admin HTTP": AcceptGate(
+                "admin HTTP", admin_cap, timeout, release_at_handshake=False, on_timeout=timed_out
+            ),
+            # Load balancers' checks: the admin listener's per-IP cap and blocklist rule, counted apart.
+            "health HTTP": AcceptGate(
+                "health HTTP",
+                ConnectionCap(
+                    guard,
+                    lambda: int(s.get(admin_settings.MAX_CONNECTIONS_PER_IP)),
+                    lambda: bool(s.get(admin_settings.REFUSE_BLOCKED_IPS)),
+                    "health_connections",
+                ),
+                timeout,
+                release_at_handshake=False,
+                on_timeout=timed_out,
+            ),
+        }
 
     async def _admin_app(self) -> web.Application:
         """The admin API (with ``/health``) over this worker's components; creates the root admin if needed."""
@@ -295,26 +352,38 @@ class Worker:
             raise BootError(f"cannot set up the admin API: {e}") from None
         return api.app()
 
-    async def _start_site(self, name: str, app: web.Application) -> None:
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    async def _start_site(self, name: str, app: web.Application, **runner_options: Any) -> None:
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, logger=http_logger(), **runner_options)
         await runner.setup()
         self._runners[name] = runner
-        sock, backlog, tls = self._sockets[name].dup(), self._backlogs[name], self._tls_options(name)
-        site = (
-            TlsSockSite(
-                runner, sock, backlog=backlog, ssl_context=tls["ssl"], handshake_timeout_s=tls["ssl_handshake_timeout"]
-            )
-            if tls
-            else web.SockSite(runner, sock, backlog=backlog)
-        )
+        tls = self._tls_options(name)
+        site = GatedSockSite(runner, self._sockets[name].dup(), self._gates[name], backlog=self._backlogs[name], **tls)
         await site.start()
         self._sites[name] = site
 
     def _tls_options(self, listener: str) -> dict[str, Any]:
-        """``ssl`` and ``ssl_handshake_timeout`` for ``loop.create_server`` when ``listener`` serves TLS."""
-        if self.tls is None or not tls_settings.serves_tls(self.settings, listener):
+        """``ssl_context`` and ``ssl_handshake_timeout`` of a gated HTTP listener that serves TLS (none else)."""
+        context = self._tls_context(listener)
+        if context is None:
             return {}
-        return {"ssl": self.tls.context, "ssl_handshake_timeout": self.settings.get(tls_settings.HANDSHAKE_TIMEOUT_S)}
+        return {"ssl_context": context, "ssl_handshake_timeout": self._handshake_timeout()}
+
+    def _tcp_tls_options(self, listener: str = "client TCP") -> dict[str, Any]:
+        """``ssl`` and ``ssl_handshake_timeout`` for ``loop.create_server`` / ``connect_accepted_socket``."""
+        context = self._tls_context(listener)
+        if context is None:
+            return {}
+        return {"ssl": context, "ssl_handshake_timeout": self._handshake_timeout()}
+
+    def _tls_context(self, listener: str) -> ssl.SSLContext | None:
+        if self.tls is None or not tls_settings.serves_tls(self.settings, listener):
+            return None
+        return self.tls.context
+
+    def _handshake_timeout(self) -> float | None:
+        """The TLS handshake's bound: ``security.connections.handshake_timeout_s`` (0: asyncio's 60 s)."""
+        timeout = float(self.settings.get(sec.HANDSHAKE_TIMEOUT_S))
+        return timeout if timeout > 0 else None
 
     async def _connect_redis(self, boot_deadline: float) -> None:
         url = self.spec.redis_url
@@ -374,15 +443,16 @@ class Worker:
             late = sweep_accept(tcp)
             tcp.close()
             for conn in late:
-                await loop.connect_accepted_socket(factory, conn, **self._tls_options("client TCP"))
+                await loop.connect_accepted_socket(factory, conn, **self._tcp_tls_options())
         ws = self._sockets.pop("client WebSocket", None)
         runner = self._runners.get("client WebSocket")
         if ws is not None:
             late = sweep_accept(ws)
             ws.close()
             if runner is not None and runner.server is not None:
+                gated = self._gates["client WebSocket"].protocol_factory(runner.server)
                 for conn in late:
-                    await loop.connect_accepted_socket(runner.server, conn, **self._tls_options("client WebSocket"))
+                    await loop.connect_accepted_socket(gated, conn, **self._tcp_tls_options("client WebSocket"))
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,14 @@ async def test_health_public_and_request_id(tmp_path: Path, redis_url: str) -> N
         async with env.client.get("/health", headers={"X-Request-ID": "abc-123"}) as resp:
             assert resp.status == 200
             assert resp.headers["X-Request-ID"] == "abc-123"
+            # Liveness is public; the details (pid, connections, probes) are not.
+            assert await resp.json() == {"status": "ok", "live": True, "ready": True}
+        async with env.client.get("/health", headers=ROOT) as resp:
             body = await resp.json()
-            assert body["ready"] and body["redis"] and body["store"]
+            assert body["ready"] and body["redis"] and body["store"] and body["pid"] == os.getpid()
+            assert body["connections"] >= 0 and body["problems"] == []
+        async with env.client.get("/health", headers=basic("turms", "wrong")) as resp:
+            assert resp.status == 401  # credentials, when sent, must be good
         async with env.client.get("/admins") as resp:
             assert resp.status == 401
             assert len(resp.headers["X-Request-ID"]) == 32
@@ -112,3 +119,50 @@ async def test_root_role_and_admin_are_immutable(tmp_path: Path, redis_url: str)
         assert (await call(env, "DELETE", "/admins?ids=0"))[0] == 403
         _, body = await call(env, "GET", "/admins/roles")
         assert body["data"]["records"][0]["name"] == "ROOT" and body["data"]["total"] == 1
+        # Not even by itself (issue 22; docs/admin-api.md): its password is configuration.
+        status, body = await call(env, "PUT", "/admins?ids=0", json={"password": "new-root-pw"})
+        assert status == 403 and "admin.root.password_file" in body["reason"]
+        status, body = await call(env, "PUT", "/admins?ids=0", json={"name": "renamed"})
+        assert status == 403
+        assert (await call(env, "GET", "/admins"))[0] == 200  # the configured password still works
+
+
+@pytest.mark.parametrize("ids", ["%207%20", "1_000", "%D9%A5", "+7", "0x10", "7.0", "99999999999999999999"])
+async def test_ids_in_query_strings_are_ascii_decimal_only(tmp_path: Path, redis_url: str, ids: str) -> None:
+    """Issue 22: ``int()`` took " 7 ", "1_000" and an Arabic-Indic five as ids."""
+    async with admin_env(tmp_path, redis_url) as env:
+        status, body = await call(env, "GET", f"/admins?ids={ids}")
+        assert (status, body["code"]) == (400, 1102), body
+        status, _ = await call(env, "GET", "/admins?ids=-7,0")
+        assert status == 200
+
+
+async def test_cross_site_requests_are_refused_before_credentials_are_used(tmp_path: Path, redis_url: str) -> None:
+    """Issue 22: a ``text/plain`` POST with ``Origin: evil.example`` and remembered credentials created a user."""
+    settings = {"admin.http.allowed_origins": "https://console.example"}
+    async with admin_env(tmp_path, redis_url, settings) as env:
+        form = {**ROOT, "Content-Type": "text/plain"}
+        status, body = await call(env, "POST", "/users", headers=form, data=b'{"id": 77, "password": "pw"}')
+        assert (status, body["code"]) == (415, 1102)
+        evil = {**ROOT, "Origin": "https://evil.example"}
+        status, body = await call(env, "POST", "/users", headers=evil, json={"id": 77, "password": "pw"})
+        assert (status, body["code"]) == (403, 1300)
+        status, _ = await call(env, "GET", "/admins", headers=evil)  # reads too: a foreign page gets nothing
+        assert status == 403
+        assert await env.deps.store.find_one("user", {"_id": 77}) is None
+        # The configured console, and tools that send no Origin, are served.
+        console = {**ROOT, "Origin": "HTTPS://console.example/"}
+        status, _ = await call(env, "POST", "/users", headers=console, json={"id": 77, "password": "pw"})
+        assert status == 200
+        status, _ = await call(env, "POST", "/users", json={"id": 78, "password": "pw"})
+        assert status == 200
+
+
+async def test_a_foreign_origin_costs_no_password_check(tmp_path: Path, redis_url: str) -> None:
+    async with admin_env(tmp_path, redis_url, {"admin.auth.failed_login.burst": "1"}) as env:
+        evil = {**basic("turms", "guess"), "Origin": "null"}
+        for _ in range(3):
+            status, _ = await call(env, "GET", "/admins", headers=evil)
+            assert status == 403  # refused before authentication: no failed login counted
+        status, _ = await call(env, "GET", "/admins")
+        assert status == 200

@@ -22,6 +22,9 @@ PROBE = basic("probe", "probe-pw")
 PROBE_ROLE, PROBE_RANK = 7001, 100
 HIGH_ROLE, LOW_ROLE = 7002, 7003
 HIGH_ADMIN = 7100
+#: Users and a group the group routes act on: OWNER owns GROUP, MEMBER belongs to it, JOINER and BLOCKED do not.
+OWNER, MEMBER, JOINER, BLOCKED = 7200, 7201, 7202, 7203
+GROUP = 7300
 _unique = itertools.count(1_000_000)
 
 
@@ -67,6 +70,15 @@ def request_for(route: Route, permission: AdminPermission) -> tuple[str, dict[st
         body = {"name": "r", "permissions": [permission.value], "rank": 1}
     if (route.method, route.path) == ("PUT", "/admins/roles"):
         body = {"name": "renamed"}
+    # Group writes name users and groups that exist, and ownership moves only to a member (fixture records).
+    if (route.method, route.path) == ("POST", "/groups"):
+        body = {"ownerId": OWNER}
+    if (route.method, route.path) == ("PUT", "/groups"):
+        body = {"name": "renamed"}
+    if (route.method, route.path) in (("POST", "/groups/members"), ("POST", "/groups/blocked-users")):
+        body = {"groupId": GROUP, "userId": JOINER if route.path.endswith("members") else BLOCKED}
+    if (route.method, route.path) == ("PUT", "/groups/owner"):
+        query, body = [f"ids={GROUP}"], {"successorId": MEMBER}
     return route.path + ("?" + "&".join(query) if query else ""), body
 
 
@@ -87,6 +99,15 @@ async def env(tmp_path: Path, redis_url: str) -> Any:
                 {"_id": PROBE_ROLE, "n": "probe", "perm": [], "rank": PROBE_RANK, "cd": now},
                 {"_id": HIGH_ROLE, "n": "high", "perm": [], "rank": 200, "cd": now},
                 {"_id": LOW_ROLE, "n": "low", "perm": [], "rank": 5, "cd": now},
+            ],
+        )
+        await store.insert_many("user", [{"_id": u, "n": f"u{u}", "rd": now} for u in (OWNER, MEMBER, JOINER, BLOCKED)])
+        await store.insert_one("group", {"_id": GROUP, "tid": 0, "oid": OWNER, "n": "g", "cd": now})
+        await store.insert_many(
+            "groupMember",
+            [
+                {"_id": {"gid": GROUP, "uid": OWNER}, "role": 0, "jd": now},
+                {"_id": {"gid": GROUP, "uid": MEMBER}, "role": 2, "jd": now},
             ],
         )
         pw = hash_password("probe-pw").encode()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import stat
 from pathlib import Path
+
+import pytest
 
 from turms.admin.root import PASSWORD_FILE_NAME, ensure_root_admin
 from turms.clock import FakeClock
@@ -13,7 +16,8 @@ from turms.settings import load_settings
 from turms.storage.factory import open_store
 
 
-async def test_generated_once_under_a_race_and_written_0600(tmp_path: Path) -> None:
+async def test_generated_once_under_a_race_and_written_0600(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="turms.admin")
     settings = load_settings(None, env={}, flags=[("server.data_dir", str(tmp_path))])
     stores = [open_store(settings) for _ in range(4)]  # four "workers" sharing one SQLite file
     for s in stores:
@@ -25,6 +29,10 @@ async def test_generated_once_under_a_race_and_written_0600(tmp_path: Path) -> N
         path = tmp_path / PASSWORD_FILE_NAME
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert path.read_text().strip() == winners[0].generated_password
+        # The log names the file, never the secret (issue 22).
+        logged = [r.getMessage() for r in caplog.records if r.name == "turms.admin"]
+        assert any(str(path) in m for m in logged), logged
+        assert not any(winners[0].generated_password in m for m in logged)
         doc = await stores[0].find_one("admin", {"ln": "turms"})
         assert doc is not None and verify_password(winners[0].generated_password, doc["pw"].decode())
         assert not verify_password("turms", doc["pw"].decode())

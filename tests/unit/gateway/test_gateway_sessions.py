@@ -283,3 +283,41 @@ async def test_reading_pauses_at_the_in_flight_limit_and_resumes_below_it() -> N
     assert not conn.paused and s.in_flight == 0
     assert sorted(n.request_id for n in conn.notifications()) == [1, 2, 3]
     g.stop()
+
+
+async def test_a_value_nested_too_deep_is_refused_before_any_handler_sees_it() -> None:
+    """Issue 22: a 98-level ``Value`` was relayed in pushes no client could decode. It never reaches a handler."""
+    from turms.protocol.pb import model_common_pb2
+
+    g, _, handler = make(**{"gateway.client_api.max_value_depth": "4"})
+    g.start()
+    seen: list[Any] = []
+
+    async def recording(session: ClientSession, req: Any) -> bytes | None:
+        seen.append(req)
+        return None
+
+    handler.handle = recording  # type: ignore[method-assign]
+    s, conn = open_conn(g)
+    g.session_logged_in(s, 1)
+    value = model_common_pb2.Value(string_value="x")
+    for depth in range(2, 99):
+        outer = model_common_pb2.Value()
+        outer.list_value.append(value)
+        value = outer
+        if depth == 4:
+            ok = turms_request_pb2.TurmsRequest(request_id=7)
+            ok.create_message_request.custom_attributes.append(value)
+    attack = turms_request_pb2.TurmsRequest(request_id=8)
+    attack.create_message_request.group_id = 1
+    attack.create_message_request.custom_attributes.append(value)
+    g.frame_received(s, attack.SerializeToString())
+    g.frame_received(s, ok.SerializeToString())
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    (n,) = conn.notifications()
+    assert (n.request_id, n.code) == (8, ResponseStatusCode.ILLEGAL_ARGUMENT)
+    assert "nested deeper than 4" in n.reason
+    assert [r.request_id for r in seen] == [7]
+    assert conn.closed_with is None
+    g.stop()

@@ -64,9 +64,46 @@ def test_configurable_levels_and_next_level_triggers() -> None:
     clock = FakeClock()
     auto = blocker((BlockLevel(10, 0, 2), BlockLevel(20, 0, 0)), trigger_times=1)
     assert auto.trigger("u", clock.now_ms()) == 10
+    clock.advance(10)
     assert auto.trigger("u", clock.now_ms()) == 10  # one violation at level 0: re-blocked, same level
+    clock.advance(10)
     assert auto.trigger("u", clock.now_ms()) == 20  # the second: next level
     assert auto.evict(clock.now_ms() + 10**9) == 0  # forgive interval 0: never forgotten
+
+
+def test_a_block_fires_once_however_many_violations_arrive_while_it_runs() -> None:
+    """Issue 22: every extra over-limit request of one burst re-blocked the client (147 log lines and Redis
+    writes) and escalated it straight to the top level."""
+    clock = FakeClock()
+    auto = blocker()
+    decisions = [auto.trigger("1.2.3.4", clock.now_ms()) for _ in range(200)]
+    assert [d for d in decisions if d is not None] == [600]
+    assert auto.level_of("1.2.3.4") == 0
+    clock.advance(599)
+    assert auto.trigger("1.2.3.4", clock.now_ms()) is None  # still blocked: not counted
+    clock.advance(1)
+    assert auto.trigger("1.2.3.4", clock.now_ms()) == 1800  # back after the block, misbehaving: next level
+
+
+def test_a_client_the_cluster_blocked_already_is_not_counted_again() -> None:
+    clock = FakeClock()
+    settings = load_settings(None, env={}, flags=[("security.blocklist.auto_block.enabled", "true")])
+    guard = AbuseGuard(settings, clock)
+    from turms.security.blocklist import BlocklistService
+
+    class NoBackend:
+        async def block(self, *a: object) -> None: ...
+        async def unblock(self, *a: object) -> None: ...
+        async def query(self, *a: object) -> dict[str, int]:
+            return {}
+
+    guard.service = BlocklistService(settings, clock, guard.blocklist, NoBackend())
+    # Another worker blocked the IP; this worker's share of the burst arrives.
+    guard.blocklist.block(BlockTarget.IP, ["192.0.2.7"], clock.now_ms() + 600_000, clock.now_ms())
+    guard.opened(1, "192.0.2.7:4000")
+    for _ in range(50):
+        guard.report(Violation.FREQUENT_REQUEST, 1, None)
+    assert len(guard.service.auto[(BlockTarget.IP, Violation.FREQUENT_REQUEST)]) == 0
 
 
 def test_disabled_auto_block_counts_nothing() -> None:

@@ -93,3 +93,12 @@ def test_hmac_with_public_key_confusion_is_impossible() -> None:
     forged = jwt.encode({"sub": "5", "exp": int(time.time()) + 60}, "x" * 32, algorithm="HS256")
     with pytest.raises(TokenError, match="not allowed"):
         v.verify(forged)
+
+
+@pytest.mark.parametrize("sub", [" 7", "7 ", "1_000", "\u0665", "+7", "7.0", "0x7", "", "9" * 20, "7\n"])
+def test_a_jwt_subject_is_an_ascii_decimal_user_id(sub: str) -> None:
+    """Issue 22: ``int()`` took " 7 ", "1_000" and an Arabic-Indic five as the user id of a token."""
+    verifier = JwtVerifier(KEY)
+    with pytest.raises(TokenError, match="not a user id"):
+        verifier.user_id(_token({"sub": sub, "exp": int(time.time()) + 60}))
+    assert verifier.user_id(_token({"sub": "-7", "exp": int(time.time()) + 60})) == -7

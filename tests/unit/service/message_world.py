@@ -15,8 +15,9 @@ from typing import Any
 from turms.clock import FakeClock
 from turms.protocol.pb import model_common_pb2, turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
-from turms.service import conversation, message
+from turms.service import conference, conversation, message
 from turms.service.api import Requester, Response, Router, ServiceRequest
+from turms.service.conference.provider import ConferenceProvider
 from turms.service.context import Services
 from turms.settings import load_settings
 from turms.storage.factory import open_store
@@ -153,17 +154,21 @@ def tag(name: str, *args: int | str) -> Any:
 
 
 @asynccontextmanager
-async def world(tmp_path: Path, settings: dict[str, str] | None = None) -> AsyncIterator[World]:
+async def world(
+    tmp_path: Path, settings: dict[str, str] | None = None, *, rooms: ConferenceProvider | None = None
+) -> AsyncIterator[World]:
+    """``rooms``: the conference provider (None: meetings answer CONFERENCE_NOT_IMPLEMENTED)."""
     flags = [("server.data_dir", str(tmp_path)), *(settings or {}).items()]
     loaded = load_settings(None, env={}, flags=flags)
     store = open_store(loaded)
     await store.start()
     clock = FakeClock()
     notes = Recorder()
-    services = Services(loaded, store, clock, CountingIds(1_000_000), notes, NoPresence())
+    services = Services(loaded, store, clock, CountingIds(1_000_000), notes, NoPresence(), conference=rooms)
     router = Router()
     message.register(router, services)
     conversation.register(router, services)
+    conference.register(router, services)
     try:
         yield World(services, router, clock, notes)
     finally:

@@ -150,3 +150,25 @@ async def test_mask_stores_the_edited_message_text_masked(tmp_path: Path) -> Non
     assert doc is not None
     assert doc["txt"] not in ("to be edited", DISGUISED)
     assert "*" in doc["txt"] and "badword" not in doc["txt"].lower()
+
+
+async def test_mask_pushes_only_the_masked_text(tmp_path: Path) -> None:
+    """A push relays what was stored: no recipient ever sees the text before antispam masked it."""
+    async with moderated_world(tmp_path, "MASK") as w:
+        # Other users hear of every event below, so each masked text goes out in a push.
+        await w.ok(1, "update_group_request", group_id=await _group(w, 1), name="plain")
+        w.notes.clear()
+        await _attempts(w)
+        relayed = [n.relayed_request for _, n, _, _ in w.notes.sent]
+    kinds = {str(r.WhichOneof("kind")) for r in relayed}
+    # The text types whose events are pushed by default (group info, member names, friend requests, messages).
+    assert {
+        "update_group_request",
+        "update_group_member_request",
+        "create_friend_request_request",
+        "update_friend_request_request",
+        "create_message_request",
+        "update_message_request",
+    } <= kinds, kinds
+    leaked = [str(r.WhichOneof("kind")) for r in relayed if DISGUISED.encode() in r.SerializeToString()]
+    assert leaked == [], leaked

@@ -18,6 +18,8 @@ QC = "query_conversations_request"
 async def test_private_read_dates_move_forward_and_are_pushed(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
         assert (await w.call(A, UC, user_id=B, group_id=1)).code == Code.ILLEGAL_ARGUMENT
+        await w.send(B, to=A)  # a conversation: read receipts go only to the other party of one
+        w.notes.clear()
         first = w.clock.now_ms()
         await w.ok(A, UC, user_id=B)
         (recipients, n, excluded, _) = w.notes.sent[0]
@@ -37,6 +39,21 @@ async def test_private_read_dates_move_forward_and_are_pushed(tmp_path: Path) ->
         r = await w.ok(A, QC, user_ids=[B])
         assert [c.read_date for c in r.data.conversations.private_conversations] == [now - 1000]
         assert (await w.call(A, UC, user_id=B, read_date=now + 10_000)).code == Code.ILLEGAL_ARGUMENT
+
+
+async def test_a_read_receipt_reaches_neither_a_stranger_nor_a_user_who_blocked_the_reader(tmp_path: Path) -> None:
+    """Issue 22: read receipts were pushed to anyone named (a way to push to any user id) and to users who had
+    blocked the reader. The read date is still stored: it is the reader's own record."""
+    async with world(tmp_path) as w:
+        await w.ok(A, UC, user_id=C)  # A and C share no conversation
+        assert [r for r, *_ in w.notes.sent] == [{A}]  # only A's own other sessions
+        await w.send(B, to=A)
+        await w.relate(B, A, blocked=True)  # then B blocks A
+        w.notes.clear()
+        await w.ok(A, UC, user_id=B)
+        assert [r for r, *_ in w.notes.sent] == [{A}]
+        r = await w.ok(A, QC, user_ids=[B, C])
+        assert {(c.owner_id, c.target_id) for c in r.data.conversations.private_conversations} == {(A, B), (A, C)}
 
 
 async def test_group_read_dates_need_membership_and_read_receipts(tmp_path: Path) -> None:

@@ -256,3 +256,13 @@ async def test_message_text_goes_through_antispam(tmp_path: Path) -> None:
         assert (await w.messages())[0]["txt"] == "**** it"
         r = await w.call(A, "update_message_request", message_id=mid, text="more spam")
         assert r.code == Code.MESSAGE_IS_ILLEGAL
+
+
+async def test_a_forged_sequence_id_never_reaches_the_recipients(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        forged = [tag(MESSAGE_TAG, 999, 1), tag("app:note", "kept")]
+        r = await w.send(A, to=B, attrs=forged)
+        assert r.code == Code.OK
+        relay = w.notes.sent[0][1].relayed_request
+        assert find_tagged(relay.custom_attributes, MESSAGE_TAG)[0].int64_value == 1  # type: ignore[index]
+        assert find_tagged(relay.custom_attributes, "app:note") is not None

@@ -26,6 +26,7 @@ PATH_KEYS = {
     "redis.url_file",
     "redis.embedded.binary",
     "storage.mongo.uri_file",
+    "service.conference.livekit.api_secret_file",
     "service.storage.local.dir",
     "service.storage.local.secret_file",
     "service.storage.s3.access_key_file",

@@ -41,6 +41,7 @@ def test_demo_mongo_external_redis_and_other_ports(tmp_path: Path) -> None:
         ("storage.mongo.uri", "mongodb://u:hunter2@db:27017/turms"),
         ("gateway.tcp.port", "12000"),
         ("admin.root.password_file", "creds/root"),
+        ("health.http.enabled", "true"),
     )
     facts = banner.gather(s, workers=4, embedded=None, demo=True)
     text = banner.render(facts)
@@ -50,6 +51,8 @@ def test_demo_mongo_external_redis_and_other_ports(tmp_path: Path) -> None:
     assert "redis             external (from redis.url)" in text
     assert f"password in {tmp_path}/creds/root (admin.root.password_file)" in text
     assert "with the demo dataset" in text
+    assert "is serving with the demo dataset: 4 workers" in text
+    assert "health HTTP       http://127.0.0.1:8511/health (bound to 0.0.0.0)" in text
     assert any("turms.client.chat --port 12000 --user 1 --password 123 --to 2" in c for c in facts.try_next)
 
 

@@ -8,7 +8,8 @@ with ``tid``) and ``groupConversation`` ``{_id: gid, mr: {"<uid>": date}}``. A r
   both directions (the peer's read date is the read receipt; the requester's own syncs its devices);
   ``group_ids`` → the member → read date map of each group the requester belongs to.
 * ``UpdateConversationRequest``: records the requester's read date (server time by default) and pushes it
-  (relayed request) to the other party or the group's members and the requester's other sessions.
+  (relayed request) to the requester's other sessions and the group's members, or the other party when they
+  share a conversation (a message either way) and it has not blocked the requester.
 * ``UpdateTypingStatusRequest``: relayed to the other party or the members; never stored.
 """
 
@@ -24,6 +25,7 @@ from turms.protocol.status import ResponseStatusCode as Code
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
 from turms.service.message import policy
+from turms.service.message.model import MESSAGE, conversation_id
 from turms.service.push import push, relayed
 from turms.settings import conversation as conversation_settings
 from turms.settings import message as message_settings
@@ -118,8 +120,20 @@ async def handle_update(services: Services, req: ServiceRequest) -> Response:
         upsert=True,
     )
     if notify:
-        await _push(services, req, [peer])
+        # The read date is the requester's own record, stored whatever the peer thinks of it (it syncs the
+        # requester's devices). The peer is told only inside a conversation they share, and not when it has
+        # blocked the requester: a read receipt must not be a way to push to any user id at will.
+        await _push(services, req, [peer] if await _receipt_reaches(services, requester, peer) else [])
     return OK
+
+
+async def _receipt_reaches(services: Services, requester: int, peer: int) -> bool:
+    """Whether ``peer`` hears of ``requester``'s read date: they share a conversation (a message either way) and
+    ``peer`` has not blocked ``requester``."""
+    if await policy.is_blocked_by(services.store, peer, requester):
+        return False
+    cid = conversation_id(False, requester, peer)
+    return await services.store.count(MESSAGE, {"cid": cid}, limit=1) > 0
 
 
 async def _push(services: Services, req: ServiceRequest, recipients: Iterable[int]) -> None:

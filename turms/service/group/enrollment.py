@@ -24,6 +24,7 @@ from turms.service.group.members import add_members
 from turms.service.group.model import GROUP_INVITATION, GROUP_JOIN_REQUEST, RequestStatus, ResponseAction, Role
 from turms.service.group.notify import Audience, notify_member_joined
 from turms.service.group.proto import Data, invitation_to_proto, join_request_to_proto, shown_status
+from turms.service.push import stored_relay
 from turms.settings import group as gs
 from turms.storage.port import ReturnDocument
 
@@ -169,7 +170,8 @@ class Invitations:
         audience.add("notify_invitee", [invitee])
         await audience.add_owner_and_managers()
         await audience.add_members("notify_group_members")
-        await audience.send(req)
+        relay = {"group_id": group_id, "invitee_id": invitee, "content": content}  # the content as stored
+        await audience.send(req, stored_relay(req.request, relay))
         return Response(data=Data(long=invitation_id))
 
     async def _versions(self, group_id: int, inviter: int, invitee: int, now: datetime) -> None:
@@ -324,7 +326,7 @@ class JoinRequests:
         audience = Audience(self.s, "group_join_request_created", group_id)
         await audience.add_owner_and_managers()
         await audience.add_members("notify_group_members")
-        await audience.send(req)
+        await audience.send(req, stored_relay(req.request, {"group_id": group_id, "content": content}))
         return Response(data=Data(long=request_id))
 
     async def recall(self, req: ServiceRequest) -> Response:

@@ -16,7 +16,8 @@ from turms.service.context import Services
 from turms.service.group import access, permissions
 from turms.service.group.model import DEFAULT_GROUP_TYPE_ID, GROUP, GROUP_MEMBER, GROUP_VERSION, Role
 from turms.service.group.notify import Audience
-from turms.service.group.proto import Data, group_to_proto, longs_with_version, value_to_python
+from turms.service.group.proto import Data, attribute_values, group_to_proto, longs_with_version, value_to_python
+from turms.service.push import stored_relay
 from turms.settings import group as gs
 from turms.settings.registry import Setting
 
@@ -90,7 +91,15 @@ class Groups:
         await self.s.group_members.changed([group_id])  # a group id reused after a physical delete
         await self.store.insert_one(GROUP_VERSION, {"_id": group_id, **dict.fromkeys(_VERSION_FIELDS, now)})
         await access.touch_user_versions(self.store, [uid], now, access.JOINED_GROUPS)
-        await Audience(self.s, "group_created", group_id).send(req)
+        relay: dict[str, Any] = {"name": name}  # texts as stored (antispam may mask them)
+        for field, key in (("intro", "intro"), ("announcement", "annt"), ("min_score", "ms"), ("type_id", "tid")):
+            if key in doc and body.HasField(field):
+                relay[field] = doc[key]
+        if body.HasField("mute_end_date"):
+            relay["mute_end_date"] = body.mute_end_date
+        if doc.get("uda"):
+            relay["user_defined_attributes"] = attribute_values(doc["uda"])
+        await Audience(self.s, "group_created", group_id).send(req, stored_relay(req.request, relay))
         return Response(data=Data(long=group_id))
 
     async def delete(self, req: ServiceRequest) -> Response:
@@ -108,59 +117,88 @@ class Groups:
     # Update ---------------------------------------------------------------------------------------
 
     async def update(self, req: ServiceRequest) -> Response:
+        """``UpdateGroupRequest``: an ownership transfer (``successor_id``; the other fields are ignored, as in
+        Turms) or an info update. Authorised before anything is stored; the push relays only what changed, as
+        stored, and there is no push when nothing changed."""
         body = req.body
         if body.HasField("successor_id"):
-            await transfer_ownership(
+            transferred = await transfer_ownership(
                 self.s, req.requester.user_id, body.group_id, body.successor_id, body.quit_after_transfer, req.now
             )
-        elif not await self._update_info(req):
-            return OK
+            if not transferred:
+                return OK
+            fields: dict[str, Any] = {"group_id": body.group_id, "successor_id": body.successor_id}
+            if body.HasField("quit_after_transfer"):
+                fields["quit_after_transfer"] = body.quit_after_transfer
+        else:
+            changed = await self._update_info(req)
+            if not changed:
+                return OK
+            fields = {"group_id": body.group_id, **changed}
         audience = Audience(self.s, "group_updated", body.group_id)
         await audience.add_members("notify_group_members")
-        await audience.send(req)
+        await audience.send(req, stored_relay(req.request, fields))
         return OK
 
-    async def _update_info(self, req: ServiceRequest) -> bool:
-        """Apply the info changes; False when the request changes nothing."""
+    async def _update_info(self, req: ServiceRequest) -> dict[str, Any]:
+        """Authorise, then store the info changes that differ from the stored group. Returns them as request
+        fields with the stored values (for the push); empty when the request changes nothing."""
         body = req.body
         uid = req.requester.user_id
-        changes: dict[str, Any] = {}
+        # (request field, stored key, value to store, value to relay)
+        wanted: list[tuple[str, str, Any, Any]] = []
         if body.HasField("name"):
-            changes["n"] = check_length(body.name, gs.MAX_NAME_LENGTH, self.s, "name", TextType.GROUP_NAME)
+            name = check_length(body.name, gs.MAX_NAME_LENGTH, self.s, "name", TextType.GROUP_NAME)
+            wanted.append(("name", "n", name, name))
         if body.HasField("intro"):
-            changes["intro"] = check_length(body.intro, gs.MAX_INTRO_LENGTH, self.s, "intro", TextType.GROUP_INTRO)
+            intro = check_length(body.intro, gs.MAX_INTRO_LENGTH, self.s, "intro", TextType.GROUP_INTRO)
+            wanted.append(("intro", "intro", intro, intro))
         if body.HasField("announcement"):
-            changes["annt"] = check_length(
+            annt = check_length(
                 body.announcement, gs.MAX_ANNOUNCEMENT_LENGTH, self.s, "announcement", TextType.GROUP_ANNOUNCEMENT
             )
+            wanted.append(("announcement", "annt", annt, annt))
         if body.HasField("min_score"):
             if body.min_score < 0:
                 raise TurmsError(Code.ILLEGAL_ARGUMENT, "min_score must be >= 0")
-            changes["ms"] = body.min_score
+            wanted.append(("min_score", "ms", body.min_score, body.min_score))
         if body.HasField("mute_end_date"):
-            changes["med"] = ms_to_datetime(body.mute_end_date)
-        for key, value in _attributes(body.user_defined_attributes).items():
-            changes[f"uda.{key}"] = value
+            wanted.append(("mute_end_date", "med", ms_to_datetime(body.mute_end_date), body.mute_end_date))
+        attributes = _attributes(body.user_defined_attributes)
         if body.HasField("type_id"):
             if not self.s.settings.get(gs.ALLOW_OWNER_CHANGE_GROUP_TYPE):
                 raise TurmsError(Code.UPDATING_GROUP_TYPE_IS_DISABLED)
             if await access.member_role(self.store, body.group_id, uid) is not Role.OWNER:
                 raise TurmsError(Code.NOT_GROUP_OWNER_TO_UPDATE_GROUP_TYPE)
             await access.check_group_quota(self.store, uid, body.type_id, updating=True)
-            changes["tid"] = body.type_id
-        if not changes:
-            return False
+            wanted.append(("type_id", "tid", body.type_id, body.type_id))
+        if not wanted and not attributes:
+            return {}
         found = await access.active_group_and_type(self.store, body.group_id)
         if found is None:
             raise TurmsError(Code.UPDATE_INFO_OF_NONEXISTENT_GROUP)
-        _, group_type = found
+        group, group_type = found
         role = await access.member_role(self.store, body.group_id, uid)
         code = permissions.update_group_info_code(role, group_type.group_info_update_strategy)
         if code is not Code.OK:
             raise TurmsError(code)
+        changes: dict[str, Any] = {}
+        relay: dict[str, Any] = {}
+        for field, key, value, shown in wanted:
+            if group.get(key) != value:
+                changes[key] = value
+                relay[field] = shown
+        stored_attributes: dict[str, Any] = group.get("uda") or {}
+        changed_attributes = {k: v for k, v in attributes.items() if stored_attributes.get(k) != v}
+        for key, value in changed_attributes.items():
+            changes[f"uda.{key}"] = value
+        if not changes:
+            return {}
         changes["lud"] = req.now
         await self.store.update_one(GROUP, {"_id": body.group_id}, {"$set": changes})
-        return True
+        if changed_attributes:
+            relay["user_defined_attributes"] = attribute_values(changed_attributes)
+        return relay
 
     # Queries --------------------------------------------------------------------------------------
 
@@ -240,16 +278,20 @@ async def delete_groups(services: Services, group_ids: list[int], now: datetime,
 
 async def transfer_ownership(
     services: Services, requester: int, group_id: int, successor: int, quit_after: bool, now: datetime
-) -> None:
-    """Make ``successor`` the owner; the old owner becomes a member, or leaves with ``quit_after``."""
+) -> bool:
+    """Make ``successor`` the owner; the old owner becomes a member, or leaves with ``quit_after``.
+
+    Returns whether anything changed: the owner naming itself changes nothing. The requester is checked to be
+    the owner before anything else, so a non-member naming itself is refused, never a silent success.
+    """
     store = services.store
-    if successor == requester:
-        return
     if await access.member_role(store, group_id, requester) is not Role.OWNER:
         raise TurmsError(Code.NOT_GROUP_OWNER_TO_TRANSFER_GROUP)
     group = await access.find_group(store, group_id)
     if group is None or group.get("dd") is not None:
         raise TurmsError(Code.TRANSFER_NONEXISTENT_GROUP)
+    if successor == requester:
+        return False
     if await access.member_role(store, group_id, successor) is None:
         raise TurmsError(Code.GROUP_SUCCESSOR_NOT_GROUP_MEMBER)
     await access.check_group_quota(store, successor, int(group.get("tid", DEFAULT_GROUP_TYPE_ID)))
@@ -263,3 +305,4 @@ async def transfer_ownership(
     await store.update_one(GROUP_MEMBER, {"_id": key(group_id, successor)}, {"$set": {"role": int(Role.OWNER)}})
     await store.update_one(GROUP, {"_id": group_id}, {"$set": {"oid": successor, "lud": now}})
     await access.touch_group_version(store, group_id, now, "mbr")
+    return True

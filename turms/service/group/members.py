@@ -19,6 +19,7 @@ from turms.service.group.groups import check_length, transfer_ownership
 from turms.service.group.model import GROUP_MEMBER, GroupType, Role
 from turms.service.group.notify import Audience
 from turms.service.group.proto import Data, member_to_proto
+from turms.service.push import stored_relay
 from turms.settings import group as gs
 from turms.storage.errors import DuplicateKeyError
 
@@ -133,7 +134,14 @@ class Members:
             "notify_other_group_members", known=[m for m in await audience.members() if m not in added]
         )
         audience.add("notify_added_group_member", added)
-        await audience.send(req)
+        relay: dict[str, Any] = {"group_id": group_id, "user_ids": user_ids}
+        if body.HasField("role"):
+            relay["role"] = body.role
+        if name is not None:
+            relay["name"] = name  # as stored (antispam may have masked it)
+        if body.HasField("mute_end_date"):
+            relay["mute_end_date"] = body.mute_end_date
+        await audience.send(req, stored_relay(req.request, relay))
         return OK
 
     async def delete(self, req: ServiceRequest) -> Response:
@@ -146,8 +154,10 @@ class Members:
         if body.HasField("successor_id"):
             if targets and targets != [uid]:
                 raise TurmsError(Code.ILLEGAL_ARGUMENT, "cannot transfer the ownership while removing other members")
-            await transfer_ownership(self.s, uid, group_id, body.successor_id, body.quit_after_transfer, req.now)
-            removed = [uid] if body.quit_after_transfer and body.successor_id != uid else []
+            transferred = await transfer_ownership(
+                self.s, uid, group_id, body.successor_id, body.quit_after_transfer, req.now
+            )
+            removed = [uid] if transferred and body.quit_after_transfer else []
         elif not targets:
             return OK
         elif uid in targets:
@@ -226,13 +236,21 @@ class Members:
                 if code is not Code.OK:
                     raise TurmsError(code)
         changes: dict[str, Any] = {}
+        relay: dict[str, Any] = {"group_id": group_id, "member_id": target}
         if role is not None:
             changes["role"] = int(role)
+            relay["role"] = body.role
         if name is not None:
             changes["n"] = name
+            relay["name"] = name  # as stored (antispam may have masked it)
         if mute_end is not None:
             changes["med"] = mute_end
-        await self.store.update_one(GROUP_MEMBER, {"_id": access.member_key(group_id, target)}, {"$set": changes})
+            relay["mute_end_date"] = body.mute_end_date
+        result = await self.store.update_one(
+            GROUP_MEMBER, {"_id": access.member_key(group_id, target)}, {"$set": changes}
+        )
+        if result.modified == 0:
+            return OK  # not a member (any more), or nothing differs: nothing stored, nobody told
         await access.touch_group_version(self.store, group_id, req.now, "mbr")
         audience = Audience(self.s, "group_member_info_updated", group_id)
         await audience.add_members("notify_other_group_members")
@@ -240,7 +258,7 @@ class Members:
             audience.recipients.discard(target)
         else:
             audience.recipients.add(target)
-        await audience.send(req)
+        await audience.send(req, stored_relay(req.request, relay))
         return OK
 
     async def query(self, req: ServiceRequest) -> Response:

@@ -17,7 +17,13 @@ def ms(date: Any) -> int | None:
     return datetime_to_ms(date) if isinstance(date, datetime) else None
 
 
-def _set_value(target: Any, value: Any) -> None:
+#: Nesting kept when a stored attribute becomes a ``Value``. Client and admin writes are bounded far below this
+#: (``gateway.client_api.max_value_depth``); a record written around them (an older version, a manual repair)
+#: must still not make a response no client can decode, so deeper lists are cut here.
+MAX_VALUE_DEPTH = 16
+
+
+def _set_value(target: Any, value: Any, depth: int = 1) -> None:
     """One ``Value`` from a stored attribute (the subset Turms's user-defined attributes use)."""
     if isinstance(value, bool):
         target.bool_value = value
@@ -29,9 +35,19 @@ def _set_value(target: Any, value: Any) -> None:
         target.string_value = value
     elif isinstance(value, bytes):
         target.bytes_value = value
-    elif isinstance(value, list):
+    elif isinstance(value, list) and depth < MAX_VALUE_DEPTH:
         for item in value:
-            _set_value(target.list_value.add(), item)
+            _set_value(target.list_value.add(), item, depth + 1)
+
+
+def attribute_values(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Stored attributes → ``Value`` messages (for a relayed request's ``user_defined_attributes``)."""
+    out: dict[str, Any] = {}
+    for name, value in attributes.items():
+        v = model_common_pb2.Value()
+        _set_value(v, value)
+        out[name] = v
+    return out
 
 
 def value_to_python(value: Any) -> Any:

@@ -163,7 +163,10 @@ def push_payload(req: ServiceRequest, body: Any, stored: Stored) -> bytes:
     """The relayed CreateMessageRequest as Turms sends it (``message_id`` and ``delivery_date`` filled in),
     without the sender's idempotency key, with :data:`MESSAGE_TAG` (sequence id, delivery date)."""
     relay = turms_request_pb2.TurmsRequest()
-    relay.custom_attributes.extend(without_tag(req.request.custom_attributes, IDEMPOTENCY_TAG))
+    # The client's own attributes travel on; a forged sequence id (a client's turms:message) does not.
+    relay.custom_attributes.extend(
+        without_tag(without_tag(req.request.custom_attributes, IDEMPOTENCY_TAG), MESSAGE_TAG)
+    )
     relay.custom_attributes.append(tagged(MESSAGE_TAG, stored.sequence_id, datetime_to_ms(stored.delivery_date)))
     relay.create_message_request.CopyFrom(body)
     relay.create_message_request.message_id = stored.message_id
@@ -346,13 +349,15 @@ async def _send(
     if not push:
         return response
     relay_body = body
-    if forwarded is not None:
+    # The push carries what was stored: a forwarded message's content, or the text as antispam masked it.
+    if forwarded is not None or (text is not None and text != body.text):
         relay_body = type(body)()
         relay_body.CopyFrom(body)
         if text is not None:
             relay_body.text = text
-        del relay_body.records[:]
-        relay_body.records.extend(records)
+        if forwarded is not None:
+            del relay_body.records[:]
+            relay_body.records.extend(records)
     await deliver(
         services,
         req,

@@ -50,6 +50,20 @@ RECALLED_TAG = "turms:recalled"
 #: On a queried ``Message.custom_attributes`` (sequence ranges only): ``[tag]`` marks a *purge marker*, a
 #: ``Message`` with only a ``sequence_id``: retention deleted every number up to it, and the answer starts above.
 PURGED_TAG = "turms:purged"
+#: ``TurmsRequest.custom_attributes`` of a QueryMessagesRequest: ``[tag, int64 since ms]`` asks for the messages of
+#: exactly one conversation (``from_ids``) whose reactions changed at or after ``since``, oldest change first.
+REACTIONS_SINCE_TAG = "turms:reactions_since"
+#: On a ``Message`` answering :data:`REACTIONS_SINCE_TAG`: ``[tag, int64 date ms]`` of its last reaction change.
+REACTIONS_CHANGED_TAG = "turms:reactions_changed"
+#: On a ``MessageReactionGroup.custom_attributes``: ``[tag]``: the requester is among the users who reacted so.
+OWN_REACTION_TAG = "turms:own_reaction"
+#: On the ack of a reaction request and on its relayed request: ``[tag, int64 date ms, int64 group id (0:
+#: private), int64 message sender id, int64 message recipient id]``: when the change was stored, and where the
+#: message is.
+REACTION_TAG = "turms:reaction"
+#: Beside :data:`REACTION_TAG`: ``[tag, (int32 type, int32 count)...]``: every reaction type of the message after
+#: the change, with its count (a type whose last reaction was removed is absent).
+REACTION_COUNTS_TAG = "turms:reaction_counts"
 
 Value = model_common_pb2.Value
 
@@ -145,10 +159,38 @@ def purge_marker(sequence_id: int) -> Any:
     return m
 
 
-def to_proto(doc: dict[str, Any], *, mark_tombstones: bool = False) -> Any:
-    """A stored message as Turms's ``Message`` model.
+def reaction_types(doc: dict[str, Any]) -> dict[int, list[int]]:
+    """The message's reactions: type -> ids of the users who reacted so, in reaction order."""
+    out: dict[int, list[int]] = {}
+    for key, users in (doc.get("rx") or {}).items():
+        if users:
+            out[int(key)] = list(users)
+    return out
 
-    A recalled message keeps its place in the sequence but loses its content (marked :data:`RECALLED_TAG`).
+
+def reaction_groups(doc: dict[str, Any], viewer: int | None, listed: int) -> list[Any]:
+    """Turms's ``MessageReactionGroup`` list of a stored message, by type: the exact count, up to ``listed`` of
+    the users (``viewer`` first when it reacted) and :data:`OWN_REACTION_TAG` on the viewer's own types."""
+    groups = []
+    for rtype, users in sorted(reaction_types(doc).items()):
+        g = model_message_pb2.MessageReactionGroup(reaction_type=rtype, reaction_count=len(users))
+        own = viewer is not None and viewer in users
+        named = ([viewer] if own else []) + [u for u in users if u != viewer]
+        for uid in named[:listed]:
+            g.user_infos.add(id=uid)
+        if own:
+            g.custom_attributes.append(tagged(OWN_REACTION_TAG))
+        groups.append(g)
+    return groups
+
+
+def to_proto(
+    doc: dict[str, Any], *, mark_tombstones: bool = False, viewer: int | None = None, listed_users: int = 10
+) -> Any:
+    """A stored message as Turms's ``Message`` model, with its reactions as ``viewer`` sees them.
+
+    A recalled message keeps its place in the sequence but loses its content (marked :data:`RECALLED_TAG`) and
+    its reactions.
     """
     m = model_message_pb2.Message(id=doc["_id"], sequence_id=doc["sqid"])
     if doc.get("tomb"):
@@ -174,4 +216,6 @@ def to_proto(doc: dict[str, Any], *, mark_tombstones: bool = False) -> Any:
     if "txt" in doc:
         m.text = doc["txt"]
     m.records.extend(doc.get("rec", ()))
+    if doc.get("rx"):
+        m.reaction_groups.extend(reaction_groups(doc, viewer, listed_users))
     return m

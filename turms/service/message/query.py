@@ -14,6 +14,13 @@
   marker (:data:`~turms.service.message.model.PURGED_TAG`).
 * ``with_total``: per conversation, the unread count (messages from others after the requester's read
   date) and its latest N messages (``service.message.query.messages_per_conversation_with_total``).
+* the :data:`~turms.service.message.model.REACTIONS_SINCE_TAG` attribute selects the messages of exactly one
+  conversation whose reactions changed at or after a date, oldest change first, each marked with the date of its
+  last change (:data:`~turms.service.message.model.REACTIONS_CHANGED_TAG`): how a client that was away learns
+  the reactions made meanwhile on messages it already has.
+
+Every message answered carries its reactions (``reaction_groups``) as the requester sees them
+(:func:`~turms.service.message.model.reaction_groups`).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from turms.clock import ms_to_datetime
+from turms.clock import datetime_to_ms, ms_to_datetime
 from turms.errors import TurmsError
 from turms.protocol.pb import model_message_pb2, turms_notification_pb2
 from turms.protocol.status import ResponseStatusCode as Code
@@ -30,12 +37,15 @@ from turms.service.context import Services
 from turms.service.message import holes, policy, retention
 from turms.service.message.model import (
     MESSAGE,
+    REACTIONS_CHANGED_TAG,
+    REACTIONS_SINCE_TAG,
     SEQ_RANGE_TAG,
     find_tagged,
     group_conversation_id,
     int_arg,
     private_conversation_id,
     purge_marker,
+    tagged,
     to_proto,
 )
 from turms.settings import message as message_settings
@@ -77,12 +87,17 @@ def _date_filter(body: Any) -> dict[str, datetime]:
     return cond
 
 
-def _data(messages: list[dict[str, Any]], mark_tombstones: bool, purged: int | None = None) -> Any:
+def _data(
+    services: Services, viewer: int, messages: list[dict[str, Any]], mark_tombstones: bool, purged: int | None = None
+) -> Any:
     data = turms_notification_pb2.TurmsNotification.Data()
     data.messages.SetInParent()
     if purged is not None:
         data.messages.messages.append(purge_marker(purged))
-    data.messages.messages.extend(to_proto(d, mark_tombstones=mark_tombstones) for d in messages)
+    listed = services.settings.get(message_settings.REACTION_USERS_LISTED)
+    data.messages.messages.extend(
+        to_proto(d, mark_tombstones=mark_tombstones, viewer=viewer, listed_users=listed) for d in messages
+    )
     return data
 
 
@@ -107,7 +122,7 @@ async def _by_ids(services: Services, requester: int, body: Any, max_count: int)
     visible = visible[:max_count]
     if not visible:
         return Response(Code.NO_CONTENT)
-    return Response(Code.OK, data=_data(visible, False))
+    return Response(Code.OK, data=_data(services, requester, visible, False))
 
 
 def _seq_range(req: ServiceRequest) -> tuple[int, int] | None:
@@ -170,7 +185,8 @@ async def _with_total(
         if not body.descending:
             latest.reverse()
         item = model_message_pb2.MessagesWithTotal(total=total, is_group_message=c.is_group, from_id=c.peer)
-        item.messages.extend(to_proto(d) for d in latest)
+        listed = services.settings.get(message_settings.REACTION_USERS_LISTED)
+        item.messages.extend(to_proto(d, viewer=requester, listed_users=listed) for d in latest)
         data.messages_with_total_list.messages_with_total_list.append(item)
     if not data.messages_with_total_list.messages_with_total_list:
         return Response(Code.NO_CONTENT)
@@ -191,6 +207,9 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         return await _by_ids(services, requester, body, max_count)
 
     seq = _seq_range(req)
+    reactions_since = _reactions_since(req)
+    if seq is not None and reactions_since is not None:
+        raise TurmsError(Code.ILLEGAL_ARGUMENT, "ask for a sequence range or for reaction changes, not both")
     dates = _date_filter(body)
     base: dict[str, Any] = {"tomb": {"$ne": True}}
     if dates:
@@ -202,6 +221,8 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         conversations = await _named_conversations(services, requester, body)
     elif seq is not None:
         raise TurmsError(Code.ILLEGAL_ARGUMENT, "a sequence range needs one conversation in from_ids")
+    elif reactions_since is not None:
+        raise TurmsError(Code.ILLEGAL_ARGUMENT, "reaction changes are asked for one conversation in from_ids")
     else:
         conversations = await _all_conversations(services, requester, dates)
 
@@ -209,6 +230,8 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         return await _with_total(services, requester, body, conversations, base)
     if not conversations:
         return Response(Code.NO_CONTENT)
+    if reactions_since is not None:
+        return await _reaction_changes(services, requester, conversations, reactions_since, max_count)
 
     direction = -1 if body.descending else 1
     flt: Filter
@@ -248,7 +271,34 @@ async def handle_query(services: Services, req: ServiceRequest) -> Response:
         mark = False
     if not docs and purged is None:
         return Response(Code.NO_CONTENT)
-    return Response(Code.OK, data=_data(docs, mark, purged))
+    return Response(Code.OK, data=_data(services, requester, docs, mark, purged))
+
+
+def _reactions_since(req: ServiceRequest) -> datetime | None:
+    args = find_tagged(req.request.custom_attributes, REACTIONS_SINCE_TAG)
+    if args is None:
+        return None
+    since = int_arg(args, 0)
+    if since is None or since < 0 or len(args) != 1:
+        raise TurmsError(Code.ILLEGAL_ARGUMENT, "reaction changes are asked as [tag, int64 since ms]")
+    return ms_to_datetime(since)
+
+
+async def _reaction_changes(
+    services: Services, requester: int, conversations: list[Conversation], since: datetime, max_count: int
+) -> Response:
+    """The conversation's messages whose reactions changed at or after ``since``, oldest change first; each is
+    whole (content and reactions) and marked with the date of its change, so the client pages by that date."""
+    if len(conversations) != 1:
+        raise TurmsError(Code.ILLEGAL_ARGUMENT, "reaction changes are asked for exactly one conversation")
+    flt = {"cid": conversations[0].cid, "rxd": {"$gte": since}, "tomb": {"$ne": True}}
+    docs = await services.store.find(MESSAGE, flt, sort=[("rxd", 1), ("_id", 1)], limit=max_count)
+    if not docs:
+        return Response(Code.NO_CONTENT)
+    data = _data(services, requester, docs, False)
+    for m, d in zip(data.messages.messages, docs, strict=True):
+        m.custom_attributes.append(tagged(REACTIONS_CHANGED_TAG, datetime_to_ms(d["rxd"])))
+    return Response(Code.OK, data=data)
 
 
 async def _find(services: Services, flt: Filter, direction: int, max_count: int) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from turms.service.context import Services
 from turms.service.message import policy
 from turms.service.message.create import deliver, push_payload, store_message, validate_content
 from turms.service.message.model import MESSAGE
-from turms.service.push import relayed
+from turms.service.push import relayed, stored_relay
 from turms.settings import message as message_settings
 
 log = logging.getLogger("turms.service.message")
@@ -73,7 +73,12 @@ async def _edit(services: Services, req: ServiceRequest, body: Any) -> Response:
         changes["rec"] = records
     await services.store.update_one(MESSAGE, {"_id": doc["_id"]}, {"$set": changes})
     if s.get(message_settings.NOTIFY_ON_UPDATE):
-        payload = relayed(req.request, req.requester.user_id, datetime_to_ms(req.now))
+        relay: dict[str, Any] = {"message_id": body.message_id}
+        if text is not None:
+            relay["text"] = text  # as stored (antispam may have masked it)
+        if records:
+            relay["records"] = records
+        payload = relayed(stored_relay(req.request, relay), req.requester.user_id, datetime_to_ms(req.now))
         await deliver(services, req, payload, is_group=bool(doc.get("gm")), target_id=doc["tid"], sender_id=doc["sid"])
     return OK
 

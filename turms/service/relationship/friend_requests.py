@@ -19,7 +19,7 @@ from turms.protocol.status import ResponseStatusCode
 from turms.security.antispam import TextType, check_text
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
-from turms.service.push import push
+from turms.service.push import push, stored_relay
 from turms.service.relationship import relations
 from turms.service.user import versions
 from turms.settings import relationship as rs
@@ -98,11 +98,12 @@ class FriendRequests:
         if await self.store.count(FRIEND_REQUEST, existing, limit=1):
             raise TurmsError(ResponseStatusCode.CREATE_EXISTING_FRIEND_REQUEST)
         request_id = self.s.ids.next_id()
+        content = check_text(self.s.moderator, TextType.FRIEND_REQUEST_CONTENT, body.content)
         await self.store.insert_one(
             FRIEND_REQUEST,
             {
                 "_id": request_id,
-                "cnt": check_text(self.s.moderator, TextType.FRIEND_REQUEST_CONTENT, body.content),
+                "cnt": content,
                 "stat": int(PENDING),
                 "cd": now,
                 "rrid": requester,
@@ -115,6 +116,7 @@ class FriendRequests:
             self.s.notifier,
             req,
             [recipient] if self.s.settings.get(rs.FR_CREATED_RECIPIENT) else [],
+            request=stored_relay(req.request, {"recipient_id": recipient, "content": content}),
             include_own_other_sessions=self.s.settings.get(rs.FR_CREATED_OWN),
         )
         return Response(data=turms_notification_pb2.TurmsNotification.Data(long=request_id))
@@ -190,10 +192,14 @@ class FriendRequests:
         if new_status == ACCEPTED:
             added_for_sender, added_for_replier = await relations.friend(self.store, sender, replier, now)
         settings = self.s.settings
+        relay: dict[str, Any] = {"request_id": body.request_id, "response_action": body.response_action}
+        if reason is not None:
+            relay["reason"] = reason  # as stored (antispam may have masked it)
         await push(
             self.s.notifier,
             req,
             [sender] if settings.get(rs.FR_REPLIED_SENDER) else [],
+            request=stored_relay(req.request, relay),
             include_own_other_sessions=settings.get(rs.FR_REPLIED_OWN),
         )
         if settings.get(rs.MEMBER_ADDED_NEW_MEMBER):

@@ -10,7 +10,7 @@ from turms.protocol.status import ResponseStatusCode
 from turms.security.antispam import TextType, check_text
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
-from turms.service.push import push
+from turms.service.push import push, stored_relay
 from turms.service.relationship import relations
 from turms.service.relationship.relations import DEFAULT_GROUP_INDEX, GROUP, GROUP_MEMBER
 from turms.service.user import versions
@@ -55,10 +55,9 @@ class RelationshipGroups:
         self._check_name(body.new_name)
         owner = req.requester.user_id
         now = versions.ms_floor(req.now)
+        name = check_text(self.s.moderator, TextType.RELATIONSHIP_GROUP_NAME, body.new_name)
         result = await self.store.update_one(
-            GROUP,
-            {"_id": relations.group_key(owner, body.group_index)},
-            {"$set": {"n": check_text(self.s.moderator, TextType.RELATIONSHIP_GROUP_NAME, body.new_name)}},
+            GROUP, {"_id": relations.group_key(owner, body.group_index)}, {"$set": {"n": name}}
         )
         if result.modified == 0:
             # Unknown group, or the same name: nothing changed, nobody to tell (as Turms).
@@ -71,6 +70,7 @@ class RelationshipGroups:
             self.s.notifier,
             req,
             recipients,
+            request=stored_relay(req.request, {"group_index": body.group_index, "new_name": name}),
             include_own_other_sessions=self.s.settings.get(rs.GROUP_UPDATED_OWN),
         )
         return OK

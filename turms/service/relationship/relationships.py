@@ -134,6 +134,8 @@ class Relationships:
             and not await relations.is_blocked(self.store, related, owner)
         ):
             await relations.delete_relationship(self.store, related, owner, None, now)
+        if not deleted:
+            return OK  # nothing stored changed: nobody is told (a stranger is never pushed to)
         await push(
             self.s.notifier,
             req,

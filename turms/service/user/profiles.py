@@ -19,7 +19,7 @@ from turms.security.antispam import TextType, check_text
 from turms.security.passwords import hash_password_async
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.context import Services
-from turms.service.push import push
+from turms.service.push import push, stored_relay
 from turms.service.relationship import relations
 from turms.service.user import values, versions
 from turms.settings import user as us
@@ -35,6 +35,13 @@ _STRATEGIES = frozenset({int(ALL), int(ALL_EXCEPT_BLOCKED_USERS), int(FRIENDS)})
 #: The profile fields a query reads (never ``pw``).
 PROFILE_FIELDS = {"n": 1, "intro": 1, "pp": 1, "pas": 1, "rd": 1, "lud": 1, "act": 1, "uda": 1}
 _DEFAULT_SEARCH_LIMIT = 20
+
+
+def _stored(doc: dict[str, Any], key: str) -> Any:
+    """The stored value at ``key`` (``uda.<name>`` reaches into the attributes)."""
+    if key.startswith("uda."):
+        return (doc.get("uda") or {}).get(key.removeprefix("uda."))
+    return doc.get(key)
 
 
 def to_proto(doc: dict[str, Any]) -> Any:
@@ -169,25 +176,38 @@ class Profiles:
             to_set["pw"] = (await hash_password_async(body.password)).encode()
         if not to_set:
             return OK
-        to_set["lud"] = now
-        result = await self.store.update_one(USER, {"_id": me, "dd": None}, {"$set": to_set})
+        current = await self.store.find_one(USER, {"_id": me, "dd": None}, projection=PROFILE_FIELDS)
+        if current is None:
+            raise TurmsError(ResponseStatusCode.UPDATE_INFO_OF_NONEXISTENT_USER)
+        # Only what differs from the stored profile is written and told (a new password always differs).
+        changes = {k: v for k, v in to_set.items() if k == "pw" or _stored(current, k) != v}
+        if not changes:
+            return OK
+        changes["lud"] = now
+        result = await self.store.update_one(USER, {"_id": me, "dd": None}, {"$set": changes})
         if result.matched == 0:
             raise TurmsError(ResponseStatusCode.UPDATE_INFO_OF_NONEXISTENT_USER)
+        relay: dict[str, Any] = {}
+        for field, attr in (
+            ("n", "name"),
+            ("intro", "intro"),
+            ("pp", "profile_picture"),
+            ("pas", "profile_access_strategy"),
+        ):
+            if field in changes:
+                relay[attr] = changes[field]  # as stored: antispam may have masked a name or an intro
+        attributes = {k.removeprefix("uda."): v for k, v in changes.items() if k.startswith("uda.")}
+        if attributes:
+            relay["user_defined_attributes"] = {k: values.to_value(v) for k, v in attributes.items()}
         recipients: list[int] = []
-        profile_changed = any(k in to_set for k in ("n", "intro", "pp", "pas")) or body.user_defined_attributes
-        if profile_changed and settings.get(us.USER_INFO_UPDATED_NOTIFY_RELATED_USERS):
+        if settings.get(us.USER_INFO_UPDATED_NOTIFY_RELATED_USERS) and relay:
             recipients = await relations.related_user_ids(self.store, me, blocked=False)
-        relayed = req.request
-        if body.HasField("password"):
-            # Never relay a password, not even to the user's own devices.
-            relayed = type(req.request)()
-            relayed.CopyFrom(req.request)
-            relayed.update_user_request.ClearField("password")
+        # Never relay a password, not even to the user's own devices: a password-only change relays an empty update.
         await push(
             self.s.notifier,
             req,
             recipients,
-            request=relayed,
+            request=stored_relay(req.request, relay),
             include_own_other_sessions=settings.get(us.USER_INFO_UPDATED_NOTIFY_OWN_SESSIONS),
         )
         return OK

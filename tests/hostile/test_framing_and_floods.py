@@ -1,5 +1,7 @@
-"""Hostile input against a real server: every abuse gets its defined answer, memory stays bounded, and the
-worker keeps serving a well-behaved client (connecting from another loopback address, 127.0.0.2).
+"""Hostile input that held before issue 22, against a one-worker server of its own: framing (2^31 and 6-byte
+length prefixes, frames at and over the limit, garbage, unknown kinds, requests before login), a flood of
+10,000 requests per second and 500 connections that never log in. Every abuse gets its defined answer, memory
+stays bounded, and the worker keeps serving a well-behaved client (connecting from 127.0.0.2).
 
 Each hostile case is a coroutine run by its own test against the module's server. The memory check is
 self-contained: it starts a fresh one-worker server of its own (so every connection reaches the worker whose RSS
