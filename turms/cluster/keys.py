@@ -87,6 +87,12 @@ class Keys:
         """Pub/sub channel every worker subscribes to: settings changes, blocklist, large fan-outs."""
         return f"{self.prefix}ch:{{*broadcast}}"
 
+    # Admin console (one tag per session) -----------------------------------------------------------------
+
+    def console_session(self, token_digest: str) -> str:
+        """Hash with a TTL (the idle timeout): one admin console session, keyed by the SHA-256 of its cookie."""
+        return f"{self.prefix}console:sess:{{{token_digest}}}"
+
     # Leases ----------------------------------------------------------------------------------------------
 
     def worker_id_lease(self, worker_id: int) -> str:
