@@ -32,8 +32,12 @@ def _tokens(params: dict[str, Any], user_ids: list[int]) -> dict[int, str]:
 async def _idle_child(ctx: ChildContext) -> dict[str, Any]:
     p = ctx.params
     users = ctx.share(list(range(1, p["sessions"] + 1)))
-    tokens = _tokens(p, users)
-    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    password = p.get("password")
+    if password:
+        gen = Generator("127.0.0.1", p["port"], passwords=lambda _uid: password, source_addresses=ctx.sources)
+    else:
+        tokens = _tokens(p, users)
+        gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
     ctx.phase()
     rate = await gen.ramp(users, p["login_rate"] / ctx.processes)
     ctx.phase()  # ramp done: the parent measures memory
@@ -56,8 +60,11 @@ def idle_capacity(
     processes: int,
     hold_s: float = 10.0,
     heartbeat_interval_s: float = 5.0,
+    password: str | None = None,
 ) -> dict[str, Any]:
+    """``password``: log in with it (the server checks passwords) instead of with JWTs."""
     params = {
+        "password": password,
         "sessions": sessions,
         "login_rate": login_rate,
         "hold_s": hold_s,
@@ -69,8 +76,10 @@ def idle_capacity(
     rss_before = server.worker_rss()
     children.phase()
     started = time.monotonic()
+    login_cpu0 = server.cpu_seconds()
     children.phase()
     ramp_s = time.monotonic() - started
+    login_cpu = server.cpu_seconds() - login_cpu0
     time.sleep(1.0)  # let allocations settle
     rss_after = server.worker_rss()
     cpu0 = server.cpu_seconds()
@@ -96,6 +105,8 @@ def idle_capacity(
         "server_rss_bytes_after": rss_after,
         "server_rss_per_session_bytes": round((rss_after - rss_before) / ok, 1) if ok else None,
         "server_idle_cpu_cores": round(idle_cpu, 3),
+        "server_login_cpu_cores": round(login_cpu / ramp_s, 3) if ramp_s else None,
+        "server_cpu_ms_per_login": round(login_cpu * 1000 / ok, 3) if ok else None,
         "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
         "workers": server.workers,
     }
