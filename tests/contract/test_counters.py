@@ -108,3 +108,26 @@ async def test_a_number_already_taken_is_skipped(store: Store) -> None:
     docs = await store.find("msgs", {"conv": "h"}, sort=[("seq", 1)])
     assert [(d["_id"], d["seq"]) for d in docs] == [(-1, 1), (7, 2)]
     assert await store.next_sequence("h") == 3
+
+
+async def test_a_taken_claim_writes_nothing(store: Store) -> None:
+    """``claim`` (an idempotency record) is inserted with the document; a taken claim fails the whole call before
+    the counter moves, so the retry that hit it leaves no number, document or tombstone behind."""
+
+    async def send(i: int, email: str) -> int:
+        return await store.insert_with_sequence(
+            "msgs",
+            {"_id": i, "conv": "q"},
+            counter_key="q",
+            field="seq",
+            tombstone={"_id": -i, "conv": "q", "tomb": True},
+            claim=("accounts", {"_id": i, "email": email}),
+        )
+
+    assert await send(1, "a@x") == 1
+    with pytest.raises(DuplicateKeyError):
+        await send(2, "a@x")  # the claim's unique email is taken
+    assert await send(3, "b@x") == 2
+    docs = await store.find("msgs", {"conv": "q"}, sort=[("seq", 1)])
+    assert [(d["_id"], d["seq"]) for d in docs] == [(1, 1), (3, 2)]
+    assert sorted(d["_id"] for d in await store.find("accounts")) == [1, 3]

@@ -546,12 +546,23 @@ class MongoStore:
         return seq
 
     async def insert_with_sequence(
-        self, collection: str, document: Document, *, counter_key: str, field: str, tombstone: Document
+        self,
+        collection: str,
+        document: Document,
+        *,
+        counter_key: str,
+        field: str,
+        tombstone: Document,
+        claim: tuple[str, Document] | None = None,
     ) -> int:
         spec = self.schema[collection]
         self._prepare(spec, {**document, field: 0})
         tomb_check = self._prepare(spec, {**tombstone, field: 0})
         coll = self._coll(collection)
+        if claim is not None:
+            claim_doc = self._prepare(self.schema[claim[0]], claim[1])
+            claim_coll = self._coll(claim[0])
+            await self._call(functools.partial(claim_coll.insert_one, claim_doc))
         for _ in range(_RENUMBER_ATTEMPTS):
             seq = await self.next_sequence(counter_key)
             doc = self._prepare(spec, {**document, field: seq})
