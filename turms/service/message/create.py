@@ -310,7 +310,7 @@ async def _send(
         if is_group:
             await policy.check_group_send(services.store, sender, target, req.now)
         else:
-            await policy.check_private_send(services.store, s, sender, target)
+            await policy.check_private_send(services.store, s, sender, target, services.relationships.get)
 
     def store(mid: int, claim: dict[str, Any] | None) -> Awaitable[Stored]:
         return store_message(
