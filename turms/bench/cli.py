@@ -120,6 +120,7 @@ def run_one_to_one(args: argparse.Namespace, churn_rate: float = 0.0) -> dict[st
             duration_s=args.duration_s,
             processes=args.processes,
             churn_rate=churn_rate,
+            idempotency_keys=not args.no_idempotency_keys,
         )
     finally:
         server.stop()
@@ -237,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pairs", type=int, default=500, help="1:1: sender/recipient pairs")
     p.add_argument("--rate", type=float, default=2000.0, help="1:1: messages per second (open loop)")
     p.add_argument("--duration-s", type=float, default=20.0, help="1:1: sending time")
+    p.add_argument(
+        "--no-idempotency-keys",
+        action="store_true",
+        help="1:1: send messages without the idempotency key the SDK puts on every send (the harness before 2026-12)",
+    )
     p.add_argument("--churn-rate", type=float, default=200.0, help="churn: connect/disconnects per second")
     p.add_argument(
         "--fanout-members", type=int, nargs="+", default=[10, 500, 5000], help="fan-out: group sizes (all online)"

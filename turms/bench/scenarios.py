@@ -136,7 +136,13 @@ async def _pairs_child(ctx: ChildContext) -> dict[str, Any]:
     users = [u for k in pairs for u in (2 * k + 1, 2 * k + 2)]
     churn_ids = [p["churn_first_id"] + ctx.index * p["churn_per_child"] + i for i in range(p["churn_per_child"])]
     tokens = _tokens(p, users + churn_ids)
-    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    gen = Generator(
+        "127.0.0.1",
+        p["port"],
+        passwords=tokens.__getitem__,
+        source_addresses=ctx.sources,
+        idempotency_keys=p["idempotency_keys"],
+    )
     ctx.phase()
     await gen.ramp(users, p["login_rate"] / ctx.processes)
     ctx.phase()  # everyone is online
@@ -194,7 +200,10 @@ def one_to_one(
     processes: int,
     churn_rate: float = 0.0,
     login_rate: float = 2000.0,
+    idempotency_keys: bool = True,
 ) -> dict[str, Any]:
+    """``idempotency_keys``: every message carries a key, as the SDK sends them (before 2026-12 the harness sent
+    none, so its figures had one store write per message fewer than an SDK client causes)."""
     churn_per_child = int(churn_rate / max(1, processes) * duration_s) + 1 if churn_rate > 0 else 0
     params = {
         "pairs": pairs,
@@ -205,6 +214,7 @@ def one_to_one(
         "churn_rate": churn_rate,
         "churn_first_id": 2 * pairs + 1,
         "churn_per_child": churn_per_child,
+        "idempotency_keys": idempotency_keys,
         "port": server.tcp_port,
         "jwt_key": server.jwt_key,
     }
@@ -235,6 +245,7 @@ def one_to_one(
         "server_cpu_cores": round(cpu / elapsed, 3) if elapsed else None,
         "server_cpu_ms_per_message": round(cpu * 1000 / acked, 4) if acked else None,
         "churn_rate_per_s": churn_rate,
+        "idempotency_keys": idempotency_keys,
         "churned_sessions": total(results, "churned"),
         "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
         "workers": server.workers,
