@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Make sure the tools the deployment tests (tests/deploy/) run are installed, and print where they are.
+# Make sure the tools the deployment tests (tests/deploy/) and the browser tests (tests/browser/) run are
+# installed, and print where they are.
 #
 #   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
 #   strace                       Debian package `strace`: records the server's system calls, which the test
 #                                compares with the unit's SystemCallFilter=
+#   chromium, chromedriver       Debian packages `chromium` and `chromium-driver`: the headless browser the admin
+#                                console's tests (tests/browser/) drive through selenium
 #   curl, shellcheck             Debian packages: the deployment scripts are linted; deploy/aws-fetch.sh runs
 #                                curl against a local stand-in for the AWS APIs
 #   node, sqlite3                Debian packages `nodejs` and `sqlite3`: deploy/mongod-initiate.js runs under
@@ -28,6 +31,8 @@ missing=()
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /bin/kill ] || missing+=(procps)
 command -v strace >/dev/null || missing+=(strace)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v curl >/dev/null || missing+=(curl)
 command -v node >/dev/null || missing+=(nodejs)
@@ -66,5 +71,6 @@ tf="$(command -v terraform || true)"
 
 echo "systemd-analyze: $(command -v systemd-analyze)"
 echo "strace: $(command -v strace)"
+echo "chromium: /usr/bin/chromium, chromedriver: /usr/bin/chromedriver"
 echo "terraform: ${tf:-(not installed)}"
 echo "tofu: $tofu"

@@ -30,7 +30,10 @@ def test_the_schema_declares_unique_and_ttl_indexes() -> None:
     indexes = [ix for coll in INDEXED for ix in coll.indexes]
     assert any(ix.unique for ix in indexes)
     assert any(len(ix.keys) > 1 for ix in indexes)
-    assert [f"{c.name}.{ix.name}" for c in INDEXED for ix in c.ttl_indexes] == ["messageIdempotency.cd_1"]
+    assert [f"{c.name}.{ix.name}" for c in INDEXED for ix in c.ttl_indexes] == [
+        "messageIdempotency.cd_1",
+        "adminActionLog.cd_1",
+    ]
 
 
 # -- MongoDB ---------------------------------------------------------------------------------------------------

@@ -32,6 +32,16 @@ RULES: dict[str, tuple[str, ...]] = {
         "turms.service",
         "turms.worker",
     ),
+    # The console reads and writes through the admin API's routes only (turms.admin.app.AdminApi.invoke).
+    "admin/console": (
+        *DRIVERS,
+        "turms.storage",
+        "turms.cluster",
+        "turms.service",
+        "turms.gateway",
+        "turms.transport",
+        "turms.worker",
+    ),
     "storage": (
         "redis",
         "turms.cluster",

@@ -6,6 +6,10 @@ kicks it sends carry it) → route match → authentication and the route's perm
 so an anonymous caller learns nothing about parameters) → query and body validation against the declared
 schemas → handler → the Turms-style envelope ``{code, reason, timestamp, data}``. Every write is audit-logged,
 whether it succeeded or was refused.
+
+:meth:`AdminApi.invoke` runs the same steps for a caller the web console (:mod:`turms.admin.console`, served
+under ``/console/`` by the same application) has already authenticated, so a console page can do exactly what
+its admin's roles allow through the API, with the same validation and audit, and nothing more.
 """
 
 from __future__ import annotations
@@ -13,23 +17,28 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from aiohttp import web
+from multidict import MultiDict, MultiMapping
 
+from turms.admin import action_logs as action_logs_routes
 from turms.admin import admins as admins_routes
-from turms.admin import audit, openapi
 from turms.admin import blocklist as blocklist_routes
 from turms.admin import cluster as cluster_routes
 from turms.admin import content as content_routes
 from turms.admin import online as online_routes
+from turms.admin import openapi
 from turms.admin import ops as ops_routes
 from turms.admin import storage as storage_routes
 from turms.admin import users as users_routes
+from turms.admin.audit import AuditTrail
 from turms.admin.auth import AdminAuthenticator
+from turms.admin.console import Console
 from turms.admin.context import AdminDeps
 from turms.admin.permissions import PUBLIC, AdminPermission
 from turms.admin.rbac import Principal
@@ -47,7 +56,6 @@ log = logging.getLogger("turms.admin")
 JSON = "application/json"
 REQUEST_ID_HEADER = "X-Request-ID"
 TRACE_ID = web.RequestKey("trace_id", str)
-RESULT_CODE = web.ResponseKey("result_code", int)
 
 
 def _default(value: Any) -> Any:
@@ -70,9 +78,40 @@ def envelope(code: ResponseStatusCode, reason: str | None, data: Any, *, status:
     }
     if data is not None:
         body["data"] = data
-    response = web.Response(body=dumps(body), status=status or code.http_status, content_type=JSON)
-    response[RESULT_CODE] = int(code)  # for the audit log, without parsing the body again
-    return response
+    return web.Response(body=dumps(body), status=status or code.http_status, content_type=JSON)
+
+
+@dataclass
+class Outcome:
+    """The result of one call of a route: what the API answers, or what the console shows."""
+
+    status: int
+    #: The Turms code (0 for raw responses such as ``/health``).
+    code: int
+    #: The reason of a refusal; None for the code's meaning.
+    reason: str | None
+    data: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    #: The response of a raw route (health, metrics, the API document).
+    raw: web.StreamResponse | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.code == ResponseStatusCode.OK or (self.raw is not None and self.status < 400)
+
+    @property
+    def message(self) -> str:
+        """The reason, or the meaning of the code."""
+        if self.reason is not None:
+            return self.reason
+        known = ResponseStatusCode.from_code(self.code)
+        return known.meaning if known is not None else f"code {self.code}"
+
+    def response(self) -> web.Response:
+        known = ResponseStatusCode.from_code(self.code) or ResponseStatusCode.SERVER_INTERNAL_ERROR
+        response = envelope(known, self.reason, self.data, status=self.status)
+        response.headers.update(self.headers)
+        return response
 
 
 def build_routes(deps: AdminDeps) -> RouteTable:
@@ -86,6 +125,7 @@ def build_routes(deps: AdminDeps) -> RouteTable:
         content_routes,
         blocklist_routes,
         storage_routes,
+        action_logs_routes,
     ):
         table.add(*module.routes(deps))
     table.add(openapi.route(table))
@@ -120,6 +160,7 @@ class AdminApi:
         # Failed admin logins counted in Redis, so every worker of every host shares the throttle.
         failures = RedisFailureBuckets(deps.membership.redis, deps.membership.keys.prefix)
         self.auth = AdminAuthenticator(deps.settings, deps.store, deps.clock, failures)
+        self.audit = AuditTrail(deps.store, deps.clock, deps.ids)
         self.table = build_routes(deps)
 
     async def start(self) -> RootOutcome:
@@ -133,6 +174,8 @@ class AdminApi:
         )
         for route in self.table:
             app.router.add_route(route.method, route.path, self._endpoint(route))
+        if self.deps.settings.get(admin_settings.CONSOLE_ENABLED):
+            Console(self).register(app)
         return app
 
     # -- request handling -----------------------------------------------------------------------------
@@ -144,54 +187,111 @@ class AdminApi:
         return endpoint
 
     async def _handle(self, route: Route, request: web.Request) -> web.StreamResponse:
-        trace_id = request[TRACE_ID]
+        ip = request.remote or "unknown"
+
+        async def principal() -> Principal | None:
+            self._check_browser(route, request)
+            if route.access is PUBLIC and "Authorization" not in request.headers:
+                return None
+            # A public route with credentials (``/health``) authenticates them, for the details it shows.
+            return await self.auth.authenticate(request.headers.get("Authorization"), ip)
+
+        outcome = await self.execute(route, request, principal, request.query, lambda: self._body(route, request))
+        if outcome.raw is not None:
+            return outcome.raw
+        return outcome.response()
+
+    async def invoke(
+        self,
+        request: web.Request,
+        principal: Principal,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Outcome:
+        """Run the route ``method path`` for ``principal`` (already authenticated by the caller, e.g. the
+        console's session) exactly as an API request: the route's permission, the query parsed and the body
+        validated against the declared schemas, the same handler, the same audit record."""
+        route = self.table.get(method, path)
+        if route is None:
+            raise KeyError(f"no admin route {method} {path}")
+        params: MultiDict[str] = MultiDict()
+        for name, value in (query or {}).items():
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if item is not None and item != "":
+                    params.add(name, _query_text(item))
+
+        async def given() -> Principal:
+            return principal
+
+        async def validated() -> Any:
+            if route.body is None or body is None:
+                if route.body is not None and route.body_required:
+                    raise bad_request("a JSON request body is required")
+                return None
+            try:
+                validate(body, route.body)
+            except SchemaError as e:
+                raise bad_request(f"invalid request body: {e}") from None
+            return body
+
+        return await self.execute(route, request, given, params, validated)
+
+    async def execute(
+        self,
+        route: Route,
+        request: web.Request,
+        principal_of: Callable[[], Awaitable[Principal | None]],
+        query: MultiMapping[str],
+        body_of: Callable[[], Awaitable[Any]],
+    ) -> Outcome:
+        """Authorise, parse, run and audit one call of ``route``; never raises for a refusal."""
+        trace_id = request.get(TRACE_ID) or uuid.uuid4().hex
         ip = request.remote or "unknown"
         principal: Principal | None = None
         call: Call | None = None
-        response: web.StreamResponse
+        outcome: Outcome
         try:
-            self._check_browser(route, request)
-            if route.access is not PUBLIC or "Authorization" in request.headers:
-                # A public route with credentials (``/health``) authenticates them, for the details it shows.
-                principal = await self.auth.authenticate(request.headers.get("Authorization"), ip)
-                if isinstance(route.access, AdminPermission) and not principal.has(route.access):
-                    raise forbidden(f"the permission {route.access.value} is required")
+            principal = await principal_of()
+            if isinstance(route.access, AdminPermission) and (principal is None or not principal.has(route.access)):
+                raise forbidden(f"the permission {route.access.value} is required")
             max_items = self.deps.settings.get(admin_settings.MAX_PAGE_SIZE)
-            query = route.parse_query(request.query, max_items)
-            body = await self._body(route, request)
-            call = Call(request, principal, query, body, trace_id)
-            if route.target_param is not None and route.target_param in query:
-                value = query[route.target_param]
+            parsed = route.parse_query(query, max_items)
+            body = await body_of()
+            call = Call(request, principal, parsed, body, trace_id)
+            if route.target_param is not None and route.target_param in parsed:
+                value = parsed[route.target_param]
                 call.targets.extend(value if isinstance(value, list) else [value])
             data = await route.handler(call)
             if route.raw:
                 assert isinstance(data, web.StreamResponse)
-                response = data
+                outcome = Outcome(data.status, 0, "", raw=data)
             else:
-                response = envelope(ResponseStatusCode.OK, None, data)
+                outcome = Outcome(ResponseStatusCode.OK.http_status, int(ResponseStatusCode.OK), None, data)
         except ApiError as e:
-            response = envelope(e.code, e.reason, None, status=e.http_status)
-            response.headers.update(e.headers)
+            outcome = Outcome(e.http_status, int(e.code), e.reason, headers=e.headers)
         except TurmsError as e:
-            response = envelope(e.code, e.reason, None)
+            outcome = Outcome(e.code.http_status, int(e.code), e.reason)
         except web.HTTPException:
             raise
         except Exception:
             log.exception("admin request %s %s failed (trace %s)", route.method, route.path, trace_id)
-            response = envelope(ResponseStatusCode.SERVER_INTERNAL_ERROR, "internal error; see the server log", None)
+            code = ResponseStatusCode.SERVER_INTERNAL_ERROR
+            outcome = Outcome(code.http_status, int(code), "internal error; see the server log")
         if route.is_write:
-            body_code = _code_of(response)
-            audit.record(
+            await self.audit.record(
                 admin=principal.login_name if principal else None,
                 ip=ip,
                 method=route.method,
                 route=route.path,
                 targets=call.targets if call is not None else [],
-                http_status=response.status,
-                code=body_code,
+                http_status=outcome.status,
+                code=outcome.code,
                 trace_id=trace_id,
             )
-        return response
+        return outcome
 
     def _check_browser(self, route: Route, request: web.Request) -> None:
         """Refuse what a page on another site could make a browser send (CSRF), before any credential is used:
@@ -228,11 +328,14 @@ class AdminApi:
         return body
 
 
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def _origin(text: str) -> str:
     """An ``Origin`` compared case-insensitively and without a trailing slash (``null`` stays ``null``)."""
     return text.strip().rstrip("/").lower()
-
-
-def _code_of(response: web.StreamResponse) -> int:
-    code: int = response.get(RESULT_CODE, 0)
-    return code

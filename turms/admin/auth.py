@@ -121,6 +121,25 @@ class AdminAuthenticator:
             self._remember(login, password, stored)
         return await principal_of(self.store, admin)
 
+    async def login(self, login: str, password: str, ip: str) -> tuple[Principal, str]:
+        """A password login outside HTTP Basic (the console's form), under the same failed-login throttle:
+        the admin and the fingerprint of its stored password hash (see :meth:`session_principal`)."""
+        if not login or len(login) > 64 or len(password) > 1024:
+            await self._throttle(ip, None)
+            await self._failed(ip, None)
+            raise unauthorized("wrong login name or password")
+        principal = await self._basic(login, password, ip)
+        admin = await self.store.find_one(ADMIN, {"_id": principal.admin_id})
+        return principal, password_fingerprint(_hash_bytes(admin))
+
+    async def session_principal(self, admin_id: int, fingerprint: str) -> Principal | None:
+        """The admin of a console session, with its roles as they are now; None when the admin is gone or its
+        password changed since the session began (``fingerprint`` no longer matches), which ends the session."""
+        admin = await self.store.find_one(ADMIN, {"_id": admin_id})
+        if admin is None or not hmac.compare_digest(password_fingerprint(_hash_bytes(admin)), fingerprint):
+            return None
+        return await principal_of(self.store, admin)
+
     async def _bearer(self, token: str, ip: str) -> Principal:
         await self._throttle(ip, None)
         assert self.jwt is not None
@@ -151,6 +170,12 @@ class AdminAuthenticator:
         if len(self._cache) >= MAX_CACHED:
             self._cache.clear()
         self._cache[self._key(login, password)] = _Cached(stored, self.clock.monotonic() + ttl)
+
+
+def password_fingerprint(stored_hash: bytes | None) -> str:
+    """A short digest of a stored password hash: it changes when the password does and reveals nothing the
+    (salted, slow) hash does not."""
+    return hashlib.sha256(stored_hash or b"").hexdigest()[:32]
 
 
 def _hash_bytes(admin: dict[str, Any] | None) -> bytes | None:

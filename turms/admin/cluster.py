@@ -40,6 +40,7 @@ def metadata_json(s: Setting[Any]) -> dict[str, Any]:
         "default": "<redacted>" if s.secret and s.default else s.default,
         "description": s.description,
         "live": s.live,
+        "secret": s.secret,
     }
     if s.item_type is not None:
         out["itemType"] = _JSON_TYPES[s.item_type]
@@ -86,7 +87,8 @@ def routes(deps: AdminDeps) -> list[Route]:
         values = settings.as_dict(redact=True)
         if call.query.get("onlyLive"):
             values = {k: v for k, v in values.items() if REGISTRY.get(k).live}
-        return {"version": deps.live.version, "settings": values}
+        sources = {k: settings.source(k) for k in values if settings.source(k) != "default"}
+        return {"version": deps.live.version, "settings": values, "sources": sources}
 
     async def metadata(call: Call) -> dict[str, Any]:
         return {s.key: metadata_json(s) for s in REGISTRY}
@@ -134,24 +136,41 @@ def routes(deps: AdminDeps) -> list[Route]:
             "GET",
             "/cluster/settings",
             P.CLUSTER_SETTING_QUERY,
-            "Current settings of the answering worker (secrets redacted) and the cluster settings version.",
+            "Current settings of the answering worker (secrets redacted), where the values not left at their "
+            "defaults come from (file, env, flag, cluster), and the cluster settings version.",
             current,
             TAG,
             params=(Param("onlyLive", "bool", "Only the settings changeable at run time."),),
-            response=obj({"version": {"type": "integer"}, "settings": {"type": "object"}}, ("version", "settings")),
+            response=obj(
+                {
+                    "version": {"type": "integer"},
+                    "settings": {"type": "object"},
+                    "sources": {
+                        "type": "object",
+                        "description": "Where each value not left at its default comes from.",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+                ("version", "settings", "sources"),
+            ),
         ),
         Route(
             "GET",
             "/cluster/settings/metadata",
             P.CLUSTER_SETTING_QUERY,
-            "Type, default, description and mutability of every setting.",
+            "Type, default, description, mutability (`live`) and secrecy of every setting.",
             metadata,
             TAG,
             response={
                 "type": "object",
                 "additionalProperties": obj(
-                    {"type": {"type": "string"}, "description": {"type": "string"}, "live": {"type": "boolean"}},
-                    ("type", "description", "live"),
+                    {
+                        "type": {"type": "string"},
+                        "description": {"type": "string"},
+                        "live": {"type": "boolean"},
+                        "secret": {"type": "boolean"},
+                    },
+                    ("type", "description", "live", "secret"),
                     extra=True,
                 ),
             },

@@ -2,8 +2,10 @@
 
 Paths follow Turms's admin API. The domain services own the behaviour of these records; these routes give an
 operator direct access to them (query, repair, remove). Messages can be queried, edited and deleted here;
-sending them (``POST /messages``) goes through the message service (:mod:`turms.admin.messages`), and so do reading
-and removing their reactions (``/messages/reactions``, :mod:`turms.admin.reactions`). Setting read
+sending them (``POST /messages``) and recalling them (``POST /messages/recalls``) go through the message service
+(:mod:`turms.admin.messages`, :mod:`turms.admin.message_ops`), and so do reading and removing their reactions
+(``/messages/reactions``, :mod:`turms.admin.reactions`); dissolving groups (``DELETE /groups``) goes through the
+group service (:mod:`turms.admin.groups`). Setting read
 dates in group conversations (``PUT /conversations/group``) is in :mod:`turms.admin.conversations`.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from turms.admin import content_rules as rules
-from turms.admin import conversations, messages, reactions
+from turms.admin import conversations, groups, message_ops, messages, reactions
 from turms.admin.context import AdminDeps
 from turms.admin.crud import Field, Filter, Resource, crud_routes
 from turms.admin.permissions import AdminPermission as P
@@ -123,7 +125,10 @@ RESOURCES: tuple[Resource, ...] = (
             F("userDefinedAttributes", "uda", "map", values=rules.ATTRIBUTES),
         ),
         (Filter("ids", "_id"), Filter("typeIds", "tid"), Filter("creatorIds", "cid"), Filter("ownerIds", "oid")),
-        **_perms("GROUP"),
+        create=P.GROUP_CREATE,
+        query=P.GROUP_QUERY,
+        update=P.GROUP_UPDATE,
+        # DELETE /groups dissolves through the group service: turms.admin.groups.
         generated_id=True,
         created_at="cd",
         rules=rules.group_rules,
@@ -301,7 +306,9 @@ def routes(deps: AdminDeps) -> list[Route]:
     return [
         *crud,
         rules.transfer_route(deps),
+        *groups.routes(deps),
         *messages.routes(deps),
+        *message_ops.routes(deps),
         *reactions.routes(deps),
         *conversations.routes(deps),
     ]

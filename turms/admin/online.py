@@ -66,6 +66,8 @@ def routes(deps: AdminDeps) -> list[Route]:
         redis, keys = deps.bus.redis, deps.bus.keys
         live = await deps.membership.live_instances(max_age_s=0)
         users = sessions = 0
+        # Per live worker instance: its users (a user with sessions on two workers counts on both) and sessions.
+        per_worker: dict[str, list[int]] = {instance: [0, 0] for instance in live}
         batch: list[bytes] = []
 
         async def flush() -> None:
@@ -75,13 +77,14 @@ def routes(deps: AdminDeps) -> list[Route]:
                     pipe.hgetall(key)
                 hashes: list[dict[bytes, bytes]] = await pipe.execute()
             for h in hashes:
-                n = sum(
-                    1
-                    for k, v in h.items()
-                    if k != STATUS_FIELD.encode() and SessionEntry.decode(k, v).instance_id in live
-                )
-                users += 1 if n else 0
-                sessions += n
+                instances = [SessionEntry.decode(k, v).instance_id for k, v in h.items() if k != STATUS_FIELD.encode()]
+                held = [i for i in instances if i in live]
+                users += 1 if held else 0
+                sessions += len(held)
+                for instance in held:
+                    per_worker[instance][1] += 1
+                for instance in set(held):
+                    per_worker[instance][0] += 1
             batch.clear()
 
         async for key in redis.scan_iter(match=keys.session(0)[:-1] + "*", count=SCAN_BATCH):
@@ -90,7 +93,11 @@ def routes(deps: AdminDeps) -> list[Route]:
                 await flush()
         if batch:
             await flush()
-        return {"total": users, "sessions": sessions}
+        workers = [
+            {"instanceId": instance, "users": counts[0], "sessions": counts[1]}
+            for instance, counts in sorted(per_worker.items())
+        ]
+        return {"total": users, "sessions": sessions, "workers": workers}
 
     async def statuses(call: Call) -> list[dict[str, Any]]:
         raw = await registry.status_of(call.query["ids"])
@@ -137,13 +144,24 @@ def routes(deps: AdminDeps) -> list[Route]:
 
     ids = Param("ids", "int[]", "User ids.", required=True)
     devices = Param("deviceTypes", "str[]", "Only these device types (default: all).", enum=DEVICE_TYPES)
-    count_schema = obj({"total": {"type": "integer"}, "sessions": {"type": "integer"}}, ("total", "sessions"))
+    worker_count = obj(
+        {"instanceId": {"type": "string"}, "users": {"type": "integer"}, "sessions": {"type": "integer"}},
+        ("instanceId", "users", "sessions"),
+    )
+    count_schema = obj(
+        {
+            "total": {"type": "integer"},
+            "sessions": {"type": "integer"},
+            "workers": {"type": "array", "items": worker_count},
+        },
+        ("total", "sessions", "workers"),
+    )
     return [
         Route(
             "GET",
             "/users/online-infos/count",
             P.USER_ONLINE_INFO_QUERY,
-            "Online users and sessions in the whole cluster.",
+            "Online users and sessions in the whole cluster, and per live worker instance.",
             count,
             TAG,
             response=count_schema,

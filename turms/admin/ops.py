@@ -23,6 +23,7 @@ from turms.admin.permissions import PUBLIC, AdminPermission
 from turms.admin.routes import Call, Route
 from turms.admin.validation import obj
 from turms.observability import http as metrics_http
+from turms.observability import summary as metrics_summary
 from turms.settings import metrics as metrics_settings
 
 PROBE_TIMEOUT_S = 1.0
@@ -125,8 +126,41 @@ def routes(deps: AdminDeps) -> list[Route]:
         ("version", "nodeId", "workers"),
         extra=True,
     )
+
+    async def summary(call: Call) -> dict[str, Any]:
+        return {"nodeId": deps.membership.node_id, **await asyncio.to_thread(metrics_summary.snapshot)}
+
+    summary_schema = obj(
+        {
+            "nodeId": {"type": "string"},
+            "time": {"type": "integer", "description": "Milliseconds since the epoch."},
+            **{name: {"type": "integer", "minimum": 0} for name in metrics_summary.COUNTERS},
+            "workerRestarts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "workers": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "loopLagMaxSeconds": {"type": "number"},
+            "latency": obj(
+                {
+                    "le": {"type": "array", "items": {"type": ["number", "null"]}},
+                    "cumulative": {"type": "array", "items": {"type": "integer"}},
+                },
+                ("le", "cumulative"),
+            ),
+        },
+        ("nodeId", "time", *metrics_summary.COUNTERS, "workerRestarts", "workers", "latency"),
+    )
     metrics = (
         [
+            Route(
+                "GET",
+                "/metrics/summary",
+                AdminPermission.CLUSTER_MEMBER_QUERY,
+                "This host's metrics as JSON totals (the console's dashboard): cumulative counters of messages, "
+                "logins, requests refused and failed, errors, worker restarts, gauges, and the request latency "
+                "histogram summed over request types. Rates come from two snapshots and their `time`.",
+                summary,
+                TAG,
+                response=summary_schema,
+            ),
             Route(
                 "GET",
                 "/metrics",
@@ -137,7 +171,7 @@ def routes(deps: AdminDeps) -> list[Route]:
                 response={"type": "string"},
                 raw=True,
                 media_type="text/plain",
-            )
+            ),
         ]
         if deps.settings.get(metrics_settings.ENABLED)
         else []

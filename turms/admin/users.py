@@ -130,6 +130,7 @@ def routes(deps: AdminDeps) -> list[Route]:
         q = call.query
         flt: dict[str, Any] = {}
         in_filter(flt, "_id", q.get("ids"))
+        in_filter(flt, "n", q.get("names"))
         if "isActive" in q:
             flt["act"] = q["isActive"]
         if not q.get("includeDeleted"):
@@ -199,6 +200,7 @@ def routes(deps: AdminDeps) -> list[Route]:
             TAG,
             params=(
                 Param("ids", "int[]"),
+                Param("names", "str[]", "Users with exactly these names."),
                 Param("isActive", "bool"),
                 Param("registrationDateStart", "date"),
                 Param("registrationDateEnd", "date"),

@@ -48,6 +48,10 @@ class Keys:
         """Hash: worker instance id → the cluster-settings version it runs with."""
         return f"{self.prefix}settings:applied"
 
+    def console_session(self, token_digest: str) -> str:
+        """Hash with a TTL (the idle timeout): one admin console session, keyed by the SHA-256 of its cookie."""
+        return f"{self.prefix}console:sess:{token_digest}"
+
     def worker_id_lease(self, worker_id: int) -> str:
         """String with a TTL: the holder of a Snowflake worker id."""
         return f"{self.prefix}wid:{worker_id}"

@@ -150,3 +150,35 @@ MAX_BODY_BYTES = setting(
     "Largest admin request body.",
     validator=between(1024, 64 * 1024 * 1024),
 )
+
+CONSOLE_ENABLED = setting(
+    "admin.console.enabled",
+    bool,
+    True,
+    "Serve the admin web console at `/console/` on the admin port (the same admins, roles and audit log as the API).",
+)
+CONSOLE_IDLE_TIMEOUT_S = setting(
+    "admin.console.session_idle_timeout_s",
+    float,
+    1800.0,
+    "A console session ends after this long without a request.",
+    validator=between(30, 86_400),
+    live=True,
+)
+CONSOLE_MAX_AGE_S = setting(
+    "admin.console.session_max_age_s",
+    float,
+    43_200.0,
+    "A console session ends this long after its login, however active.",
+    validator=between(60, 30 * 86_400),
+    live=True,
+)
+CONSOLE_SECURE_COOKIE = setting(
+    "admin.console.secure_cookie",
+    str,
+    "auto",
+    "When the console's session cookie carries `Secure`: `auto` when the request came over TLS, `always` "
+    "(behind a proxy that terminates TLS).",
+    choices=("auto", "always"),
+    live=True,
+)

@@ -216,6 +216,8 @@ _ID_OBJ = _f("_id", Kind.OBJECT, True)
 
 #: Idempotency records are kept this long (B1: "keep the record >= 24 h").
 IDEMPOTENCY_TTL_S = 86_400
+#: Audit records of admin writes are kept this long (Turms's admin queries span at most 90 days).
+ADMIN_ACTION_LOG_TTL_S = 90 * 86_400
 
 SCHEMA = Schema.of(
     # -- users ---------------------------------------------------------------------------------------------
@@ -632,5 +634,25 @@ SCHEMA = Schema.of(
         shard_key=None,
         group="admin",
         doc="Cluster-wide live settings, one document per scope, with a version for change detection.",
+    ),
+    Collection(
+        "adminActionLog",
+        (
+            _ID_INT,
+            _f("ln", Kind.STR, True),
+            _f("ip", Kind.STR),
+            _f("m", Kind.STR, True),
+            _f("r", Kind.STR, True),
+            _f("tg", Kind.ARRAY),
+            _f("st", Kind.INT, True),
+            _f("c", Kind.INT),
+            _f("tr", Kind.STR),
+            _f("cd", Kind.DATE, True),
+        ),
+        (_ix(("cd", 1), ttl_s=ADMIN_ACTION_LOG_TTL_S), _ix(("ln", 1), ("cd", 1))),
+        shard_key=(("cd", 1),),
+        group="admin",
+        doc="The audit log: one record per write of an authenticated admin (`ln` login name, `m` method, `r` "
+        "route, `tg` targets, `st` HTTP status, `c` Turms code, `tr` trace id, `cd` date); kept 90 days.",
     ),
 )

@@ -116,6 +116,8 @@ def gather(settings: Settings, *, workers: int, embedded: EmbeddedRedis | None, 
         elif name == "admin HTTP":
             admin_url = f"http://{_connect_host(host)}:{port}"
             listeners.append((name, f"{admin_url}/ (bound to {host})"))
+            if settings.get(admin.CONSOLE_ENABLED):
+                listeners.append(("admin console", f"{admin_url}/console/ (log in with an admin account)"))
         elif name == "health HTTP":
             listeners.append((name, f"http://{_connect_host(host)}:{port}/health (bound to {host})"))
         else:  # a listener added without a line of its own

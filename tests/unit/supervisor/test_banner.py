@@ -28,6 +28,10 @@ def test_plain_embedded_default(tmp_path: Path) -> None:
     assert f"files             local, in {tmp_path}/data/files, served at http://127.0.0.1:10510/files" in text
     assert "client TCP        0.0.0.0:11510" in text
     assert "admin HTTP        http://127.0.0.1:8510/ (bound to 127.0.0.1)" in text
+    assert "admin console     http://127.0.0.1:8510/console/ (log in with an admin account)" in text
+    assert "admin console" not in banner.render(
+        banner.gather(_settings(tmp_path, ("admin.console.enabled", "false")), workers=2, embedded=None, demo=False)
+    )
     assert f"password in {tmp_path}/data/admin-root-password" in text
     assert "pw" not in text.replace("password", "")  # the secret itself never appears
     curl = [c for c in facts.try_next if c.startswith("curl ")]

@@ -1,4 +1,5 @@
-"""UpdateMessageRequest: edit by the sender, or recall (``recall_date`` set) within the recall window.
+"""UpdateMessageRequest: edit by the sender, or recall (``recall_date`` set) within the recall window (an
+admin, through the admin API, recalls any message at any time).
 
 A recall marks the message (``rd``; queries then return it without content) and creates a RECALL system
 message in the same conversation — ``records[0]`` = the type byte 1, ``records[1]`` = the recalled id as 8
@@ -90,11 +91,14 @@ async def _recall(services: Services, req: ServiceRequest, body: Any) -> Respons
     doc = await _message(services, body.message_id)
     if doc is None:
         raise TurmsError(Code.RECALL_NONEXISTENT_MESSAGE)
-    if doc.get("sid") != req.requester.user_id or doc.get("sm"):
-        raise TurmsError(Code.NOT_SENDER_TO_RECALL_MESSAGE)
-    window = timedelta(seconds=s.get(message_settings.RECALL_WINDOW_S))
-    if req.now - doc["dyd"] > window:
-        raise TurmsError(Code.MESSAGE_RECALL_TIMEOUT)
+    # An admin (the admin API's recall) may recall any message at any time, as Turms's admin API can; a user only
+    # their own, not a system message, within the window.
+    if not req.requester.is_admin:
+        if doc.get("sid") != req.requester.user_id or doc.get("sm"):
+            raise TurmsError(Code.NOT_SENDER_TO_RECALL_MESSAGE)
+        window = timedelta(seconds=s.get(message_settings.RECALL_WINDOW_S))
+        if req.now - doc["dyd"] > window:
+            raise TurmsError(Code.MESSAGE_RECALL_TIMEOUT)
     is_group = bool(doc.get("gm"))
     if is_group and await policy.find_group(services.store, doc["tid"]) is None:
         raise TurmsError(Code.RECALL_MESSAGE_OF_NONEXISTENT_GROUP)
