@@ -103,7 +103,10 @@ def _spread(r: dict[str, Any]) -> list[str]:
     spread = r.get("spread")
     if not spread:
         return []
-    parts = [f"{path} {_n(lo)} to {_n(hi)}" for path, (lo, hi) in spread.items()]
+    def fig(v: Any) -> str:
+        return f"{v:.4g}" if isinstance(v, float) and abs(v) < 100 else _n(v)
+
+    parts = [f"{path} {fig(lo)} to {fig(hi)}" for path, (lo, hi) in spread.items()]
     return ["", f"Spread over {r['repeat']} runs (min to max): " + "; ".join(parts) + "."]
 
 

@@ -56,4 +56,4 @@ def test_render_lists_every_run_with_its_load_then_the_median() -> None:
     text = render(suite)
     assert "| 2 (load 0.25) | 97.0 |" in text
     assert "| **median** | 98.0 |" in text
-    assert "send_to_delivery_ms.p99 10.0 to 300.0" in text
+    assert "send_to_delivery_ms.p99 10 to 300.0" in text
