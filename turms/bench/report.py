@@ -103,6 +103,7 @@ def _spread(r: dict[str, Any]) -> list[str]:
     spread = r.get("spread")
     if not spread:
         return []
+
     def fig(v: Any) -> str:
         return f"{v:.4g}" if isinstance(v, float) and abs(v) < 100 else _n(v)
 
