@@ -8,39 +8,24 @@ directory of the caller's choosing; if it cannot be built or started the test fa
 from __future__ import annotations
 
 import os
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import IO
 
-import pytest
+from testlib import free_port
+from tool_servers import ToolServer, answers_200, ensure_tool
 
-from testlib import free_port, terminate
-
-ROOT = Path(__file__).resolve().parents[1]
 ACCESS_KEY = "turms-test"
 SECRET_KEY = "turms-test-secret-key"
 
 
-def ensure_minio() -> str:
-    """The MinIO binary, built first if needed."""
-    script = ROOT / "scripts" / "ensure_minio.sh"
-    proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1800, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"cannot build MinIO (scripts/ensure_minio.sh):\n{proc.stderr[-4000:]}")
-    return proc.stdout.strip().splitlines()[-1]
-
-
-class MinIO:
+class MinIO(ToolServer):
     """One single-drive MinIO process listening on 127.0.0.1 (S3 API only; the console is off)."""
 
+    name = "MinIO"
+
     def __init__(self, data_dir: Path) -> None:
+        super().__init__()
         self.data_dir = data_dir
         self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -56,9 +41,8 @@ class MinIO:
         }
 
     def start(self, within_s: float = 60.0) -> MinIO:
-        binary = ensure_minio()
+        binary = ensure_tool("minio")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._log = (self.data_dir.parent / "minio.log").open("ab")
         env = {
             **os.environ,
             "MINIO_ROOT_USER": ACCESS_KEY,
@@ -67,31 +51,8 @@ class MinIO:
             "MINIO_UPDATE": "off",
             "MINIO_CI_CD": "1",
         }
-        self.proc = subprocess.Popen(
-            [binary, "server", "--quiet", "--address", f"127.0.0.1:{self.port}", str(self.data_dir)],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
+        args = [binary, "server", "--quiet", "--address", f"127.0.0.1:{self.port}", str(self.data_dir)]
+        self.launch(
+            args, self.data_dir.parent / "minio.log", answers_200(self.endpoint + "/minio/health/ready"), within_s, env
         )
-        deadline = time.monotonic() + within_s
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"MinIO exited with {self.proc.returncode}; see {self.data_dir.parent / 'minio.log'}")
-            try:
-                with urllib.request.urlopen(self.endpoint + "/minio/health/ready", timeout=1) as resp:
-                    if resp.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"MinIO was not ready within {within_s} s")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            terminate(proc)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        return self

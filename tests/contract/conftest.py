@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ferret_support import FerretDB
 from storecases import TEST_SCHEMA
 
 from turms.storage.mongo import MongoStore
 from turms.storage.port import Store
 from turms.storage.sqlite import SqliteStore
+
+from ferret_support import FerretDB
 
 
 class FakeClock:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ferret_support import FerretDB
 from nemesis import MONGO_FAULTS, faulty_server
 from workload import Workload, read_stored
 
@@ -30,6 +29,7 @@ from turms.settings import load_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
 
+from ferret_support import FerretDB
 from history import check
 from messaging_support import SERVER_SETTINGS
 

@@ -10,38 +10,25 @@ for a room that is not open).
 
 from __future__ import annotations
 
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import IO
 
 import aiohttp
-import pytest
 from livekit import api
 
-from testlib import free_port, terminate
+from testlib import free_port
+from tool_servers import ToolServer, answers_200, ensure_tool
 
-ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "turmstest"
 API_SECRET = "turms-test-secret-0123456789abcdef0123456789"
 
 
-def ensure_livekit() -> str:
-    script = ROOT / "scripts" / "ensure_livekit.sh"
-    proc = subprocess.run([str(script)], capture_output=True, text=True, timeout=1800, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"cannot build LiveKit (scripts/ensure_livekit.sh):\n{proc.stderr[-4000:]}")
-    return proc.stdout.strip().splitlines()[-1]
+class LiveKit(ToolServer):
+    name = "LiveKit"
 
-
-class LiveKit:
     def __init__(self, state_dir: Path) -> None:
+        super().__init__()
         self.state_dir = state_dir
         self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -57,7 +44,7 @@ class LiveKit:
         }
 
     def start(self, within_s: float = 30.0) -> LiveKit:
-        binary = ensure_livekit()
+        binary = ensure_tool("livekit")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         config = self.state_dir / "livekit.yaml"
         config.write_text(
@@ -72,24 +59,9 @@ class LiveKit:
             "room:\n  auto_create: false\n"
             "logging:\n  level: warn\n"
         )
-        self._log = (self.state_dir / "livekit.log").open("ab")
-        self.proc = subprocess.Popen(
-            [binary, "--dev", "--config", str(config)], stdout=self._log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + within_s
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"LiveKit exited with {self.proc.returncode}; see {self.state_dir / 'livekit.log'}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=0.5) as resp:
-                    if resp.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"LiveKit did not answer within {within_s} s")
-            time.sleep(0.05)
+        args = [binary, "--dev", "--config", str(config)]
+        self.launch(args, self.state_dir / "livekit.log", answers_200(self.url + "/"), within_s)
+        return self
 
     async def validate(self, token: str) -> int:
         """LiveKit's answer to "may this token join its room now": the HTTP status of ``/rtc/validate``."""
@@ -114,11 +86,3 @@ class LiveKit:
             await lk.room.delete_room(api.DeleteRoomRequest(room=name))
         finally:
             await lk.aclose()
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            terminate(proc)
-        if self._log is not None:
-            self._log.close()
-            self._log = None

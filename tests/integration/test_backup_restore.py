@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from ferret_support import FerretDB
 
+from ferret_support import FerretDB
 from integration_support import Server, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import jwt
 import pytest
-from conference_support import API_SECRET, LiveKit
 from test_client_chat import ChatProcess
 
 from turms.client import ResponseError, TurmsClient
@@ -23,6 +22,7 @@ from turms.client.message import MessageService
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.storage.port import Store
 
+from conference_support import API_SECRET, LiveKit
 from integration_support import Server, running
 from messaging_support import SERVER_SETTINGS, connect, make_group, messaging, server_store
 

@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ferret_support import FerretDB
 
 from turms.client import TurmsClient
 from turms.client.message import ChatMessage, ConversationKey, MessageService
 from turms.service.message.model import group_conversation_id, private_conversation_id
 
+from ferret_support import FerretDB
 from integration_support import Server, running
 from messaging_support import SERVER_SETTINGS, CuttingProxy, make_group, server_store
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from minio_support import MinIO
 
 from turms.client import ResponseError, TurmsClient, TurmsClientError
 from turms.client.errors import ClientStatusCode
@@ -23,6 +22,7 @@ from turms.protocol.pb import request_storage_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 
 from integration_support import Server, admin_call, running
+from minio_support import MinIO
 
 pytestmark = pytest.mark.slow
 SETTINGS = {

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from ferret_support import FerretDB
 
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
+from ferret_support import FerretDB
 from integration_support import Server, TcpClient, free_port, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
