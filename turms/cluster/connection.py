@@ -35,7 +35,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from turms.observability import metrics
+from turms.observability import metrics, tick
 
 
 def _command_name(args: tuple[Any, ...]) -> str:
@@ -55,7 +55,7 @@ class InstrumentedPipeline(Pipeline):
             metrics.REDIS_ERRORS.labels(name, type(e).__name__).inc()
             raise
         finally:
-            metrics.redis_command(name).observe(time.perf_counter() - started)
+            tick.observe(metrics.redis_command(name), time.perf_counter() - started)
 
 
 class InstrumentedRedis(aioredis.Redis):
@@ -69,7 +69,7 @@ class InstrumentedRedis(aioredis.Redis):
             metrics.REDIS_ERRORS.labels(_command_name(args), type(e).__name__).inc()
             raise
         finally:
-            metrics.redis_command(_command_name(args)).observe(time.perf_counter() - started)
+            tick.observe(metrics.redis_command(_command_name(args)), time.perf_counter() - started)
 
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
         return InstrumentedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)

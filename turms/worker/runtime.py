@@ -42,7 +42,7 @@ from turms.cluster.connection import connect
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
-from turms.observability import metrics
+from turms.observability import metrics, tick
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
 from turms.security.guard import ConnectionCap, PendingClients
@@ -488,6 +488,7 @@ class Worker:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()
             self.redis = None
+        tick.flush()  # the last tick's metric updates
 
 
 def run_worker(spec: WorkerSpec, handler: RequestHandler | None = None) -> int:
