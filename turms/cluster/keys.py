@@ -87,6 +87,12 @@ class Keys:
         """Pub/sub channel every worker subscribes to: settings changes, blocklist, large fan-outs."""
         return f"{self.prefix}ch:{{*broadcast}}"
 
+    # Failed-login buckets (one tag per bucket) ----------------------------------------------------------
+
+    def login_failures(self, bucket: str) -> str:
+        """Hash with a TTL: one failed-login bucket (``user:<id>`` or ``ip:<address>``), see login_throttle."""
+        return f"{self.prefix}login:failed:{{{bucket}}}"
+
     # Admin console (one tag per session) -----------------------------------------------------------------
 
     def console_session(self, token_digest: str) -> str:

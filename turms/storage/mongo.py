@@ -55,7 +55,7 @@ from turms.storage.port import (
 from turms.storage.schema import SCHEMA, Collection, Index, Schema, check_declared, check_update_declared
 from turms.storage.values import normalize_document
 
-__all__ = ["MongoStore", "map_error", "sharding_commands", "utc_now"]
+__all__ = ["MongoStore", "map_error", "utc_now"]
 
 log = logging.getLogger("turms.storage.mongo")
 
