@@ -55,7 +55,7 @@ from turms.storage.port import (
 from turms.storage.schema import SCHEMA, Collection, Index, Schema, check_declared, check_update_declared
 from turms.storage.values import normalize_document
 
-__all__ = ["MongoStore", "map_error", "sharding_commands", "utc_now"]
+__all__ = ["MongoStore", "map_error", "utc_now"]
 
 log = logging.getLogger("turms.storage.mongo")
 
@@ -94,6 +94,7 @@ class MongoStore(MongoSequences):
         group_read_preferences: Mapping[str, str] | None = None,
         write_concern: str = "majority",
         journal: bool = True,
+        read_concern: str = "majority",
         server_selection_timeout_ms: int = 10_000,
         max_pool_size: int = 100,
         ttl_purge_interval_s: float = 60.0,
@@ -112,6 +113,7 @@ class MongoStore(MongoSequences):
             "tzinfo": UTC,
             "retryWrites": True,
             "retryReads": True,
+            "readConcernLevel": read_concern,
             "serverSelectionTimeoutMS": server_selection_timeout_ms,
             "maxPoolSize": max_pool_size,
             "appname": "turms-server",
@@ -446,12 +448,3 @@ def _projection(proj: dict[str, bool] | None) -> dict[str, int] | None:
     if not proj:
         return None
     return {k: int(v) for k, v in proj.items()}
-
-
-def sharding_commands(schema: Schema = SCHEMA, database: str = "turms") -> list[dict[str, Any]]:
-    """The ``shardCollection`` commands an operator runs once on a sharded cluster (documented, not automatic)."""
-    out: list[dict[str, Any]] = []
-    for spec in schema:
-        if spec.shard_key is not None:
-            out.append({"shardCollection": f"{database}.{spec.name}", "key": dict(spec.shard_key)})
-    return out

@@ -34,6 +34,7 @@ SUPERVISOR_SIGNALS = (
     signal.SIGCHLD,
     signal.SIGTTIN,
     signal.SIGTTOU,
+    signal.SIGUSR1,
 )
 
 

@@ -182,7 +182,7 @@ class Components:
         self._tasks.extend(background)
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
         retention_lease = RedisLease(
-            redis, f"{keys.prefix}lease:message-retention", ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
+            redis, keys.lease("message-retention"), ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
         )
         self._tasks.append(retention.start(services, retention_lease))
         log.info("node %s, worker instance %s, worker id %d", node_id, membership.instance_id, lease.worker_id)
