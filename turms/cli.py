@@ -1,4 +1,4 @@
-"""The ``turms`` command: serve, reload, demo load, config show/check/docs, version.
+"""The ``turms`` command: serve, reload, store init/dump/restore, demo load, config show/check/docs, version.
 
 Exit codes: 0 success; 1 a check failed (stale document) or a reload was refused; 2 bad usage or
 configuration; others are the supervisor's (see ``turms.supervisor``).
@@ -62,8 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=80.0, metavar="S", help="give up waiting after S seconds (default 80)"
     )
 
-    store = sub.add_parser("store", help="logical dump and restore of the MongoDB store (mongodump's file format)")
+    store = sub.add_parser(
+        "store",
+        aliases=["storage"],
+        help="the store: one-time setup (init, sharding), logical dump and restore of MongoDB (mongodump's format)",
+    )
     ssub = store.add_subparsers(dest="store_command", required=True)
+    init = ssub.add_parser(
+        "init", help="create the indexes; with --sharded, shard a MongoDB cluster first (docs/storage.md)"
+    )
+    _add_config_args(init)
+    init.add_argument("--data-dir", metavar="DIR", help="data directory (server.data_dir)")
+    init.add_argument("--sharded", action="store_true", help="shard the collections (MongoDB sharded cluster)")
+    init.add_argument("--hot-shards", default="", metavar="A,B", help="shards of the `hot` zone (with --sharded)")
+    init.add_argument("--cold-shards", default="", metavar="C,D", help="shards of the `cold` zone (with --sharded)")
+    init.add_argument(
+        "--dry-run", action="store_true", help="print the sharding commands (JSON, one a line); connect to nothing"
+    )
+
     dump = ssub.add_parser("dump", help="write every collection of the configured MongoDB database to a directory")
     _add_config_args(dump)
     dump.add_argument("--out", required=True, metavar="DIR", help="directory to write <database>/<coll>.bson to")
@@ -250,7 +266,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.config, flags, demo=args.demo)
         if args.command == "reload":
             return _reload(args)
-        if args.command == "store":
+        if args.command in ("store", "storage"):
+            if args.store_command == "init":
+                from turms.storage.init import run as store_init
+
+                return store_init(
+                    _load(args),
+                    sharded=args.sharded,
+                    hot_shards=[x for x in args.hot_shards.split(",") if x],
+                    cold_shards=[x for x in args.cold_shards.split(",") if x],
+                    dry_run=args.dry_run,
+                )
             return _store(args)
         if args.command == "demo":
             from turms.demo import run as demo_run

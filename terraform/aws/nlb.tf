@@ -1,5 +1,6 @@
 # Optional network load balancer (required for a cluster of hosts): plain TCP pass-through for both client
-# ports, so client IPs and the WebSocket upgrade reach the hosts unchanged. Sessions are long-lived; the hosts'
+# ports, so client IPs and the WebSocket upgrade reach the hosts unchanged; or, with nlb_certificate_arn, TLS
+# listeners that end TLS here and forward plain TCP. Sessions are long-lived; the hosts'
 # SO_REUSEPORT spreads them across workers. Health: HTTP GET /health on the hosts' health listener, which
 # answers 200 only while the host is ready (booted, Redis reachable, not draining).
 
@@ -41,7 +42,10 @@ resource "aws_lb_listener" "clients" {
   for_each          = local.nlb_ports
   load_balancer_arn = aws_lb.clients[0].arn
   port              = each.value
-  protocol          = "TCP"
+  # TLS at the load balancer (nlb_certificate_arn), else plain pass-through (TLS, if any, ends on the hosts).
+  protocol        = var.nlb_certificate_arn == "" ? "TCP" : "TLS"
+  certificate_arn = var.nlb_certificate_arn == "" ? null : var.nlb_certificate_arn
+  ssl_policy      = var.nlb_certificate_arn == "" ? null : var.nlb_tls_policy
   default_action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.clients[each.key].arn

@@ -172,6 +172,22 @@ variable "enable_nlb" {
   default     = false
 }
 
+variable "nlb_certificate_arn" {
+  type        = string
+  description = "TLS at the load balancer: an ACM certificate ARN makes both client listeners TLS listeners (clients connect with TLS and wss://; the NLB forwards plain TCP to the hosts). Empty: plain TCP pass-through (TLS, if any, on the hosts: tls.* settings). docs/operations.md, TLS."
+  default     = ""
+  validation {
+    condition     = var.nlb_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.nlb_certificate_arn))
+    error_message = "nlb_certificate_arn must be empty or an ACM certificate ARN."
+  }
+}
+
+variable "nlb_tls_policy" {
+  type        = string
+  description = "Security policy of the NLB's TLS listeners (with nlb_certificate_arn)."
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+}
+
 # -- turms-server hosts ------------------------------------------------------------------------------------
 
 variable "instance_count" {
@@ -317,12 +333,12 @@ variable "snapshot_retention_days" {
 
 variable "redis_url" {
   type        = string
-  description = "External Redis (e.g. ElastiCache) shared by every host: redis:// or rediss://. Empty: self_managed_redis, else each host's embedded Redis."
+  description = "External Redis shared by every host: redis:// or rediss:// (one node, e.g. ElastiCache), redis+sentinel:// (a Sentinel group) or rediss+cluster:// (a Redis Cluster, e.g. ElastiCache in cluster mode); docs/operations.md. Empty: self_managed_redis, else each host's embedded Redis."
   default     = ""
   sensitive   = true
   validation {
-    condition     = var.redis_url == "" || can(regex("^rediss?://[^[:space:]]+$", var.redis_url))
-    error_message = "redis_url must be empty or a redis:// or rediss:// URL."
+    condition     = var.redis_url == "" || can(regex("^rediss?(\\+sentinel|\\+cluster)?://[^[:space:]]+$", var.redis_url))
+    error_message = "redis_url must be empty or a redis://, rediss://, redis(s)+sentinel:// or redis(s)+cluster:// URL."
   }
   validation {
     condition     = !(var.redis_url != "" && var.self_managed_redis)

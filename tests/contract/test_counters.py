@@ -108,3 +108,55 @@ async def test_a_number_already_taken_is_skipped(store: Store) -> None:
     docs = await store.find("msgs", {"conv": "h"}, sort=[("seq", 1)])
     assert [(d["_id"], d["seq"]) for d in docs] == [(-1, 1), (7, 2)]
     assert await store.next_sequence("h") == 3
+
+
+async def test_a_taken_claim_writes_nothing(store: Store) -> None:
+    """``claim`` (an idempotency record) is inserted with the document; a taken claim fails the whole call before
+    the counter moves, so the retry that hit it leaves no number, document or tombstone behind."""
+
+    async def send(i: int, email: str) -> int:
+        return await store.insert_with_sequence(
+            "msgs",
+            {"_id": i, "conv": "q"},
+            counter_key="q",
+            field="seq",
+            tombstone={"_id": -i, "conv": "q", "tomb": True},
+            claim=("accounts", {"_id": i, "email": email}),
+        )
+
+    assert await send(1, "a@x") == 1
+    with pytest.raises(DuplicateKeyError):
+        await send(2, "a@x")  # the claim's unique email is taken
+    assert await send(3, "b@x") == 2
+    docs = await store.find("msgs", {"conv": "q"}, sort=[("seq", 1)])
+    assert [(d["_id"], d["seq"]) for d in docs] == [(1, 1), (3, 2)]
+    assert sorted(d["_id"] for d in await store.find("accounts")) == [1, 3]
+
+
+async def test_one_tick_of_inserts_over_several_counters_with_claims(store: Store) -> None:
+    """Many calls in one loop tick (the MongoDB adapter writes them as one batch): every counter stays dense, a
+    taken claim fails only its own call, and a duplicate message id only its own (its number is spent)."""
+    await store.insert_one("accounts", {"_id": 900, "email": "taken@x"})
+
+    async def send(i: int, conv: str, email: str | None = None, mid: int | None = None) -> int:
+        return await store.insert_with_sequence(
+            "msgs",
+            {"_id": mid if mid is not None else i, "conv": conv},
+            counter_key=conv,
+            field="seq",
+            tombstone={"_id": -i, "conv": conv, "tomb": True},
+            claim=None if email is None else ("accounts", {"_id": i, "email": email}),
+        )
+
+    calls = [send(i, f"t{i % 3}", email=f"{i}@x" if i % 2 else None) for i in range(1, 31)]
+    calls.append(send(31, "t0", email="taken@x"))  # the claim is refused
+    calls.append(send(32, "t1", mid=1))  # the message id is taken
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(r, int) for r in results[:30])
+    assert isinstance(results[30], DuplicateKeyError) and isinstance(results[31], DuplicateKeyError)
+    for conv in ("t0", "t1", "t2"):
+        docs = await store.find("msgs", {"conv": conv}, sort=[("seq", 1)])
+        assert [d["seq"] for d in docs] == list(range(1, len(docs) + 1))  # dense (tombstones included)
+        live = [d for d in docs if not d.get("tomb")]
+        assert sorted(d["_id"] for d in live) == [i for i in range(1, 31) if f"t{i % 3}" == conv]
+    assert await store.count("accounts") == 1 + 15

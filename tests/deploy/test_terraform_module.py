@@ -533,6 +533,7 @@ INVALID = {
     "do not belong in settings": 'settings = { "redis.url" = "redis://:pw@h:6379/0" }',
     "credential_parameters keys must be among": 'credential_parameters = { "redis-password" = "/x" }',
     "credential_parameters values must be SSM parameter names": 'credential_parameters = { "redis-url" = "x y" }',
+    "redis_url must be empty or a redis://": 'redis_url = "http://redis.example:6379"',
 }
 
 
@@ -563,3 +564,28 @@ def test_invalid_inputs_are_refused_by_validation(tf: str, tmp_path: Path) -> No
     flat = " ".join(proc.stderr.replace("│", " ").split())
     for message in INVALID:
         assert message in flat, (message, proc.stderr)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["rediss+sentinel://:pw@10.0.0.5:26379,10.0.0.6:26379/turms", "rediss+cluster://:pw@10.0.0.7:6379,10.0.0.8:6379"],
+)
+def test_sentinel_and_cluster_redis_urls_are_accepted(tf: str, tmp_path: Path, url: str) -> None:
+    modules = os.path.relpath(TERRAFORM_DIR / "modules", tmp_path)
+    (tmp_path / "main.tf").write_text(
+        f'''module "host" {{
+  source       = "{modules}/turms-host"
+  wheel_url    = "https://a.example/turms_server-0.1.0-py3-none-any.whl"
+  wheel_sha256 = "{WHEEL_SHA}"
+  lock_url     = "https://a.example/runtime.lock"
+  lock_sha256  = "{LOCK_SHA}"
+  redis_url    = "{url}"
+}}
+'''
+    )
+    env = terraform_env(tmp_path)
+    run([tf, "init", "-backend=false", "-input=false"], cwd=tmp_path, env=env)
+    proc = subprocess.run(
+        [tf, "plan", "-input=false"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from turms.client import TurmsClient
+from turms.cluster.connection import connect
 from turms.cluster.keys import Keys
 from turms.cluster.live_settings import EVENT, write_changes
+from turms.cluster.pubsub import publish
 from turms.settings import load_settings
 from turms.storage.factory import open_store
 from turms.storage.port import Store
@@ -50,9 +50,9 @@ async def set_live_settings(store: Store, redis_url: str, changes: dict[str, Any
     assert doc is not None
     version = doc["v"]
     keys = Keys()
-    client = aioredis.Redis.from_url(redis_url)
+    client = connect(redis_url)  # any topology: a cluster publishes on its sharded channels
     try:
-        await client.publish(keys.broadcast_channel, b"E" + b'{"k":"' + EVENT.encode() + b'"}')
+        await publish(client, keys.broadcast_channel, b"E" + b'{"k":"' + EVENT.encode() + b'"}')
         deadline = time.monotonic() + within_s
         while True:
             live = {m.decode() for m in await client.zrange(keys.workers, 0, -1)}

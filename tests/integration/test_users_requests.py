@@ -19,6 +19,7 @@ import pytest
 import redis.asyncio as aioredis
 from user_rel_support import Member, code_of, connect, settle
 
+from turms.cluster.keys import Keys
 from turms.protocol.pb import model_common_pb2, request_message_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.protocol.status import SessionCloseStatus
@@ -140,8 +141,8 @@ async def test_user_settings(members: Any, store: Store) -> None:
 
 async def geo_state(redis: aioredis.Redis, *uids: int) -> dict[int, tuple[float, float] | None]:
     """Each user's stored (longitude, latitude) in the Redis GEO set, read directly."""
-    positions = await redis.geopos("turms:geo:loc", *[str(u) for u in uids])
-    times = await redis.zmscore("turms:geo:ts", [str(u) for u in uids])
+    positions = await redis.geopos(Keys().geo_locations, *[str(u) for u in uids])
+    times = await redis.zmscore(Keys().geo_times, [str(u) for u in uids])
     out: dict[int, tuple[float, float] | None] = {}
     for uid, pos, updated in zip(uids, positions, times, strict=True):
         assert (pos is None) == (updated is None), (uid, pos, updated)
@@ -183,7 +184,7 @@ async def test_locations_and_nearby_users(members: Any, redis: aioredis.Redis) -
 
 async def session_hash(redis: aioredis.Redis, uid: int) -> dict[str, str]:
     """The user's session hash, read directly: device type → session, ``$`` → status."""
-    raw = await redis.hgetall(f"turms:sess:{uid}")
+    raw = await redis.hgetall(Keys().session(uid))
     return {k.decode(): v.decode() for k, v in raw.items()}
 
 

@@ -69,6 +69,7 @@ RESOURCES: tuple[Resource, ...] = (
         (Filter("ownerIds", "_id.oid"), Filter("relatedUserIds", "_id.rid")),
         **_perms("USER_RELATIONSHIP"),
         created_at="ed",
+        rules=rules.relationship_rules,
     ),
     Resource(
         "/users/relationships/groups",

@@ -156,6 +156,24 @@ def member_rules(deps: AdminDeps) -> Rules:
     return Rules(create=create, update=update, delete=delete, after_write=changed)
 
 
+def relationship_rules(deps: AdminDeps) -> Rules:
+    async def changed(call: Call, doc_or_filter: dict[str, Any]) -> None:
+        # The send check's relationship cache: the owners named (a created record, or an ownerIds filter), else
+        # every entry (a change selected by relatedUserIds alone).
+        key = doc_or_filter.get("_id")
+        selected = doc_or_filter.get("_id.oid")
+        owners: list[int] | None = None
+        if isinstance(key, dict) and "oid" in key:
+            owners = [key["oid"]]
+        elif isinstance(selected, dict) and "$in" in selected:
+            owners = list(selected["$in"])
+        elif isinstance(selected, int):
+            owners = [selected]
+        await message_services(deps).relationships.changed(owners)
+
+    return Rules(after_write=changed)
+
+
 def blocked_user_rules(deps: AdminDeps) -> Rules:
     async def create(call: Call, doc: dict[str, Any], flt: dict[str, Any]) -> None:
         await _live_group(deps, doc["_id"]["gid"])

@@ -87,7 +87,7 @@ def routes(deps: AdminDeps) -> list[Route]:
                     per_worker[instance][0] += 1
             batch.clear()
 
-        async for key in redis.scan_iter(match=keys.session(0)[:-1] + "*", count=SCAN_BATCH):
+        async for key in redis.scan_iter(match=keys.session_pattern, count=SCAN_BATCH):
             batch.append(key)
             if len(batch) >= SCAN_BATCH:
                 await flush()

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from turms.admin.context import AdminDeps
+from turms.admin.messages import message_services
 from turms.admin.paging import DELETE_RESULT, UPDATE_RESULT, in_filter, page_result, page_schema, page_window
 from turms.admin.permissions import AdminPermission
 from turms.admin.routes import Call, Param, Route, forbidden, paging_params
@@ -172,6 +173,8 @@ def routes(deps: AdminDeps) -> list[Route]:
         # Absent: ``service.user.delete_user_logically`` decides (read by the service at the call).
         logically: bool | None = call.query.get("deleteLogically")
         deleted = await user_service.delete_users(store, settings, ids, deps.clock.now(), logically=logically)
+        # A physical deletion removes relationships of and with these users: the send check's cache forgets them.
+        await message_services(deps).relationships.changed(None)
         await close_sessions(ids, SessionCloseStatus.USER_IS_DELETED_OR_INACTIVATED, "deleted by an admin")
         return {"deletedCount": deleted}
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -13,15 +15,15 @@ from typing import Any
 
 import turms
 from turms.bench import scenarios
-from turms.bench.report import machine, write_section
-from turms.bench.server import BenchServer, run_async
+from turms.bench.report import combine, machine, write_section
+from turms.bench.server import BENCH_PASSWORD, BenchServer, run_async
 
 RESULTS_DIR = Path("bench-results")
 DOC = Path("docs/benchmarks.md")
 
 
 def _server(args: argparse.Namespace, users: int, extra: dict[str, str] | None = None) -> BenchServer:
-    server = BenchServer(workers=args.workers, mongo_uri=args.mongo_uri or "", extra=dict(extra or {}))
+    server = BenchServer(workers=args.workers, mongo_uri=args.mongo_uri or "", extra=dict(extra or {}), auth=args.auth)
     run_async(server.create_users(range(1, users + 1)))
     server.start()
     return server
@@ -56,10 +58,55 @@ def run_idle(args: argparse.Namespace) -> dict[str, Any]:
     server = _server(args, args.sessions)
     try:
         return scenarios.idle_capacity(
-            server, sessions=args.sessions, login_rate=args.login_rate, processes=args.processes, hold_s=args.hold_s
+            server,
+            sessions=args.sessions,
+            login_rate=args.login_rate,
+            processes=args.processes,
+            hold_s=args.hold_s,
+            password=BENCH_PASSWORD if args.auth == "password" else None,
         )
     finally:
         server.stop()
+
+
+def run_logins(args: argparse.Namespace) -> dict[str, Any]:
+    """The login ceiling: each offered rate on a fresh server, ``--login-window-s`` seconds of logins of users
+    never seen before; the ceiling is the highest rate achieved with every login accepted."""
+    steps = []
+    for rate in args.login_rates:
+        sessions = max(args.processes, int(rate * args.login_window_s))
+        load = os.getloadavg()[0]
+        server = _server(args, sessions)
+        try:
+            step = scenarios.idle_capacity(
+                server,
+                sessions=sessions,
+                login_rate=rate,
+                processes=args.processes,
+                hold_s=1.0,
+                password=BENCH_PASSWORD if args.auth == "password" else None,
+            )
+        finally:
+            server.stop()
+        step["offered_per_s"] = rate
+        step["load_1m_before"] = round(load, 2)
+        print(
+            f"  offered {rate:>8,.0f}/s: {step['sessions_logged_in']:,} of {sessions:,} logged in, "
+            f"{step['login_rate_per_s']:,.1f}/s, p99 {step['login_latency_ms']['p99']} ms, "
+            f"failed {step['logins_failed'] or 0}",
+            flush=True,
+        )
+        steps.append(step)
+    clean = [s for s in steps if s["sessions_logged_in"] == s["sessions_target"]]
+    return {
+        "scenario": "logins",
+        "auth": args.auth,
+        "window_s": args.login_window_s,
+        "workers": args.workers,
+        "steps": steps,
+        "ceiling_per_s": max((s["login_rate_per_s"] for s in clean), default=0.0),
+        "ceiling_rule": "the highest achieved rate among the offered rates at which every login succeeded",
+    }
 
 
 def run_one_to_one(args: argparse.Namespace, churn_rate: float = 0.0) -> dict[str, Any]:
@@ -73,6 +120,7 @@ def run_one_to_one(args: argparse.Namespace, churn_rate: float = 0.0) -> dict[st
             duration_s=args.duration_s,
             processes=args.processes,
             churn_rate=churn_rate,
+            idempotency_keys=not args.no_idempotency_keys,
         )
     finally:
         server.stop()
@@ -128,6 +176,32 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
     return {"scenario": "scaling", "points": points}
 
 
+def repeated(args: argparse.Namespace, run: Any) -> dict[str, Any]:
+    """``--repeat`` runs of one scenario, each recording the machine's 1-minute load average before it started
+    (a figure taken on a busy machine says so), combined into medians and spread (:func:`combine`)."""
+    runs = []
+    for i in range(args.repeat):
+        load = os.getloadavg()[0]
+        if args.repeat > 1:
+            print(f"-- run {i + 1} of {args.repeat} (load {load:.2f})", flush=True)
+        result = run()
+        result["load_1m_before"] = round(load, 2)
+        if args.repeat > 1:
+            _print({k: v for k, v in result.items() if k not in ("points",)})
+        runs.append(result)
+    return combine(runs)
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
 def run_suite(args: argparse.Namespace) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     steps: list[tuple[str, Any]] = [
@@ -141,7 +215,7 @@ def run_suite(args: argparse.Namespace) -> list[dict[str, Any]]:
     for name, step in steps:
         print(f"== {name}", flush=True)
         started = time.monotonic()
-        result = step()
+        result = repeated(args, step) if name != "scaling" else step()
         result["wall_s"] = round(time.monotonic() - started, 1)
         _print(result)
         results.append(result)
@@ -150,7 +224,10 @@ def run_suite(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="turms bench", description=__doc__)
-    p.add_argument("scenario", choices=["idle", "one-to-one", "churn", "fanout", "storm", "scaling", "suite", "report"])
+    p.add_argument(
+        "scenario",
+        choices=["idle", "logins", "one-to-one", "churn", "fanout", "storm", "scaling", "suite", "report"],
+    )
     p.add_argument("--from", dest="source", type=Path, help="report: the suite JSON to render into docs/benchmarks.md")
     p.add_argument("--workers", type=int, default=2, help="server worker processes")
     p.add_argument("--processes", type=int, default=2, help="load generator processes")
@@ -161,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pairs", type=int, default=500, help="1:1: sender/recipient pairs")
     p.add_argument("--rate", type=float, default=2000.0, help="1:1: messages per second (open loop)")
     p.add_argument("--duration-s", type=float, default=20.0, help="1:1: sending time")
+    p.add_argument(
+        "--no-idempotency-keys",
+        action="store_true",
+        help="1:1: send messages without the idempotency key the SDK puts on every send (the harness before 2026-12)",
+    )
     p.add_argument("--churn-rate", type=float, default=200.0, help="churn: connect/disconnects per second")
     p.add_argument(
         "--fanout-members", type=int, nargs="+", default=[10, 500, 5000], help="fan-out: group sizes (all online)"
@@ -168,6 +250,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fanout-deliveries", type=float, default=100_000.0, help="fan-out: offered deliveries per second")
     p.add_argument(
         "--scaling-online", type=int, nargs="+", default=[1000, 10_000, 50_000], help="scaling: online users"
+    )
+    p.add_argument(
+        "--auth",
+        choices=["jwt", "password"],
+        default="jwt",
+        help="how the generator's users log in (scrypt for password)",
+    )
+    p.add_argument(
+        "--login-rates",
+        type=float,
+        nargs="+",
+        default=[1000.0, 2000.0, 3000.0, 4000.0],
+        help="logins: the offered login rates searched for the ceiling",
+    )
+    p.add_argument("--login-window-s", type=float, default=5.0, help="logins: seconds of logins offered per rate")
+    p.add_argument(
+        "--repeat", type=int, default=1, help="run each scenario N times (fresh server each); report medians and spread"
     )
     p.add_argument("--json", type=Path, help="write the results here (default: bench-results/<store>-<time>.json)")
     p.add_argument("--label", help="a qualifier for the results' heading in docs/benchmarks.md, e.g. '50,000 online'")
@@ -184,28 +283,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_section(DOC, json.loads(args.source.read_text()))
         print(f"updated {DOC} from {args.source}")
         return 0
+    if args.repeat < 1:
+        print("--repeat must be at least 1", file=sys.stderr)
+        return 2
     store = store_label(args.mongo_uri)
     if args.label:
         store = f"{store}: {args.label}"
     if args.scenario == "idle":
-        results = [run_idle(args)]
+        results = [repeated(args, lambda: run_idle(args))]
+    elif args.scenario == "logins":
+        results = [run_logins(args)]
     elif args.scenario == "one-to-one":
-        results = [run_one_to_one(args)]
+        results = [repeated(args, lambda: run_one_to_one(args))]
     elif args.scenario == "churn":
-        results = [run_one_to_one(args, churn_rate=args.churn_rate)]
+        results = [repeated(args, lambda: run_one_to_one(args, churn_rate=args.churn_rate))]
     elif args.scenario == "fanout":
-        results = [run_fanout(args, m) for m in args.fanout_members]
+        results = [repeated(args, lambda m=m: run_fanout(args, m)) for m in args.fanout_members]
     elif args.scenario == "storm":
-        results = [run_storm(args)]
+        results = [repeated(args, lambda: run_storm(args))]
     elif args.scenario == "scaling":
-        results = [run_scaling(args)]
+        results = [repeated(args, lambda: run_scaling(args))]
     else:
         results = run_suite(args)
     if args.scenario != "suite":
-        _print(results[0])
+        _print({k: v for k, v in results[0].items() if k not in ("runs", "steps")})
     suite = {
         "store": store,
         "machine": machine(turms.__version__),
+        "recorded": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": _commit(),
         "processes": args.processes,
         "command": "turms bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
         "results": results,
@@ -217,8 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write_docs:
         write_section(DOC, suite)
         print(f"updated {DOC}")
-    bad = sum(r.get("lost", 0) + r.get("duplicated", 0) for r in results)
-    bad += sum(p.get("lost", 0) for r in results for p in r.get("points", ()))
+    bad = 0
+    for r in results:
+        for run in r.get("runs") or [r]:
+            bad += run.get("lost", 0) + run.get("duplicated", 0)
+            bad += sum(p.get("lost", 0) for p in run.get("points", ()))
     return 1 if bad else 0
 
 

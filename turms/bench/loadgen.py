@@ -23,6 +23,8 @@ from turms.protocol.pb import request_message_pb2, request_session_pb2, turms_no
 from turms.protocol.requests import to_enum
 
 LOGIN_REQUEST_ID = 1
+#: The server's idempotency-key attribute (turms.service.message.model.IDEMPOTENCY_TAG).
+IDEMPOTENCY_TAG = "turms:idempotency_key"
 TurmsNotification = turms_notification_pb2.TurmsNotification
 
 
@@ -41,8 +43,15 @@ def login_frame(user_id: int, password: str, device_type: int = 0) -> bytes:
     return encode_frame(req.SerializeToString())
 
 
-def message_frame(request_id: int, text: str, *, recipient_id: int = 0, group_id: int = 0) -> bytes:
+def message_frame(
+    request_id: int, text: str, *, recipient_id: int = 0, group_id: int = 0, idempotency_key: str | None = None
+) -> bytes:
     req = turms_request_pb2.TurmsRequest(request_id=request_id)
+    if idempotency_key is not None:
+        # As the SDK sends every message (turms.client.message): the server stores a claim for the key.
+        attr = req.custom_attributes.add()
+        attr.list_value.add(string_value=IDEMPOTENCY_TAG)
+        attr.list_value.add(string_value=idempotency_key)
     body = request_message_pb2.CreateMessageRequest(text=text)
     if group_id:
         body.group_id = group_id
@@ -191,8 +200,10 @@ class BenchClient(asyncio.Protocol):
         rid = next(self._next_rid)
         self._pending[rid] = scheduled_ns
         self.gen.stats.sent += 1
+        text = f"{scheduled_ns}:{self.user_id}"
+        key = text if self.gen.idempotency_keys else None
         self.transport.write(
-            message_frame(rid, f"{scheduled_ns}:{self.user_id}", recipient_id=recipient_id, group_id=group_id)
+            message_frame(rid, text, recipient_id=recipient_id, group_id=group_id, idempotency_key=key)
         )
 
     def send_request(self, kind: str, message: Any) -> None:
@@ -219,8 +230,11 @@ class Generator:
         passwords: Callable[[int], str],
         source_addresses: list[str],
         device_type: int = 0,
+        idempotency_keys: bool = False,
     ) -> None:
+        """``idempotency_keys``: every message carries one, as the SDK's sends do."""
         self.loop = asyncio.get_running_loop()
+        self.idempotency_keys = idempotency_keys
         self.host = host
         self.port = port
         self.passwords = passwords

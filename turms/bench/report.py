@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ END = "<!-- bench-suite:end -->"
 TARGETS = {
     "idle": "≥ 100,000 authenticated sessions; ≤ 8 KiB server RSS per session",
     "one_to_one": "≥ 5,000 persisted messages/s, send→delivery p99 ≤ 50 ms, zero loss",
-    "fanout": "≥ 100,000 deliveries/s for a 500-member group, p99 ≤ 100 ms",
+    "fanout": "≥ 150,000 deliveries/s for a 500-member group with p99 ≤ 100 ms; 5,000 members p99 ≤ 250 ms",
     "logins": "≥ 2,000 JWT logins/s",
 }
 
@@ -21,12 +22,93 @@ def _ms(p: dict[str, Any]) -> str:
     return f"{p['p50']} / {p['p90']} / {p['p99']} / {p['max']}"
 
 
+# -- repeated runs --------------------------------------------------------------------------------------------
+
+#: The figures whose spread (min-max over the runs) a repeated result reports, per scenario kind.
+HEADLINES: dict[str, tuple[str, ...]] = {
+    "one_to_one": ("achieved_rate_per_s", "send_to_delivery_ms.p99", "server_cpu_ms_per_message", "lost"),
+    "one_to_one_churn": ("achieved_rate_per_s", "send_to_delivery_ms.p99", "server_cpu_ms_per_message", "lost"),
+    "fanout": ("deliveries_per_s", "delivery_ms.p99", "server_cpu_cores", "lost"),
+    "idle": ("login_rate_per_s", "login_latency_ms.p99", "server_rss_per_session_bytes"),
+    "reconnect_storm": ("all_synced_s", "query_ms.p99"),
+}
+
+
+def _median_value(values: list[Any]) -> Any:
+    nums = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(nums) != len(values) or not nums:
+        return values[0] if values else None
+    m = statistics.median(nums)
+    if all(isinstance(v, int) for v in nums) and float(m).is_integer():
+        return int(m)
+    return round(float(m), 4)
+
+
+def _get(result: dict[str, Any], path: str) -> Any:
+    value: Any = result
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from ``runs`` of the same scenario: every number is the median over the runs (each latency
+    percentile separately), ``runs`` keeps every run as measured, and ``spread`` gives the min and max of the
+    headline figures. A single run is returned unchanged."""
+    if len(runs) == 1:
+        return runs[0]
+    out: dict[str, Any] = {}
+    for key, first in runs[0].items():
+        values = [r.get(key) for r in runs]
+        if isinstance(first, dict) and {"p50", "p99"} <= first.keys():
+            out[key] = {q: _median_value([v[q] for v in values if v is not None]) for q in first}
+        else:
+            out[key] = _median_value(values)
+    spread: dict[str, list[Any]] = {}
+    for path in HEADLINES.get(str(runs[0].get("scenario")), ()):
+        vals = [_get(r, path) for r in runs]
+        if all(isinstance(v, int | float) for v in vals):
+            spread[path] = [min(vals), max(vals)]
+    out["repeat"] = len(runs)
+    out["spread"] = spread
+    out["runs"] = runs
+    return out
+
+
 def _n(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.1f}"
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
+
+
+def _load(r: dict[str, Any]) -> str:
+    load = r.get("load_1m_before")
+    return "" if load is None else f" (load {load:.2f})"
+
+
+def _rows(r: dict[str, Any], header: str, align: str, row: Any) -> list[str]:
+    """A table of one result: one row, or one per run then the medians (with a leading run column)."""
+    runs = r.get("runs")
+    if not runs:
+        return [header, align, row(r)]
+    out = ["| run " + header, "|---" + align]
+    out += [f"| {i}{_load(run)} " + row(run) for i, run in enumerate(runs, 1)]
+    out.append("| **median** " + row(r))
+    return out
+
+
+def _spread(r: dict[str, Any]) -> list[str]:
+    spread = r.get("spread")
+    if not spread:
+        return []
+
+    def fig(v: Any) -> str:
+        return f"{v:.4g}" if isinstance(v, float) and abs(v) < 100 else _n(v)
+
+    parts = [f"{path} {fig(lo)} to {fig(hi)}" for path, (lo, hi) in spread.items()]
+    return ["", f"Spread over {r['repeat']} runs (min to max): " + "; ".join(parts) + "."]
 
 
 def render(suite: dict[str, Any]) -> str:
@@ -38,7 +120,10 @@ def render(suite: dict[str, Any]) -> str:
         "",
         f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB RAM, {m['os']}; Python {m['python']}, "
         f"turms-server {m['version']}. The load generator ran on the same machine ({suite['processes']} processes, "
-        "loopback, several 127.0.0.x source addresses). Command:",
+        "loopback, several 127.0.0.x source addresses)."
+        + (f" Recorded {suite['recorded']}." if suite.get("recorded") else "")
+        + (f" Code: `{suite['commit']}`." if suite.get("commit") else "")
+        + " Command:",
         "",
         "```",
         suite["command"],
@@ -51,26 +136,56 @@ def render(suite: dict[str, Any]) -> str:
             out += [
                 f"**Idle capacity** ({r['workers']} workers; target: {TARGETS['idle']}; logins: {TARGETS['logins']})",
                 "",
-                "| sessions logged in | login rate/s | login p50/p90/p99/max ms | RSS per session | idle CPU (cores) "
-                "| failed logins | connect errors |",
-                "|---:|---:|---|---:|---:|---|---:|",
-                f"| {_n(r['sessions_logged_in'])} of {_n(r['sessions_target'])} | {_n(r['login_rate_per_s'])} "
-                f"| {_ms(r['login_latency_ms'])} | {_n(r['server_rss_per_session_bytes'])} B "
-                f"| {r['server_idle_cpu_cores']} | {r['logins_failed'] or 0} | {r['connect_errors']} |",
+                *_rows(
+                    r,
+                    "| sessions logged in | login rate/s | login p50/p90/p99/max ms | RSS per session "
+                    "| idle CPU (cores) | failed logins | connect errors |",
+                    "|---:|---:|---|---:|---:|---|---:|",
+                    lambda x: (
+                        f"| {_n(x['sessions_logged_in'])} of {_n(x['sessions_target'])} "
+                        f"| {_n(x['login_rate_per_s'])} | {_ms(x['login_latency_ms'])} "
+                        f"| {_n(x['server_rss_per_session_bytes'])} B | {x['server_idle_cpu_cores']} "
+                        f"| {x['logins_failed'] or 0} | {x['connect_errors']} |"
+                    ),
+                ),
+                *_spread(r),
                 "",
             ]
+        elif kind == "logins":
+            out += [
+                f"**Login ceiling** ({r['auth']} logins, {r['workers']} workers; each offered rate on a fresh server "
+                f"for {r['window_s']:g} s of logins; target: {TARGETS['logins']})",
+                "",
+                "| offered/s | logged in | achieved/s | login p50/p90/p99/max ms | refused or failed | server CPU "
+                "(cores) |",
+                "|---:|---:|---:|---|---|---:|",
+            ]
+            out += [
+                f"| {_n(st['offered_per_s'])} | {_n(st['sessions_logged_in'])} of {_n(st['sessions_target'])} "
+                f"| {_n(st['login_rate_per_s'])} | {_ms(st['login_latency_ms'])} | {st['logins_failed'] or 0} "
+                f"| {st.get('server_login_cpu_cores', 'n/a')} |"
+                for st in r["steps"]
+            ]
+            out += ["", f"Ceiling: {_n(r['ceiling_per_s'])} logins/s ({r['ceiling_rule']}).", ""]
         elif kind.startswith("one_to_one"):
             churn = f", churn {r['churn_rate_per_s']:g} sessions/s" if r["churn_rate_per_s"] else ""
             out += [
                 f"**1:1 messages** ({r['pairs']} pairs, target {r['target_rate_per_s']:g}/s{churn}; "
                 f"target: {TARGETS['one_to_one']})",
                 "",
-                "| acked/s | sent | acked | delivered | lost | send→ack p50/p90/p99/max ms "
-                "| send→delivery p50/p90/p99/max ms | server CPU (cores) | server CPU ms/msg |",
-                "|---:|---:|---:|---:|---:|---|---|---:|---:|",
-                f"| {_n(r['achieved_rate_per_s'])} | {_n(r['sent'])} | {_n(r['acked'])} | {_n(r['delivered'])} "
-                f"| {r['lost']} | {_ms(r['send_to_ack_ms'])} | {_ms(r['send_to_delivery_ms'])} "
-                f"| {r['server_cpu_cores']} | {r['server_cpu_ms_per_message']} |",
+                *_rows(
+                    r,
+                    "| acked/s | sent | acked | delivered | lost | send→ack p50/p90/p99/max ms "
+                    "| send→delivery p50/p90/p99/max ms | server CPU (cores) | server CPU ms/msg |",
+                    "|---:|---:|---:|---:|---:|---|---|---:|---:|",
+                    lambda x: (
+                        f"| {_n(x['achieved_rate_per_s'])} | {_n(x['sent'])} | {_n(x['acked'])} "
+                        f"| {_n(x['delivered'])} | {x['lost']} | {_ms(x['send_to_ack_ms'])} "
+                        f"| {_ms(x['send_to_delivery_ms'])} | {x['server_cpu_cores']} "
+                        f"| {x['server_cpu_ms_per_message']} |"
+                    ),
+                ),
+                *_spread(r),
                 "",
             ]
         elif kind == "fanout":
@@ -78,12 +193,18 @@ def render(suite: dict[str, Any]) -> str:
                 f"**Group fan-out** ({r['members']} members online, {r['rate_per_s']:g} messages/s; target: "
                 f"{TARGETS['fanout']})",
                 "",
-                "| deliveries/s | messages acked | deliveries | expected | lost | duplicated "
-                "| delivery p50/p90/p99/max ms | server CPU (cores) |",
-                "|---:|---:|---:|---:|---:|---:|---|---:|",
-                f"| {_n(r['deliveries_per_s'])} | {_n(r['acked'])} | {_n(r['delivered'])} | {_n(r['expected'])} "
-                f"| {_n(r['lost'])} | {_n(r.get('duplicated', 'n/a'))} "
-                f"| {_ms(r['delivery_ms'])} | {r['server_cpu_cores']} |",
+                *_rows(
+                    r,
+                    "| deliveries/s | messages acked | deliveries | expected | lost | duplicated "
+                    "| delivery p50/p90/p99/max ms | server CPU (cores) |",
+                    "|---:|---:|---:|---:|---:|---:|---|---:|",
+                    lambda x: (
+                        f"| {_n(x['deliveries_per_s'])} | {_n(x['acked'])} | {_n(x['delivered'])} "
+                        f"| {_n(x['expected'])} | {_n(x['lost'])} | {_n(x.get('duplicated', 'n/a'))} "
+                        f"| {_ms(x['delivery_ms'])} | {x['server_cpu_cores']} |"
+                    ),
+                ),
+                *_spread(r),
                 "",
             ]
         elif kind == "reconnect_storm":
@@ -91,9 +212,15 @@ def render(suite: dict[str, Any]) -> str:
                 f"**Reconnect storm + sync** ({_n(r['clients'])} clients drop and reconnect, each fetching its "
                 f"last {r['fetch']} messages)",
                 "",
-                "| time to all synced s | reconnected | synced | query p50/p90/p99/max ms |",
-                "|---:|---:|---:|---|",
-                f"| {r['all_synced_s']} | {_n(r['reconnected'])} | {_n(r['synced'])} | {_ms(r['query_ms'])} |",
+                *_rows(
+                    r,
+                    "| time to all synced s | reconnected | synced | query p50/p90/p99/max ms |",
+                    "|---:|---:|---:|---|",
+                    lambda x: (
+                        f"| {x['all_synced_s']} | {_n(x['reconnected'])} | {_n(x['synced'])} | {_ms(x['query_ms'])} |"
+                    ),
+                ),
+                *_spread(r),
                 "",
             ]
         elif kind == "scaling":
@@ -103,11 +230,12 @@ def render(suite: dict[str, Any]) -> str:
                 "| online users | acked/s | server CPU ms/msg | send→delivery p99 ms |",
                 "|---:|---:|---:|---:|",
             ]
-            out += [
-                f"| {_n(p['online'])} | {_n(p['achieved_rate_per_s'])} | {p['server_cpu_ms_per_message']} "
-                f"| {p['send_to_delivery_ms']['p99']} |"
-                for p in r["points"]
-            ]
+            for run in r.get("runs") or [r]:
+                out += [
+                    f"| {_n(p['online'])} | {_n(p['achieved_rate_per_s'])} | {p['server_cpu_ms_per_message']} "
+                    f"| {p['send_to_delivery_ms']['p99']} |"
+                    for p in run["points"]
+                ]
             out.append("")
     out.append(END)
     return "\n".join(out) + "\n"

@@ -32,8 +32,12 @@ def _tokens(params: dict[str, Any], user_ids: list[int]) -> dict[int, str]:
 async def _idle_child(ctx: ChildContext) -> dict[str, Any]:
     p = ctx.params
     users = ctx.share(list(range(1, p["sessions"] + 1)))
-    tokens = _tokens(p, users)
-    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    password = p.get("password")
+    if password:
+        gen = Generator("127.0.0.1", p["port"], passwords=lambda _uid: password, source_addresses=ctx.sources)
+    else:
+        tokens = _tokens(p, users)
+        gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
     ctx.phase()
     rate = await gen.ramp(users, p["login_rate"] / ctx.processes)
     ctx.phase()  # ramp done: the parent measures memory
@@ -56,8 +60,11 @@ def idle_capacity(
     processes: int,
     hold_s: float = 10.0,
     heartbeat_interval_s: float = 5.0,
+    password: str | None = None,
 ) -> dict[str, Any]:
+    """``password``: log in with it (the server checks passwords) instead of with JWTs."""
     params = {
+        "password": password,
         "sessions": sessions,
         "login_rate": login_rate,
         "hold_s": hold_s,
@@ -69,8 +76,10 @@ def idle_capacity(
     rss_before = server.worker_rss()
     children.phase()
     started = time.monotonic()
+    login_cpu0 = server.cpu_seconds()
     children.phase()
     ramp_s = time.monotonic() - started
+    login_cpu = server.cpu_seconds() - login_cpu0
     time.sleep(1.0)  # let allocations settle
     rss_after = server.worker_rss()
     cpu0 = server.cpu_seconds()
@@ -96,6 +105,8 @@ def idle_capacity(
         "server_rss_bytes_after": rss_after,
         "server_rss_per_session_bytes": round((rss_after - rss_before) / ok, 1) if ok else None,
         "server_idle_cpu_cores": round(idle_cpu, 3),
+        "server_login_cpu_cores": round(login_cpu / ramp_s, 3) if ramp_s else None,
+        "server_cpu_ms_per_login": round(login_cpu * 1000 / ok, 3) if ok else None,
         "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
         "workers": server.workers,
     }
@@ -125,7 +136,13 @@ async def _pairs_child(ctx: ChildContext) -> dict[str, Any]:
     users = [u for k in pairs for u in (2 * k + 1, 2 * k + 2)]
     churn_ids = [p["churn_first_id"] + ctx.index * p["churn_per_child"] + i for i in range(p["churn_per_child"])]
     tokens = _tokens(p, users + churn_ids)
-    gen = Generator("127.0.0.1", p["port"], passwords=tokens.__getitem__, source_addresses=ctx.sources)
+    gen = Generator(
+        "127.0.0.1",
+        p["port"],
+        passwords=tokens.__getitem__,
+        source_addresses=ctx.sources,
+        idempotency_keys=p["idempotency_keys"],
+    )
     ctx.phase()
     await gen.ramp(users, p["login_rate"] / ctx.processes)
     ctx.phase()  # everyone is online
@@ -183,7 +200,10 @@ def one_to_one(
     processes: int,
     churn_rate: float = 0.0,
     login_rate: float = 2000.0,
+    idempotency_keys: bool = True,
 ) -> dict[str, Any]:
+    """``idempotency_keys``: every message carries a key, as the SDK sends them (before 2026-12 the harness sent
+    none, so its figures had one store write per message fewer than an SDK client causes)."""
     churn_per_child = int(churn_rate / max(1, processes) * duration_s) + 1 if churn_rate > 0 else 0
     params = {
         "pairs": pairs,
@@ -194,6 +214,7 @@ def one_to_one(
         "churn_rate": churn_rate,
         "churn_first_id": 2 * pairs + 1,
         "churn_per_child": churn_per_child,
+        "idempotency_keys": idempotency_keys,
         "port": server.tcp_port,
         "jwt_key": server.jwt_key,
     }
@@ -224,6 +245,7 @@ def one_to_one(
         "server_cpu_cores": round(cpu / elapsed, 3) if elapsed else None,
         "server_cpu_ms_per_message": round(cpu * 1000 / acked, 4) if acked else None,
         "churn_rate_per_s": churn_rate,
+        "idempotency_keys": idempotency_keys,
         "churned_sessions": total(results, "churned"),
         "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
         "workers": server.workers,

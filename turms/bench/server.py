@@ -24,6 +24,8 @@ from turms.settings import load_settings
 from turms.storage.factory import open_store
 
 USER_BATCH = 2000
+#: The password of every user the harness creates when the server checks passwords (``--auth password``).
+BENCH_PASSWORD = "bench-password"
 
 
 def free_port() -> int:
@@ -48,6 +50,9 @@ class BenchServer:
     mongo_database: str = field(default_factory=lambda: f"turms_bench_{secrets.token_hex(4)}")
     #: Remove the temporary data directory (and the MongoDB database) when stopped.
     cleanup: bool = True
+    #: ``jwt``: clients log in with a token; ``password``: with :data:`BENCH_PASSWORD`, checked against the
+    #: stored scrypt hash (the server's default authentication).
+    auth: str = "jwt"
 
     def settings(self) -> dict[str, str]:
         s = {
@@ -58,7 +63,7 @@ class BenchServer:
             "gateway.websocket.host": "127.0.0.1",
             "gateway.websocket.port": str(self.ws_port),
             "admin.http.port": str(self.admin_port),
-            "gateway.auth.type": "jwt",
+            "gateway.auth.type": self.auth,
             "gateway.auth.jwt.key": self.jwt_key,
             "gateway.session.heartbeat_timeout_s": "600",
             "gateway.session.login_timeout_s": "120",
@@ -81,11 +86,17 @@ class BenchServer:
         store = open_store(load_settings(None, env={}, flags=flags))
         await store.start()
         now = datetime.now(UTC)
+        extra: dict[str, Any] = {}
+        if self.auth == "password":
+            from turms.security.passwords import hash_password
+
+            # One hash (one salt) for every user: the server's cost per login is the same as with distinct salts.
+            extra["pw"] = hash_password(BENCH_PASSWORD).encode()
         try:
             ids = list(user_ids)
             for i in range(0, len(ids), USER_BATCH):
                 docs: list[dict[str, Any]] = [
-                    {"_id": uid, "n": f"u{uid}", "act": True, "rd": now, "lud": now, "pas": 0}
+                    {"_id": uid, "n": f"u{uid}", "act": True, "rd": now, "lud": now, "pas": 0, **extra}
                     for uid in ids[i : i + USER_BATCH]
                 ]
                 await store.insert_many("user", docs)

@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import logging
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,8 +84,13 @@ class TurmsClient:
         reconnect_max_delay_s: float = 10.0,
         max_frame_bytes: int = 1 << 24,
         local_addr: str | None = None,
+        tls: ssl.SSLContext | bool = False,
     ) -> None:
-        """Connect to ``host:port`` over TCP, or to a WebSocket ``url`` (``ws://host:10510``) when given."""
+        """Connect to ``host:port`` over TCP, or to a WebSocket ``url`` (``ws://host:10510``) when given.
+
+        ``tls``: TCP over TLS (``True``: the system's trusted CAs and hostname checks; or an
+        :class:`ssl.SSLContext`, e.g. one trusting a private CA). A ``wss://`` URL is always TLS; ``tls`` then
+        gives its context."""
         self.host = host
         self.port = port
         self.url = url
@@ -96,6 +102,9 @@ class TurmsClient:
         self.reconnect_max_delay_s = reconnect_max_delay_s
         self.max_frame_bytes = max_frame_bytes
         self.local_addr = local_addr
+        self.tls: ssl.SSLContext | None = (
+            tls if isinstance(tls, ssl.SSLContext) else ssl.create_default_context() if tls else None
+        )
         self._transport: ClientTransport | None = None
         self._reader: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
@@ -137,10 +146,12 @@ class TurmsClient:
 
     async def _open(self) -> None:
         if self.url:
-            self._transport = await WebSocketTransport.open(self.url, max_frame_bytes=self.max_frame_bytes)
+            self._transport = await WebSocketTransport.open(
+                self.url, max_frame_bytes=self.max_frame_bytes, ssl=self.tls
+            )
         else:
             self._transport = await TcpTransport.open(
-                self.host, self.port, max_frame_bytes=self.max_frame_bytes, local_addr=self.local_addr
+                self.host, self.port, max_frame_bytes=self.max_frame_bytes, local_addr=self.local_addr, ssl=self.tls
             )
         self.close_status = None
         self._connected.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl as ssl_module
 from typing import TYPE_CHECKING, Protocol
 
 from turms.protocol.framing import FrameDecoder, encode_frame
@@ -35,9 +36,17 @@ class TcpTransport:
 
     @classmethod
     async def open(
-        cls, host: str, port: int, *, max_frame_bytes: int = 1 << 24, local_addr: str | None = None
+        cls,
+        host: str,
+        port: int,
+        *,
+        max_frame_bytes: int = 1 << 24,
+        local_addr: str | None = None,
+        ssl: ssl_module.SSLContext | None = None,
     ) -> TcpTransport:
-        reader, writer = await asyncio.open_connection(host, port, local_addr=(local_addr, 0) if local_addr else None)
+        reader, writer = await asyncio.open_connection(
+            host, port, local_addr=(local_addr, 0) if local_addr else None, ssl=ssl
+        )
         return cls(reader, writer, max_frame_bytes)
 
     async def send(self, payload: bytes) -> None:
@@ -60,6 +69,11 @@ class TcpTransport:
             await self._writer.wait_closed()
 
 
+#: How long closing a WebSocket waits for its socket to be closed (a TLS close takes a round trip).
+CLOSE_WAIT_S = 1.0
+CLOSE_POLL_S = 0.005
+
+
 class WebSocketTransport:
     def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._session = session
@@ -68,12 +82,16 @@ class WebSocketTransport:
         self.close_code: int | None = None
 
     @classmethod
-    async def open(cls, url: str, *, max_frame_bytes: int = 1 << 24) -> WebSocketTransport:
+    async def open(
+        cls, url: str, *, max_frame_bytes: int = 1 << 24, ssl: ssl_module.SSLContext | None = None
+    ) -> WebSocketTransport:
         import aiohttp  # only WebSocket users need aiohttp
 
         session = aiohttp.ClientSession()
         try:
-            ws = await session.ws_connect(url, max_msg_size=max_frame_bytes, autoping=True, compress=0)
+            ws = await session.ws_connect(
+                url, max_msg_size=max_frame_bytes, autoping=True, compress=0, ssl=ssl if ssl is not None else True
+            )
         except aiohttp.ClientError as e:  # refused, or the handshake was answered with an HTTP error
             await session.close()
             raise TransportClosed(f"WebSocket connection to {url} failed: {e}") from e
@@ -106,6 +124,14 @@ class WebSocketTransport:
             # Text frames are not part of the protocol; ignore them.
 
     async def close(self) -> None:
+        sock = self._ws.get_extra_info("socket")
         with contextlib.suppress(Exception):
             await self._ws.close()
         await self._session.close()
+        # aiohttp closes the connection without waiting; over TLS the close runs on (close_notify) after
+        # session.close() returns. Wait for the socket to be closed, so a caller that stops its loop next
+        # leaves no transport behind.
+        for _ in range(int(CLOSE_WAIT_S / CLOSE_POLL_S)):
+            if sock is None or sock.fileno() == -1:
+                break
+            await asyncio.sleep(CLOSE_POLL_S)

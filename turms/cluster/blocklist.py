@@ -2,8 +2,8 @@
 
 Keys (prefix ``redis.key_prefix``):
 
-* ``blocklist:ip`` and ``blocklist:user``: sorted sets, member = the IP or user id, score = expiry (epoch ms);
-* ``blocklist:log``: a stream of changes (``t`` target, ``o`` ``b``lock/``u``nblock/``c``lear, ``i`` JSON
+* ``{blocklist}:ip`` and ``{blocklist}:user``: sorted sets, member = the IP or user id, score = expiry (epoch ms);
+* ``{blocklist}:log``: a stream of changes (``t`` target, ``o`` ``b``lock/``u``nblock/``c``lear, ``i`` JSON
   list of ids, ``e`` expiry ms), capped at ``security.blocklist.max_log_entries``.
 
 A change is written to its sorted set and appended to the log in one MULTI, then announced on the broadcast
@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 
 from turms.clock import Clock
 from turms.cluster.bus import RoutingBus
+from turms.cluster.keys import Keys
 from turms.security.blocklist import BlockTarget, LocalBlocklist
 from turms.settings import Settings
 from turms.settings import security as sec
@@ -38,9 +39,10 @@ BATCH = 1000
 
 class BlocklistKeys:
     def __init__(self, prefix: str) -> None:
-        self.ip = f"{prefix}blocklist:ip"
-        self.user = f"{prefix}blocklist:user"
-        self.log = f"{prefix}blocklist:log"
+        keys = Keys(prefix)  # one hash tag: the MULTIs below touch a sorted set and the log together
+        self.ip = keys.blocklist_ips
+        self.user = keys.blocklist_users
+        self.log = keys.blocklist_log
 
     def of(self, target: BlockTarget) -> str:
         return self.ip if target is BlockTarget.IP else self.user

@@ -16,7 +16,6 @@ header carries ``t`` too: the worker that closes the sessions logs the kick unde
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -27,6 +26,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from turms.cluster.keys import Keys
+from turms.cluster.pubsub import publish, publish_command, subscribe
 from turms.cluster.sessions import SessionEntry, SessionRegistry
 from turms.observability import logging as observability_logging
 from turms.observability import metrics, trace
@@ -80,6 +80,8 @@ class RoutingBus:
         self.registry = registry
         self.local = local
         self.channel = keys.worker_channel(instance_id)
+        #: PUBLISH, or SPUBLISH on a Redis Cluster (one shard per message: turms.cluster.pubsub).
+        self._publish = publish_command(redis)
         self._handlers: dict[str, EventHandler] = {}
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -119,7 +121,7 @@ class RoutingBus:
                 await asyncio.gather(
                     *(
                         self.registry.batcher.call(
-                            "publish",
+                            self._publish,
                             self.keys.worker_channel(instance),
                             NOTIFY + orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id}) + b"\n" + payload,
                         )
@@ -166,7 +168,7 @@ class RoutingBus:
         metrics.notifications_delivered("local", sent)
         header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id, "o": self.instance_id})
         try:
-            await self.redis.publish(self.keys.broadcast_channel, NOTIFY + header + b"\n" + payload)
+            await publish(self.redis, self.keys.broadcast_channel, NOTIFY + header + b"\n" + payload)
         except (aioredis.RedisError, OSError):
             metrics.NOTIFICATIONS_DROPPED.labels("publish_failed").inc()
             raise
@@ -195,7 +197,7 @@ class RoutingBus:
             self._close(local, close_status, reason, trace_id, "local")
         for instance, sids in by_instance.items():
             body = orjson.dumps({"s": sids, "c": close_status, "r": reason, "t": trace_id})
-            await self.redis.publish(self.keys.worker_channel(instance), KICK + body)
+            await publish(self.redis, self.keys.worker_channel(instance), KICK + body)
 
     def _close(
         self, session_ids: list[str], close_status: int, reason: str | None, trace_id: str | None, route: str
@@ -221,7 +223,7 @@ class RoutingBus:
 
     async def broadcast(self, kind: str, body: dict[str, Any]) -> None:
         """Send a cluster-wide event to every worker instance (this one included, through Redis)."""
-        await self.redis.publish(self.keys.broadcast_channel, EVENT + orjson.dumps({"k": kind, **body}))
+        await publish(self.redis, self.keys.broadcast_channel, EVENT + orjson.dumps({"k": kind, **body}))
 
     def on_event(self, kind: str, handler: EventHandler) -> None:
         self._handlers[kind] = handler
@@ -241,46 +243,30 @@ class RoutingBus:
     async def _run(self) -> None:
         delay = 0.05
         while True:
-            pubsub = self.subscriber.pubsub()
             try:
-                channels = (self.channel, self.keys.broadcast_channel)
-                await pubsub.subscribe(*channels)
-                # SUBSCRIBE is only sent by now: wait until Redis has confirmed both channels, so that every
-                # publish from here on reaches us. A resync hint sent before that would let a client pull,
-                # then miss a message published between its pull and the confirmation (nothing later in its
-                # conversation would reveal the gap).
-                confirmed = 0
-                while confirmed < len(channels):
-                    message = await pubsub.get_message(timeout=None)
-                    if message is None:
-                        continue
-                    if message["type"] == "subscribe":
-                        confirmed += 1
-                    elif message["type"] == "message":
-                        await self._dispatch(message["data"])
-                self.subscriptions += 1
-                if self.subscriptions > 1:
-                    log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
-                    self.registry.locations.clear()  # change events may have been lost with the subscription
-                    for hook in self.on_resubscribed:
-                        try:
-                            await hook()
-                        except (aioredis.RedisError, OSError) as e:
-                            log.warning("restoring cluster state after a Redis loss failed: %s", e)
-                    self.local.resync_all()
-                self._subscribed.set()
-                delay = 0.05
-                while True:
-                    message = await pubsub.get_message(timeout=None)
-                    if message is not None and message["type"] == "message":
-                        await self._dispatch(message["data"])
+                async with subscribe(self.subscriber, [self.channel, self.keys.broadcast_channel]) as subscription:
+                    self.subscriptions += 1
+                    if self.subscriptions > 1:
+                        log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
+                        self.registry.locations.clear()  # change events may have been lost with the subscription
+                        for hook in self.on_resubscribed:
+                            try:
+                                await hook()
+                            except (aioredis.RedisError, OSError) as e:
+                                # Subscribed, but the state is not written back (e.g. pooled connections still
+                                # on a demoted Sentinel master): start over, resubscribing, until it is; the
+                                # sessions are told to resync only then.
+                                log.warning("restoring cluster state after a Redis loss failed: %s", e)
+                                raise
+                        self.local.resync_all()
+                    self._subscribed.set()
+                    delay = 0.05
+                    while True:
+                        await self._dispatch(await subscription.get())
             except asyncio.CancelledError:
                 raise
             except (aioredis.RedisError, OSError) as e:
                 log.warning("Redis subscription lost (%s); reconnecting in %.2f s", e, delay)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 2.0)
 

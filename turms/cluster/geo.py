@@ -1,7 +1,7 @@
 """Users' locations in Redis GEO: the implementation of ``turms.service.user.location.GeoIndex``.
 
-Two keys (prefix from ``redis.key_prefix``): ``<prefix>geo:loc``, a GEO set (member → position), and
-``<prefix>geo:ts``, a sorted set (member → last update, ms). Redis cannot expire members of a set, so the
+Two keys (prefix from ``redis.key_prefix``): ``<prefix>{geo}:loc``, a GEO set (member → position), and
+``<prefix>{geo}:ts``, a sorted set (member → last update, ms). Redis cannot expire members of a set, so the
 update times let a search skip stale locations, and each update removes up to ``PRUNE_BATCH`` of the stalest
 ones: the keys stay bounded by the users who reported a location within the TTL.
 """
@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+
+from turms.cluster.keys import Keys
 
 #: Stale members removed per update, so pruning costs O(1) amortised and never blocks Redis.
 PRUNE_BATCH = 64
@@ -29,8 +31,9 @@ class GeoPoint:
 class RedisGeoIndex:
     def __init__(self, redis: aioredis.Redis, prefix: str = "turms:") -> None:
         self.redis = redis
-        self.locations_key = f"{prefix}geo:loc"
-        self.times_key = f"{prefix}geo:ts"
+        keys = Keys(prefix)  # one hash tag: both keys change in one MULTI
+        self.locations_key = keys.geo_locations
+        self.times_key = keys.geo_times
 
     async def put(self, member: str, longitude: float, latitude: float, *, now_ms: int, expire_before_ms: int) -> None:
         stale = await self.redis.zrangebyscore(self.times_key, "-inf", f"({expire_before_ms}", start=0, num=PRUNE_BATCH)

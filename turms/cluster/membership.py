@@ -27,6 +27,7 @@ from turms.cluster.scripts import Script
 log = logging.getLogger("turms.cluster.membership")
 
 _HEARTBEAT = Script("worker_heartbeat.lua")
+_LIVE = Script("live_workers.lua")
 
 
 def new_instance_id() -> str:
@@ -101,9 +102,7 @@ class Membership:
         """The live worker instances, cached for ``max_age_s``."""
         now = time.monotonic()
         if now - self._live_at > max_age_s:
-            t = await self.redis.time()
-            now_ms = t[0] * 1000 + t[1] // 1000
-            members = await self.redis.zrangebyscore(self.keys.workers, now_ms - self.liveness_window_ms, "+inf")
+            members = await _LIVE(self.redis, keys=[self.keys.workers], args=[self.liveness_window_ms])
             self._live = frozenset(m.decode() if isinstance(m, bytes) else str(m) for m in members)
             self._live_at = now
         return self._live

@@ -26,6 +26,13 @@ _UNREGISTER = Script("unregister_session.lua")
 _SET_STATUS = Script("set_status.lua")
 STATUS_FIELD = "$"
 REFRESH_BATCH = 1000
+#: Script runs for one login before giving up: each new round means another login of the same user wrote an
+#: entry held by an instance this one had not judged yet, in the few milliseconds between two runs.
+MAX_REGISTER_ROUNDS = 5
+
+
+class RegistrationRaceError(aioredis.RedisError):
+    """A login could not be registered because the user's sessions kept changing (answered as a Redis error)."""
 
 
 @dataclass(frozen=True)
@@ -78,19 +85,38 @@ class SessionRegistry:
 
     async def register(self, user_id: int, entry: SessionEntry, status: int, policy: LoginPolicy) -> Registration:
         conflicting = sorted(int(d) for d in policy.conflicts_with(entry.device))
-        raw: list[bytes | int] = await _REGISTER(
-            self.redis,
-            keys=[self.keys.session(user_id), self.keys.workers],
-            args=[
-                int(entry.device),
-                entry.encode(),
-                "1" if policy.reject_new_login else "0",
-                self.ttl_s,
-                self.membership.liveness_window_ms,
-                status,
-                *conflicting,
-            ],
-        )
+        # The script judges conflicting entries by the liveness of the instances holding them, which it cannot
+        # read itself (on a Redis Cluster the membership lives in another slot): it names the instances it
+        # meets, the membership judges them, and the script runs again. Most logins meet none and run once.
+        live = {entry.instance_id}
+        dead: set[str] = set()
+        for _ in range(MAX_REGISTER_ROUNDS):
+            raw: list[bytes | int] = await _REGISTER(
+                self.redis,
+                keys=[self.keys.session(user_id)],
+                args=[
+                    int(entry.device),
+                    entry.encode(),
+                    "1" if policy.reject_new_login else "0",
+                    self.ttl_s,
+                    status,
+                    " ".join(sorted(live)),
+                    " ".join(sorted(dead)),
+                    *conflicting,
+                ],
+            )
+            if raw[0] != 3:
+                break
+            unknown = {_text(i) for i in raw[1:]}
+            known = await self.membership.live_instances()
+            if not unknown <= known:
+                known = await self.membership.live_instances(max_age_s=0)  # one that just started, maybe
+            live |= unknown & known
+            dead |= unknown - known
+        else:
+            raise RegistrationRaceError(
+                f"the sessions of user {user_id} kept changing during {MAX_REGISTER_ROUNDS} tries"
+            )
         pairs = raw[1:]
         conflicts = tuple(SessionEntry.decode(_text(pairs[i]), _text(pairs[i + 1])) for i in range(0, len(pairs), 2))
         if raw[0] == 1:

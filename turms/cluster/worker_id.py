@@ -1,14 +1,15 @@
 """The worker-id lease: each worker holds a unique Snowflake worker id, leased from Redis.
 
-Key ``<prefix>worker-id:<n>`` holds the owner's random token with a TTL (``SET NX PX``); a task renews it
+Key ``<prefix>{wid:<n>}:holder`` holds the owner's random token with a TTL (``SET NX PX``); a task renews it
 every ``renew_interval_s`` with a compare-and-expire script, so only the owner extends or releases it. Two
 workers never hold the same id: taking it needs the key to be absent, and an owner that cannot renew (Redis
 down, or the key taken over after expiry) stops issuing ids once its lease time has run out
 (:meth:`WorkerIdLease.is_held` is the fence of :class:`turms.cluster.ids.Snowflake`), with a safety margin, so
 its validity ends before anyone else's can begin.
 
-``<prefix>worker-id-hwm:<n>`` keeps the highest millisecond ever used by holders of ``n``, so that a new
-holder starts its ids after it even if the previous one had borrowed milliseconds ahead of the wall clock.
+``<prefix>{wid:<n>}:hwm`` (same hash tag: one script reads and writes both) keeps the highest millisecond ever
+used by holders of ``n``, so that a new holder starts its ids after it even if the previous one had borrowed
+milliseconds ahead of the wall clock.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 
 from turms.cluster.ids import MAX_WORKER_ID
+from turms.cluster.keys import Keys
 
 log = logging.getLogger("turms.cluster.worker_id")
 
@@ -71,7 +73,7 @@ class WorkerIdLease:
         if renew_interval_s * 2 >= ttl_s:
             raise ValueError("renew at least twice per lease TTL")
         self._redis = client
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._ttl_ms = int(ttl_s * 1000)
         self._renew_interval_s = renew_interval_s
         self._max_worker_id = max_worker_id
@@ -89,10 +91,10 @@ class WorkerIdLease:
         self.on_change: Callable[[int, int], None] = lambda worker_id, after_ms: None
 
     def _key(self, n: int) -> str:
-        return f"{self._prefix}worker-id:{n}"
+        return self._keys.worker_id_lease(n)
 
     def _hwm_key(self, n: int) -> str:
-        return f"{self._prefix}worker-id-hwm:{n}"
+        return self._keys.worker_id_high_water_mark(n)
 
     async def acquire(self) -> int:
         """Take a free worker id (random start, then linear probing) and start renewing it."""

@@ -1,6 +1,7 @@
 """Observability: Prometheus metrics shared by every process of a host, structured logs, trace ids.
 
 * :mod:`.metrics`: every metric definition, in one place, and cheap pre-bound recorders for the hot path;
+* :mod:`.tick`: hot-path updates added up per event-loop tick and written once per tick;
 * :mod:`.multiprocess`: prometheus-client's multiprocess mode (the per-run directory, dead processes);
 * :mod:`.http`: ``/metrics`` for the admin HTTP app;
 * :mod:`.logging`, :mod:`.rotation`: JSON/text formatters, the four named loggers, size rotation safe

@@ -16,7 +16,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from turms.observability import multiprocess
+from turms.observability import multiprocess, tick
 
 
 def exposition() -> bytes:
@@ -30,5 +30,6 @@ def exposition() -> bytes:
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
+    tick.flush()  # this worker's updates of the current tick are in the answer too
     body = await asyncio.to_thread(exposition)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from prometheus_client import Counter, Histogram
 
-from turms.observability import metrics
+from turms.observability import metrics, tick
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ def _wrap(
             errors.labels(name, type(e).__name__).inc()
             raise
         finally:
-            durations.observe(time.perf_counter() - started)
+            tick.observe(durations, time.perf_counter() - started)
 
     return timed_call
 

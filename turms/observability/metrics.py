@@ -12,7 +12,8 @@ once (its files are removed by ``mark_process_dead``); counters and histograms o
 so a total never goes backwards when a worker is replaced.
 
 Hot-path recorders (:func:`record_request`, :func:`connection_opened` …) cache the labelled children per
-label values: a dict lookup instead of prometheus-client's validating ``labels()`` call.
+label values: a dict lookup instead of prometheus-client's validating ``labels()`` call. The per-request ones
+write through :mod:`turms.observability.tick` (once per metric per event-loop tick).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Final
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
+from turms.observability import tick
 from turms.protocol.pb import constant_pb2
 from turms.protocol.status import ResponseStatusCode
 
@@ -419,21 +421,21 @@ def record_request(kind: str, code: int, seconds: float) -> None:
     counter = _request_counters.get((kind, code))
     if counter is None:
         counter = _request_counters[(kind, code)] = REQUESTS.labels(kind, str(code))
-    counter.inc()
+    tick.inc(counter)
     histogram = _request_histograms.get(kind)
     if histogram is None:
         histogram = _request_histograms[kind] = REQUEST_DURATION.labels(kind)
-    histogram.observe(seconds)
+    tick.observe(histogram, seconds)
     if kind == LOGIN_KIND:
         login = _logins.get(code_name(code))
         if login is None:
             reason = code_name(code)
             login = _logins[reason] = LOGINS.labels("ok" if code == ResponseStatusCode.OK else "failed", reason)
-        login.inc()
+        tick.inc(login)
         if code == ResponseStatusCode.OK:
-            USERS_LOGGED_IN.inc()
+            tick.inc(USERS_LOGGED_IN)
     elif kind == CREATE_MESSAGE_KIND and code == ResponseStatusCode.OK:
-        MESSAGES_SENT.inc()
+        tick.inc(MESSAGES_SENT)
 
 
 def _connection_children(transport: str) -> tuple[Gauge, Counter]:
@@ -476,7 +478,7 @@ def notifications_delivered(route: str, sessions: int) -> None:
         counter = _delivered.get(route)
         if counter is None:
             counter = _delivered[route] = NOTIFICATIONS_DELIVERED.labels(route)
-        counter.inc(sessions)
+        tick.inc(counter, sessions)
 
 
 def redis_command(command: str) -> Histogram:

@@ -16,7 +16,6 @@ every recipient worker.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import re
 from collections.abc import Iterator
@@ -33,7 +32,9 @@ _SCALE = float(1 << 32)
 
 
 def new_trace_id() -> str:
-    return os.urandom(8).hex()
+    # Not a secret: the process's PRNG (re-seeded in every forked worker) instead of a getrandom() system call
+    # per request.
+    return f"{random.getrandbits(64):016x}"
 
 
 def current() -> str | None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from turms.security.antispam import TextModerator
     from turms.service.conference.provider import ConferenceProvider
     from turms.service.group.member_cache import MemberIdsCache
+    from turms.service.relationship.cache import RelationshipCache
     from turms.service.resource.port import ObjectStore
     from turms.service.user.location import GeoIndex
 
@@ -51,8 +52,12 @@ class Services:
     conference: ConferenceProvider | None = None
     #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
     group_members: MemberIdsCache = field(init=False)
+    #: The relationships private sends check (``turms.service.relationship.cache``).
+    relationships: RelationshipCache = field(init=False)
 
     def __post_init__(self) -> None:
         from turms.service.group.member_cache import MemberIdsCache
+        from turms.service.relationship.cache import RelationshipCache
 
         self.group_members = MemberIdsCache(self.store, self.settings, self.events)
+        self.relationships = RelationshipCache(self.store, self.settings, self.events)

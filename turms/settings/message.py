@@ -55,6 +55,25 @@ CHECK_RECIPIENT_ACTIVE = setting(
     "unknown to the `user` collection (e.g. with `gateway.auth.type = none`) are then refused too.",
     live=True,
 )
+RELATIONSHIP_CACHE_TTL_S = setting(
+    "service.message.relationship_cache_ttl_s",
+    float,
+    5.0,
+    "How long a worker keeps the relationship a private send checks (whether the recipient blocked the "
+    "sender, or is related to them). Changes made through the server (client requests, admin API) drop the "
+    "entry on every worker within milliseconds; this bounds changes made around it (direct store writes) or a "
+    "lost invalidation. 0 reads the store for every message, so a block applies to the very next message.",
+    validator=between(0.0, 3600.0),
+    live=True,
+)
+RELATIONSHIP_CACHE_MAX_OWNERS = setting(
+    "service.message.relationship_cache_max_owners",
+    int,
+    100_000,
+    "Most users whose relationships a worker caches for the send check; the least recently loaded go first.",
+    validator=at_least(1),
+    live=True,
+)
 SEND_TO_OTHER_SENDER_DEVICES = setting(
     "service.message.send_message_to_other_sender_online_devices",
     bool,

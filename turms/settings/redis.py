@@ -5,12 +5,33 @@ from __future__ import annotations
 from turms.settings.loader import Settings, value_or_file
 from turms.settings.registry import at_least, setting
 
+
+def _no_braces(value: str) -> str | None:
+    if "{" in value or "}" in value:
+        return "may not contain braces: every key carries its own hash tag (Redis Cluster slots)"
+    return None
+
+
+_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster")
+
+
+def _redis_url(value: str) -> str | None:
+    if value and ("://" not in value or value.split("://", 1)[0].lower() not in _SCHEMES):
+        return f"the scheme must be one of {', '.join(s + '://' for s in _SCHEMES)}"
+    return None
+
+
 URL = setting(
     "redis.url",
     str,
     "",
-    "Redis URL (redis://, rediss:// or unix://). Empty (and no `redis.url_file`): the supervisor starts a "
-    "private redis-server on a Unix socket in the data directory.",
+    "Redis URL. One Redis: redis://, rediss:// (TLS) or unix://. Sentinel: "
+    "redis+sentinel://[user:password@]host:port,host:port/<service>[/db] (rediss+sentinel:// for TLS). "
+    "Redis Cluster: redis+cluster://[user:password@]host:port,host:port (rediss+cluster://). Query "
+    "parameters are redis-py connection options (ssl_ca_certs, ssl_certfile, ssl_keyfile, ssl_cert_reqs …; "
+    "sentinel_password for the sentinels). Empty (and no `redis.url_file`): the supervisor starts a private "
+    "redis-server on a Unix socket in the data directory.",
+    validator=_redis_url,
     secret=True,
 )
 URL_FILE = setting(
@@ -21,7 +42,13 @@ URL_FILE = setting(
     "`%d/redis-url`. Read at start; an unreadable or empty file is a configuration error.",
     path=True,
 )
-KEY_PREFIX = setting("redis.key_prefix", str, "turms:", "Prefix of every Redis key and channel this server uses.")
+KEY_PREFIX = setting(
+    "redis.key_prefix",
+    str,
+    "turms:",
+    "Prefix of every Redis key and channel this server uses (no braces: keys carry their own hash tags).",
+    validator=_no_braces,
+)
 CONNECT_TIMEOUT_S = setting(
     "redis.connect_timeout_s",
     float,

@@ -51,6 +51,14 @@ MONGO_JOURNAL = setting(
     True,
     "Writes are acknowledged only once journaled (`j: true`).",
 )
+MONGO_READ_CONCERN = setting(
+    "storage.mongo.read_concern",
+    str,
+    "majority",
+    "Read concern of every read: `majority` reads only what a majority has written (a message seen is never "
+    "rolled back by a failover), `local` the primary's latest.",
+    choices=("majority", "local"),
+)
 READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 MONGO_READ_PREFERENCE = setting(
     "storage.mongo.read_preference",

@@ -38,6 +38,7 @@ def open_store(settings: Settings, *, schema: Schema = SCHEMA, clock: Callable[[
             group_read_preferences={g: settings.get(x) for g, x in s.MONGO_GROUP_READ_PREFERENCES.items()},
             write_concern=settings.get(s.MONGO_WRITE_CONCERN),
             journal=settings.get(s.MONGO_JOURNAL),
+            read_concern=settings.get(s.MONGO_READ_CONCERN),
             server_selection_timeout_ms=settings.get(s.MONGO_SERVER_SELECTION_TIMEOUT_MS),
             max_pool_size=settings.get(s.MONGO_MAX_POOL_SIZE),
             ttl_purge_interval_s=settings.get(s.TTL_PURGE_INTERVAL_S),

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -31,12 +30,12 @@ from pymongo.write_concern import WriteConcern
 
 from turms.storage import query as q
 from turms.storage.errors import (
-    DuplicateKeyError,
     InvalidQueryError,
     InvalidUpdateError,
     StorageError,
-    StorageUnavailableError,
 )
+from turms.storage.mongo_errors import map_error
+from turms.storage.mongo_sequences import MongoSequences, _SeqJob
 from turms.storage.port import (
     BulkResult,
     DeleteMany,
@@ -56,6 +55,8 @@ from turms.storage.port import (
 from turms.storage.schema import SCHEMA, Collection, Index, Schema, check_declared, check_update_declared
 from turms.storage.values import normalize_document
 
+__all__ = ["MongoStore", "map_error", "utc_now"]
+
 log = logging.getLogger("turms.storage.mongo")
 
 T = TypeVar("T")
@@ -69,72 +70,16 @@ _READ_PREFERENCES = {
     "secondaryPreferred": ReadPreference.SECONDARY_PREFERRED,
     "nearest": ReadPreference.NEAREST,
 }
-#: Server error codes of updates that cannot apply: type mismatch, bad value, path not viable, conflicting
-#: operators, immutable field, cannot-apply-to-non-array …
-_UPDATE_ERROR_CODES = frozenset({2, 9, 14, 28, 40, 52, 56, 66})
 #: Index options a server may not implement (FerretDB v1: TTL, partial, hashed): we degrade, and say so.
 _NOT_IMPLEMENTED_CODES = frozenset({27, 67, 115, 238})
 _INDEX_CONFLICT_CODES = frozenset({85, 86})
-#: Sequence ids one insert_with_sequence tries when a hole repair took its number (one is the usual).
-_RENUMBER_ATTEMPTS = 5
-_TOMBSTONE_ATTEMPTS = 5
-_CLAIM_SEP = "\x1f"
-_CLAIM_KEEP = 1024
-_CLAIM_TTL = timedelta(hours=1)
-#: How long a claimed number stays a safe place to probe upwards from: far below _CLAIM_TTL, so every claim
-#: above it is younger than the cleanup's age limit.
-_CLAIM_TOP_FRESH_S = 600.0
-_CLAIM_TOPS_MAX = 100_000
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def map_error(exc: Exception, *, updating: bool = False) -> Exception:
-    """The storage error for a driver error (non-driver exceptions are returned unchanged)."""
-    if isinstance(exc, StorageError):
-        return exc
-    if isinstance(exc, perr.DuplicateKeyError):
-        return DuplicateKeyError(f"duplicate key (code {exc.code})")
-    if isinstance(exc, perr.BulkWriteError):
-        errors = exc.details.get("writeErrors") or []
-        if errors:
-            code = errors[0].get("code")
-            if code == 1 and "UNIQUE constraint failed" in str(errors[0].get("errmsg", "")):
-                return DuplicateKeyError("duplicate key")
-            return _by_code(code, str(errors[0].get("errmsg", "")), updating=True)
-        return StorageError(f"bulk write failed: {exc}")
-    if isinstance(exc, perr.ConnectionFailure | perr.ServerSelectionTimeoutError | perr.NetworkTimeout):
-        return StorageUnavailableError(f"mongodb unreachable: {type(exc).__name__}")
-    if isinstance(exc, perr.OperationFailure):
-        if exc.code == 1 and "UNIQUE constraint failed" in str(exc):
-            # FerretDB v1 reports a unique violation by an update as an internal error.
-            return DuplicateKeyError("duplicate key")
-        return _by_code(exc.code, str(exc.details.get("errmsg", exc) if exc.details else exc), updating=updating)
-    if isinstance(exc, perr.PyMongoError):
-        return StorageError(f"mongodb: {exc}")
-    return exc
-
-
-#: MongoDB's AuthenticationFailed error code.
-_AUTHENTICATION_FAILED = 18
-
-
-def _by_code(code: Any, message: str, *, updating: bool) -> StorageError:
-    if code == _AUTHENTICATION_FAILED:
-        # Wrong credentials, or (in a new deployment) a user not created yet: the database refuses service.
-        return StorageUnavailableError(f"mongodb authentication failed: {message}")
-    if code in (11000, 11001):
-        return DuplicateKeyError("duplicate key")
-    if updating and code in _UPDATE_ERROR_CODES:
-        return InvalidUpdateError(f"update cannot apply: {message}")
-    if code in (2, 9):
-        return InvalidQueryError(message)
-    return StorageError(f"mongodb error {code}: {message}")
-
-
-class MongoStore:
+class MongoStore(MongoSequences):
     """The :class:`~turms.storage.port.Store` on a MongoDB deployment (or several, one per URI group)."""
 
     def __init__(
@@ -149,6 +94,7 @@ class MongoStore:
         group_read_preferences: Mapping[str, str] | None = None,
         write_concern: str = "majority",
         journal: bool = True,
+        read_concern: str = "majority",
         server_selection_timeout_ms: int = 10_000,
         max_pool_size: int = 100,
         ttl_purge_interval_s: float = 60.0,
@@ -167,6 +113,7 @@ class MongoStore:
             "tzinfo": UTC,
             "retryWrites": True,
             "retryReads": True,
+            "readConcernLevel": read_concern,
             "serverSelectionTimeoutMS": server_selection_timeout_ms,
             "maxPoolSize": max_pool_size,
             "appname": "turms-server",
@@ -182,6 +129,10 @@ class MongoStore:
         self._claim_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         #: Claim counters: the last number this process claimed per key, and when (monotonic seconds).
         self._claim_tops: dict[str, tuple[int, float]] = {}
+        #: insert_with_sequence calls of the current loop tick, written together at its end.
+        self._seq_jobs: list[_SeqJob] = []
+        self._seq_flush_scheduled = False
+        self._seq_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def engine(self) -> str:
@@ -467,127 +418,6 @@ class MongoStore:
 
     # -- counters ----------------------------------------------------------------------------------------
 
-    async def _has_atomic_updates(self) -> bool:
-        """Whether the server applies an update atomically with its filter (MongoDB does; FerretDB v1 does not:
-        it reads, then rewrites the document by ``_id``, so concurrent ``$inc``s can be lost)."""
-        if self._atomic_updates is None:
-            db = self._coll(_COUNTERS).database
-            info = await self._call(lambda: db.command("buildInfo"))
-            self._atomic_updates = "ferretdbVersion" not in info
-            if not self._atomic_updates:
-                log.warning("server is FerretDB: counters use insert-claims instead of atomic $inc")
-        return self._atomic_updates
-
-    async def next_sequence(self, key: str) -> int:
-        if not isinstance(key, str) or not key or _CLAIM_SEP in key:
-            raise InvalidUpdateError("a counter key is a non-empty string without \\x1f")
-        if not await self._has_atomic_updates():
-            lock, users = self._claim_locks.get(key) or (asyncio.Lock(), 0)
-            self._claim_locks[key] = (lock, users + 1)
-            try:
-                async with lock:
-                    return await self._next_by_claim(key)
-            finally:
-                lock, users = self._claim_locks[key]
-                if users == 1:
-                    del self._claim_locks[key]
-                else:
-                    self._claim_locks[key] = (lock, users - 1)
-        coll = self._coll(_COUNTERS)
-
-        def make() -> Awaitable[Document | None]:
-            return coll.find_one_and_update(
-                {"_id": key}, {"$inc": {"seq": 1}}, upsert=True, return_document=PyReturnDocument.AFTER
-            )
-
-        doc = await self._call(lambda: self._upsert_retrying(make, True), updating=True)
-        assert doc is not None
-        return int(doc["seq"])
-
-    async def _next_by_claim(self, key: str) -> int:
-        """A dense counter from unique inserts alone, for servers without atomic read-modify-write.
-
-        Each number is a claim document ``<key>\\x1f<seq, zero-padded>``; the unique ``_id`` lets exactly one
-        caller win each number, so no number is handed out twice or skipped. Claims are always 1..top without
-        a gap. The next number is found by inserting upwards from the last top this process knew (a
-        duplicate-key error means "taken, try the next"), because an insert is checked against the unique
-        index while FerretDB v1 answers every read (even by ``_id``) by scanning the collection. The highest
-        claim is read only when this process has no fresh top for the key (:data:`_CLAIM_TOP_FRESH_S`).
-        Claims are deleted only when far behind and old (:data:`_CLAIM_KEEP`, :data:`_CLAIM_TTL`), which a
-        fresh top never is, so probing upwards from it never lands on a deleted number.
-        """
-        coll = self._coll(_COUNTERS)
-        prefix = key + _CLAIM_SEP
-        now = time.monotonic()
-        known = self._claim_tops.get(key)
-        if known is not None and now - known[1] < _CLAIM_TOP_FRESH_S:
-            seq = known[0] + 1
-        else:
-            window = {"_id": {"$gte": prefix, "$lt": prefix + "\x7f"}}
-            top = await self._call(functools.partial(coll.find_one, window, sort=[("_id", -1)]))
-            seq = (int(top["seq"]) if top is not None else 0) + 1
-        while True:
-            try:
-                await coll.insert_one({"_id": f"{prefix}{seq:020d}", "seq": seq, "cd": self.clock()})
-                break
-            except perr.DuplicateKeyError:
-                seq += 1  # taken by another process: the next one
-            except perr.PyMongoError as exc:
-                raise map_error(exc) from exc
-        if len(self._claim_tops) >= _CLAIM_TOPS_MAX:
-            self._claim_tops.clear()
-        self._claim_tops[key] = (seq, now)
-        if seq % _CLAIM_KEEP == 0:
-            old = {
-                "_id": {"$gte": prefix, "$lt": f"{prefix}{seq - _CLAIM_KEEP:020d}"},
-                "cd": {"$lt": self.clock() - _CLAIM_TTL},
-            }
-            await self._call(functools.partial(coll.delete_many, old))
-        return seq
-
-    async def insert_with_sequence(
-        self, collection: str, document: Document, *, counter_key: str, field: str, tombstone: Document
-    ) -> int:
-        spec = self.schema[collection]
-        self._prepare(spec, {**document, field: 0})
-        tomb_check = self._prepare(spec, {**tombstone, field: 0})
-        coll = self._coll(collection)
-        for _ in range(_RENUMBER_ATTEMPTS):
-            seq = await self.next_sequence(counter_key)
-            doc = self._prepare(spec, {**document, field: seq})
-            try:
-                await self._call(functools.partial(coll.insert_one, doc))
-                return seq
-            except DuplicateKeyError:
-                mine = await self._call(functools.partial(coll.find_one, {"_id": doc["_id"]}, {field: 1}))
-                if mine is not None:
-                    if mine.get(field) == seq:
-                        return seq  # a retried attempt of this very insert had been stored
-                    # The _id itself is taken: the number is spent, as for any failed insert.
-                    await self._write_tombstone(coll, {**tomb_check, field: seq})
-                    raise
-                # A reader filled this number as a hole (turms.service.message.holes): take the next one.
-            except StorageError as exc:
-                # The number is spent: fill it with a tombstone so readers never wait on a hole.
-                await self._write_tombstone(coll, {**tomb_check, field: seq})
-                raise exc from None
-        raise StorageError(f"{collection}: every sequence id tried was taken ({_RENUMBER_ATTEMPTS} attempts)")
-
-    async def _write_tombstone(self, coll: AsyncCollection[Document], tomb: Document) -> None:
-        delay = 0.05
-        for attempt in range(_TOMBSTONE_ATTEMPTS):
-            try:
-                await coll.insert_one(tomb)
-                return
-            except perr.DuplicateKeyError:
-                return  # already there (a retried insert landed after all)
-            except perr.PyMongoError:
-                if attempt == _TOMBSTONE_ATTEMPTS - 1:
-                    log.error("could not write the tombstone for %s; the sequence has a gap", tomb.get("_id"))
-                    return
-                await asyncio.sleep(delay)
-                delay *= 2
-
     # -- TTL and maintenance -----------------------------------------------------------------------------
 
     async def purge_expired(self, now: datetime | None = None) -> int:
@@ -618,12 +448,3 @@ def _projection(proj: dict[str, bool] | None) -> dict[str, int] | None:
     if not proj:
         return None
     return {k: int(v) for k, v in proj.items()}
-
-
-def sharding_commands(schema: Schema = SCHEMA, database: str = "turms") -> list[dict[str, Any]]:
-    """The ``shardCollection`` commands an operator runs once on a sharded cluster (documented, not automatic)."""
-    out: list[dict[str, Any]] = []
-    for spec in schema:
-        if spec.shard_key is not None:
-            out.append({"shardCollection": f"{database}.{spec.name}", "key": dict(spec.shard_key)})
-    return out

@@ -184,9 +184,21 @@ class Store(Protocol):
         ...
 
     async def insert_with_sequence(
-        self, collection: str, document: Document, *, counter_key: str, field: str, tombstone: Document
+        self,
+        collection: str,
+        document: Document,
+        *,
+        counter_key: str,
+        field: str,
+        tombstone: Document,
+        claim: tuple[str, Document] | None = None,
     ) -> int:
         """Allocate the next value of ``counter_key``, store it in ``document[field]``, insert, return it.
+
+        ``claim`` (a collection and a document, e.g. an idempotency key): inserted first; if a unique index
+        refuses it, :class:`DuplicateKeyError` is raised and nothing else is written. On SQLite the claim, the
+        counter and the insert are one transaction (all or nothing). On MongoDB the claim is its own write
+        before the counter: a writer that dies after it leaves the claim without the document.
 
         The sequence stays dense: on SQLite allocation and insert share one transaction (a failed insert
         rolls the counter back). On MongoDB the counter is incremented first; if the insert then fails,

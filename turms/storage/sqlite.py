@@ -694,16 +694,29 @@ class SqliteStore:
         return await self._write(lambda conn: self._next_sequence_sync(conn, key))
 
     async def insert_with_sequence(
-        self, collection: str, document: Document, *, counter_key: str, field: str, tombstone: Document
+        self,
+        collection: str,
+        document: Document,
+        *,
+        counter_key: str,
+        field: str,
+        tombstone: Document,
+        claim: tuple[str, Document] | None = None,
     ) -> int:
-        # One transaction: if the insert fails its savepoint also rolls the counter back, so no hole and
-        # no tombstone are ever needed here. A number already taken (only possible if a document was put
-        # there by hand) is skipped, as on MongoDB.
+        # One transaction: if the insert fails its savepoint also rolls the counter (and the claim) back, so no
+        # hole and no tombstone are ever needed here. A number already taken (only possible if a document was
+        # put there by hand) is skipped, as on MongoDB.
         _check_counter(counter_key)
         coll = self.schema[collection]
         doc = self._prepare(coll, {**document, field: 0})
+        claimed: tuple[Collection, Document] | None = None
+        if claim is not None:
+            claim_coll = self.schema[claim[0]]
+            claimed = (claim_coll, self._prepare(claim_coll, claim[1]))
 
         def run(conn: sqlite3.Connection) -> int:
+            if claimed is not None:
+                self._insert_sync(conn, claimed[0], claimed[1])  # a duplicate fails the whole job
             for _ in range(_RENUMBER_ATTEMPTS):
                 seq = self._next_sequence_sync(conn, counter_key)
                 try:

@@ -6,7 +6,8 @@ dispatches queued signals to ``handle_<name>``, reads the workers' control pipes
 kills hung ones and spawns what is missing.
 
 Signals: ``TERM``/``INT`` graceful stop (a second one kills the stragglers), ``QUIT`` immediate stop,
-``HUP`` rolling reload, ``TTIN``/``TTOU`` one worker more/fewer.
+``HUP`` rolling reload, ``TTIN``/``TTOU`` one worker more/fewer, ``USR1`` TLS certificates reloaded in
+place by every serving worker.
 
 A worker that dies before reporting READY is a *boot failure*. During the first start, or after
 ``workers`` boot failures in a row, the supervisor halts with :data:`EXIT_BOOT_FAILURE` and the worker's own
@@ -217,6 +218,14 @@ class Arbiter:
 
     def handle_hup(self) -> None:
         self.reload()
+
+    def handle_usr1(self) -> None:
+        """Reload the listeners' TLS certificates in place: every serving worker rereads them, no connection
+        is closed (a worker still booting reads them anyway)."""
+        workers = [h for h in self.workers.values() if h.ready and not h.draining]
+        log.info("SIGUSR1: %d workers reload their TLS certificates", len(workers))
+        for h in workers:
+            h.signal(signal.SIGUSR1)
 
     def handle_ttin(self) -> None:
         self.target += 1

@@ -20,6 +20,7 @@ from turms.observability import logging as observability_logging
 from turms.settings import Settings, admin, redis, server, storage
 from turms.settings import files as files_settings
 from turms.settings.listeners import configured_listeners
+from turms.settings.tls import serves_tls
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
 log = logging.getLogger("turms.supervisor")
@@ -108,13 +109,14 @@ def gather(settings: Settings, *, workers: int, embedded: EmbeddedRedis | None, 
     tcp_port = 0
     admin_url = ""
     for name, host, port in configured_listeners(settings):
+        secure = serves_tls(settings, name)
         if name == "client TCP":
             tcp_port = port
-            listeners.append((name, f"{host}:{port}"))
+            listeners.append((name, f"{host}:{port}" + (" (TLS)" if secure else "")))
         elif name == "client WebSocket":
-            listeners.append((name, f"ws://{_connect_host(host)}:{port}/ (bound to {host})"))
+            listeners.append((name, f"{'wss' if secure else 'ws'}://{_connect_host(host)}:{port}/ (bound to {host})"))
         elif name == "admin HTTP":
-            admin_url = f"http://{_connect_host(host)}:{port}"
+            admin_url = f"{'https' if secure else 'http'}://{_connect_host(host)}:{port}"
             listeners.append((name, f"{admin_url}/ (bound to {host})"))
             if settings.get(admin.CONSOLE_ENABLED):
                 listeners.append(("admin console", f"{admin_url}/console/ (log in with an admin account)"))

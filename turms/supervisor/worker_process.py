@@ -35,6 +35,7 @@ SUPERVISOR_SIGNALS = (
     signal.SIGCHLD,
     signal.SIGTTIN,
     signal.SIGTTOU,
+    signal.SIGUSR1,
 )
 
 

@@ -14,12 +14,20 @@ gives the HTTP listeners the same:
 
 The gate wraps aiohttp's protocol in a thin forwarding protocol (:class:`GatedSockSite` serves a runner through
 it), so it works whatever aiohttp does inside, at the cost of one extra call per read.
+
+On a listener that serves TLS (:mod:`turms.transport.tls`) the event loop's TLS layer runs first, bounded by the
+same handshake timeout, and the gate sees the connection when the TLS handshake is done: admission and the
+deadline of the upgrade or first request start then, so a connection is reset at most twice the timeout after
+its accept, and a refused address costs one TLS handshake. (Running the handshake inside the gate, with
+``loop.start_tls`` after admission, fails on uvloop: its transport hands the ClientHello to the gated protocol
+although reading was paused in ``connection_made``, and the handshake never starts.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, cast
 
@@ -196,11 +204,21 @@ class _GatedProtocol(asyncio.Protocol):
 class GatedSockSite(web.SockSite):
     """aiohttp's :class:`~aiohttp.web.SockSite` whose connections pass through an :class:`AcceptGate`."""
 
-    __slots__ = ("_gate",)
+    __slots__ = ("_gate", "_ssl_handshake_timeout")
 
-    def __init__(self, runner: web.BaseRunner, sock: Any, gate: AcceptGate, *, backlog: int = 128) -> None:
-        super().__init__(runner, sock, backlog=backlog)
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        sock: Any,
+        gate: AcceptGate,
+        *,
+        backlog: int = 128,
+        ssl_context: ssl.SSLContext | None = None,
+        ssl_handshake_timeout: float | None = None,
+    ) -> None:
+        super().__init__(runner, sock, backlog=backlog, ssl_context=ssl_context)
         self._gate = gate
+        self._ssl_handshake_timeout = ssl_handshake_timeout
 
     async def start(self) -> None:
         # SockSite.start, with the gated factory in place of the runner's server (aiohttp's own attributes).
@@ -208,5 +226,9 @@ class GatedSockSite(web.SockSite):
         server = self._runner.server
         assert server is not None
         self._server = await asyncio.get_running_loop().create_server(
-            self._gate.protocol_factory(server), sock=self._sock, ssl=self._ssl_context, backlog=self._backlog
+            self._gate.protocol_factory(server),
+            sock=self._sock,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            ssl_handshake_timeout=self._ssl_handshake_timeout if self._ssl_context is not None else None,
         )

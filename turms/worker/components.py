@@ -184,6 +184,13 @@ class Components:
         async def publish_states(states: dict[str, dict[str, Any]]) -> None:
             await redis.hset(keys.plugin_states, instance_id, orjson.dumps(states))
 
+        async def forget_dead(instances: list[str]) -> None:
+            # The worker whose heartbeat pruned dead instances drops their plugin states too (a killed worker
+            # never removed its own).
+            await redis.hdel(keys.plugin_states, *instances)
+
+        membership.on_pruned = forget_dead
+
         plugins = PluginHost(
             settings, catalog or loader.current(), hooks, instance_id=instance_id, on_states=publish_states
         )
@@ -212,7 +219,7 @@ class Components:
         self._tasks.extend(background)
         self._tasks.append(asyncio.create_task(self._refresh_loop(), name="registry-refresh"))
         retention_lease = RedisLease(
-            redis, f"{keys.prefix}lease:message-retention", ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
+            redis, keys.lease("message-retention"), ttl_s=settings.get(message.RETENTION_LEASE_TTL_S)
         )
         self._tasks.append(retention.start(services, retention_lease))
         log.info("node %s, worker instance %s, worker id %d", node_id, membership.instance_id, lease.worker_id)

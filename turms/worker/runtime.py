@@ -28,6 +28,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,10 +38,11 @@ from aiohttp import web
 
 from turms.admin.app import AdminApi
 from turms.admin.context import AdminDeps, NodeState
+from turms.cluster.connection import connect
 from turms.cluster.worker_id import WorkerIdUnavailableError
 from turms.gateway import Gateway, RequestHandler, UnavailableHandler
 from turms.observability import logging as observability_logging
-from turms.observability import metrics
+from turms.observability import metrics, tick
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
 from turms.plugins.loader import Catalog
@@ -53,6 +55,7 @@ from turms.settings import gateway as gw
 from turms.settings import metrics as metrics_settings
 from turms.settings import redis as redis_settings
 from turms.settings import security as sec
+from turms.settings import tls as tls_settings
 from turms.settings.listeners import configured_listeners
 from turms.storage.errors import StorageError, StorageUnavailableError
 from turms.transport import (
@@ -66,6 +69,7 @@ from turms.transport import (
     tcp_protocol_factory,
 )
 from turms.transport.http_log import http_logger
+from turms.transport.tls import ServerTls, TlsConfigError
 from turms.worker.components import Components
 from turms.worker.control import EXIT_BOOT_FAILURE, EXIT_UNAVAILABLE, WorkerChannel
 from turms.worker.health import HealthEndpoint
@@ -130,6 +134,8 @@ class Worker:
         self._stop: asyncio.Event | None = None
         self._heartbeat: asyncio.TimerHandle | None = None
         self.components: Components | None = None
+        #: The listeners' TLS context (turms.transport.tls), when any listener serves TLS.
+        self.tls: ServerTls | None = None
         self.lag_probe = LagProbe(self.settings.get(metrics_settings.LOOP_LAG_INTERVAL_MS) / 1000)
         self.process_sampler = ProcessSampler("worker")
 
@@ -140,6 +146,8 @@ class Worker:
         self._stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stop.set)
+        # Certificates reloaded in place (the supervisor forwards its SIGUSR1): no connection is closed.
+        loop.add_signal_handler(signal.SIGUSR1, self._reload_tls)
         self._beat()  # heartbeats start now: a slow boot is judged by the boot timeout, not as a hang
         try:
             await self._boot()
@@ -185,10 +193,18 @@ class Worker:
 
     # -- boot -------------------------------------------------------------------------------------------
 
+    def _reload_tls(self) -> None:
+        if self.tls is not None:
+            self.tls.reload()
+
     async def _boot(self) -> None:
         s = self.settings
         backlog = s.get(gw.BACKLOG)
         deadline = time.monotonic() + max(0.5, s.get(server.WORKER_BOOT_TIMEOUT_S) - BOOT_MARGIN_S)
+        try:
+            self.tls = ServerTls.from_settings(s)
+        except TlsConfigError as e:
+            raise BootError(str(e)) from None
         try:
             for name, host, port in configured_listeners(s):
                 self._sockets[name] = bind_reuseport(name, host, port)
@@ -237,7 +253,10 @@ class Worker:
             # The server gets a duplicate descriptor: the original stays open after the server closes so
             # the drain can accept what is still queued on it (see turms.transport.listeners).
             self._tcp_server = await loop.create_server(
-                factory, sock=self._sockets["client TCP"].dup(), backlog=self._backlogs["client TCP"]
+                factory,
+                sock=self._sockets["client TCP"].dup(),
+                backlog=self._backlogs["client TCP"],
+                **self._tcp_tls_options(),
             )
         if "client WebSocket" in self._sockets:
             gate = self._gates["client WebSocket"]
@@ -342,15 +361,42 @@ class Worker:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, logger=http_logger(), **runner_options)
         await runner.setup()
         self._runners[name] = runner
-        site = GatedSockSite(runner, self._sockets[name].dup(), self._gates[name], backlog=self._backlogs[name])
+        tls = self._tls_options(name)
+        site = GatedSockSite(runner, self._sockets[name].dup(), self._gates[name], backlog=self._backlogs[name], **tls)
         await site.start()
         self._sites[name] = site
+
+    def _tls_options(self, listener: str) -> dict[str, Any]:
+        """``ssl_context`` and ``ssl_handshake_timeout`` of a gated HTTP listener that serves TLS (none else)."""
+        context = self._tls_context(listener)
+        if context is None:
+            return {}
+        return {"ssl_context": context, "ssl_handshake_timeout": self._handshake_timeout()}
+
+    def _tcp_tls_options(self, listener: str = "client TCP") -> dict[str, Any]:
+        """``ssl`` and ``ssl_handshake_timeout`` for ``loop.create_server`` / ``connect_accepted_socket``."""
+        context = self._tls_context(listener)
+        if context is None:
+            return {}
+        return {"ssl": context, "ssl_handshake_timeout": self._handshake_timeout()}
+
+    def _tls_context(self, listener: str) -> ssl.SSLContext | None:
+        if self.tls is None or not tls_settings.serves_tls(self.settings, listener):
+            return None
+        return self.tls.context
+
+    def _handshake_timeout(self) -> float | None:
+        """The TLS handshake's bound: ``security.connections.handshake_timeout_s`` (0: asyncio's 60 s)."""
+        timeout = float(self.settings.get(sec.HANDSHAKE_TIMEOUT_S))
+        return timeout if timeout > 0 else None
 
     async def _connect_redis(self, boot_deadline: float) -> None:
         url = self.spec.redis_url
         timeout = self.settings.get(redis_settings.CONNECT_TIMEOUT_S)
         try:
-            self.redis = aioredis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+            # The same client factory as the components: a Sentinel URL pings the current master, a cluster URL
+            # a node.
+            self.redis = connect(url, connect_timeout_s=timeout, retries=0)
         except ValueError as e:  # a malformed URL: no retry will fix it
             raise BootError(f"invalid Redis URL {redact_url(url)}: {e}") from None
         # Several attempts within one connect timeout (a Redis that is starting up answers soon), and never
@@ -402,7 +448,7 @@ class Worker:
             late = sweep_accept(tcp)
             tcp.close()
             for conn in late:
-                await loop.connect_accepted_socket(factory, conn)
+                await loop.connect_accepted_socket(factory, conn, **self._tcp_tls_options())
         ws = self._sockets.pop("client WebSocket", None)
         runner = self._runners.get("client WebSocket")
         if ws is not None:
@@ -411,7 +457,7 @@ class Worker:
             if runner is not None and runner.server is not None:
                 gated = self._gates["client WebSocket"].protocol_factory(runner.server)
                 for conn in late:
-                    await loop.connect_accepted_socket(gated, conn)
+                    await loop.connect_accepted_socket(gated, conn, **self._tcp_tls_options("client WebSocket"))
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
@@ -447,6 +493,7 @@ class Worker:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()
             self.redis = None
+        tick.flush()  # the last tick's metric updates
 
 
 def run_worker(spec: WorkerSpec, handler: RequestHandler | None = None) -> int:

@@ -76,12 +76,12 @@ variable "credential_parameters" {
 
 variable "redis_url" {
   type        = string
-  description = "Off AWS: URL of an external or self-managed Redis shared by every host (redis://, rediss://), written to the credential redis-url. It travels in the user data: on AWS use credential_parameters instead. Empty (and no redis-url parameter): each host runs its own embedded Redis (the distribution's redis-server), which is right for a single host only."
+  description = "Off AWS: URL of an external or self-managed Redis shared by every host (redis://, rediss://, redis(s)+sentinel://, redis(s)+cluster://), written to the credential redis-url. It travels in the user data: on AWS use credential_parameters instead. Empty (and no redis-url parameter): each host runs its own embedded Redis (the distribution's redis-server), which is right for a single host only."
   default     = ""
   sensitive   = true
   validation {
-    condition     = var.redis_url == "" || can(regex("^rediss?://[^[:space:]]+$", var.redis_url))
-    error_message = "redis_url must be empty or a redis:// or rediss:// URL without spaces."
+    condition     = var.redis_url == "" || can(regex("^rediss?(\\+sentinel|\\+cluster)?://[^[:space:]]+$", var.redis_url))
+    error_message = "redis_url must be empty or a redis://, rediss://, redis(s)+sentinel:// or redis(s)+cluster:// URL without spaces."
   }
 }
 

@@ -17,6 +17,7 @@ from turms.cluster.ids import (
     decompose,
     min_id_at,
 )
+from turms.cluster.keys import Keys
 from turms.cluster.worker_id import WorkerIdLease, WorkerIdUnavailableError
 
 T0 = 1_750_000_000_000
@@ -107,7 +108,7 @@ async def test_two_workers_never_hold_the_same_id(redis_client: aioredis.Redis) 
     for lease in leases:
         await lease.release()
     await extra.release()
-    assert await redis_client.keys("t:worker-id:*") == []
+    assert await redis_client.keys("t:{wid:*}:holder") == []
 
 
 async def test_lease_renewal_and_loss(redis_client: aioredis.Redis) -> None:
@@ -123,7 +124,7 @@ async def test_lease_renewal_and_loss(redis_client: aioredis.Redis) -> None:
     )
     n = await lease.acquire()
     assert lease.is_held()
-    ttl = await redis_client.pttl(f"r:worker-id:{n}")
+    ttl = await redis_client.pttl(Keys("r:").worker_id_lease(n))
     assert 0 < ttl <= 3000
     now[0] += 2.4
     assert lease.is_held()
@@ -132,11 +133,11 @@ async def test_lease_renewal_and_loss(redis_client: aioredis.Redis) -> None:
     assert await lease.renew()
     assert lease.is_held()
     # Someone else owns the key now (our lease had expired): renewal fails and the fence closes.
-    await redis_client.set(f"r:worker-id:{n}", "intruder")
+    await redis_client.set(Keys("r:").worker_id_lease(n), "intruder")
     assert not await lease.renew()
     assert not lease.is_held()
     await lease.release()
-    assert await redis_client.get(f"r:worker-id:{n}") == b"intruder"
+    assert await redis_client.get(Keys("r:").worker_id_lease(n)) == b"intruder"
 
 
 async def test_renewal_task_keeps_the_lease(redis_client: aioredis.Redis) -> None:
@@ -146,7 +147,7 @@ async def test_renewal_task_keeps_the_lease(redis_client: aioredis.Redis) -> Non
     n = await lease.acquire()
     await asyncio.sleep(1.0)  # longer than the TTL: only renewals keep the key
     assert lease.is_held()
-    assert await redis_client.get(f"k:worker-id:{n}") is not None
+    assert await redis_client.get(Keys("k:").worker_id_lease(n)) is not None
     await lease.release()
 
 
@@ -174,7 +175,7 @@ async def test_lease_is_reclaimed_after_redis_lost_its_data(redis_client: aiored
     before = gen.next_id()
     await redis_client.flushall()  # a restarted Redis without persistence
     assert await lease.renew()
-    assert await redis_client.get(f"q:worker-id:{n}") is not None
+    assert await redis_client.get(Keys("q:").worker_id_lease(n)) is not None
     assert lease.is_held()
     assert gen.next_id() > before
     await lease.release()
@@ -187,7 +188,7 @@ async def test_taken_over_lease_is_replaced_by_another_id(redis_client: aioredis
     lease.on_change = gen.rebase
     first = gen.next_id()
     # Another worker took our id after a Redis restart; its last millisecond is far ahead.
-    await redis_client.set(f"p:worker-id:{n}", "intruder")
+    await redis_client.set(Keys("p:").worker_id_lease(n), "intruder")
     assert not await lease.renew()
     await lease._replace()
     assert lease.worker_id is not None and lease.worker_id != n

@@ -13,7 +13,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
-from turms.observability import http
+from turms.observability import http, tick
 from turms.observability.instrument import timed
 from turms.observability.lag import LagProbe
 from turms.observability.process import ProcessSampler
@@ -95,6 +95,7 @@ async def test_timed_proxy_times_coroutine_methods_and_counts_errors() -> None:
     with pytest.raises(KeyError):
         await proxy.insert_one("c", {})
     assert store.calls == 2
+    tick.flush()  # durations are written at the end of the loop tick (turms.observability.tick)
     assert registry.get_sample_value("op_count", {"operation": "find_one"}) == 2
     assert (registry.get_sample_value("op_sum", {"operation": "find_one"}) or 0) >= 0.02
     assert registry.get_sample_value("op_errors_total", {"operation": "insert_one", "error": "KeyError"}) == 1

@@ -122,7 +122,7 @@ async def test_a_worker_behind_a_trimmed_log_reloads_everything(redis_url: str) 
         for uid in range(300):  # far more than the log keeps (MAXLEN ~ trims in whole nodes of 100)
             await a.service.block_user_ids([uid], 60)
         redis = aioredis.Redis.from_url(redis_url)
-        assert await redis.xlen("turms:blocklist:log") < 300
+        assert await redis.xlen(Keys().blocklist_log) < 300
         await redis.aclose()
         syncs = b.sync.full_syncs
         await b.sync.catch_up()

@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from turms.clock import FakeClock
+from turms.cluster.keys import Keys
 from turms.cluster.login_throttle import RedisFailureBuckets
 from turms.gateway.auth import PasswordAuthenticator, authenticate_login
 from turms.plugins.api import LoginAttempt
@@ -87,7 +88,7 @@ async def test_a_throttle_shared_through_redis_counts_every_worker(redis_url: st
         b = LoginThrottle(a.settings, clock, RedisFailureBuckets(b_client, "t:"))
         await asyncio.gather(*(x.failed(5, "10.0.0.9") for x in (a, b, a)))
         assert await b.retry_after_s(5, "10.0.0.1") is not None
-        assert await a_client.ttl("t:login:failed:user:5") > 0  # gone once full again
+        assert await a_client.ttl(Keys("t:").login_failures("user:5")) > 0  # gone once full again
     finally:
         await a_client.aclose()
         await b_client.aclose()

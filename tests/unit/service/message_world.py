@@ -113,6 +113,7 @@ class World:
         if blocked:
             doc["bd"] = self.clock.now()
         await self.store.insert_one("userRelationship", doc)
+        await self.s.relationships.changed([owner])  # as the relationship services do
 
     async def group(
         self,

@@ -182,6 +182,17 @@ async def test_a_retry_with_the_same_key_returns_the_original_ack(tmp_path: Path
         assert (await w.send(A, to=B, attrs=[tag(IDEMPOTENCY_TAG, 5)])).code == Code.ILLEGAL_ARGUMENT
 
 
+async def test_a_keyed_send_is_one_write(tmp_path: Path) -> None:
+    """The idempotency claim is stored with the message, in one write (one transaction on SQLite)."""
+    async with world(tmp_path) as w:
+        await w.send(A, to=B, text="warm up")
+        before = w.store.committed_writes
+        assert (await w.send(A, to=B, attrs=[tag(IDEMPOTENCY_TAG, "one-write")], text="x")).code == Code.OK
+        assert w.store.committed_writes - before == 1
+        claim = await w.store.find_one("messageIdempotency", {"_id": {"sid": A, "dev": 0, "cmid": "one-write"}})
+        assert claim is not None and [d["_id"] for d in await w.messages({"txt": "x"})] == [claim["mid"]]
+
+
 class Unshared:
     """Each attempt runs on its own, as attempts that reached different workers do."""
 
@@ -203,14 +214,16 @@ async def test_retries_reaching_the_worker_of_a_running_attempt_wait_for_its_ack
     """A client retried while its first attempt was still running (slow store): the retries share the first
     attempt's work instead of each claiming, numbering and inserting again."""
     async with world(tmp_path) as w:
-        inserts = 0
+        inserts = attempts = 0
         real = w.store.insert_with_sequence
 
         async def slow_insert(*args: Any, **kwargs: Any) -> int:
-            nonlocal inserts
-            inserts += 1
+            nonlocal inserts, attempts
+            attempts += 1
             await asyncio.sleep(0.05)
-            return await real(*args, **kwargs)
+            seq = await real(*args, **kwargs)
+            inserts += 1  # stored (a retry's write refused by the taken key stores nothing)
+            return seq
 
         w.store.insert_with_sequence = slow_insert  # type: ignore[method-assign]
         key = [tag(IDEMPOTENCY_TAG, "retried")]
@@ -220,11 +233,13 @@ async def test_retries_reaching_the_worker_of_a_running_attempt_wait_for_its_ack
         original = await first
         assert original.code == Code.OK
         assert [r.data.long for r in retries] == [original.data.long] * 5
-        assert inserts == 1
+        assert inserts == attempts == 1
         assert len(await w.messages()) == 1 and len(w.notes.sent) == 1
-        # Once it is done, a later retry is answered from the stored claim, as before.
+        # Once it is done, a later retry is answered from the stored claim: its one write (claim and message
+        # together) is refused by the taken key and stores nothing.
         late = await w.send(A, to=B, attrs=key, text="hello")
-        assert late.data.long == original.data.long and inserts == 1
+        assert late.data.long == original.data.long and inserts == 1 and attempts == 2
+        assert len(await w.messages()) == 1 and len(w.notes.sent) == 1
 
 
 async def test_a_claim_whose_message_was_never_stored_does_not_block_the_retry(tmp_path: Path) -> None:

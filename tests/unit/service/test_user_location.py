@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from user_world import Presence, world
 
 from turms.cluster.geo import RedisGeoIndex
+from turms.cluster.keys import Keys
 from turms.protocol.status import ResponseStatusCode as Code
 
 A, B, C, D = 401, 402, 403, 404
@@ -43,7 +44,10 @@ async def test_nearby_users_online_within_radius_and_ttl(tmp_path: Path, redis_c
         w.clock.advance(3601)
         assert await w.code(A, "query_nearby_users_request", latitude=LAT, longitude=LON) == Code.NO_CONTENT
         await w.ok(D, "update_user_location_request", latitude=LAT, longitude=LON)
-        assert await redis_client.zcard("t:geo:loc") == 1 and await redis_client.zcard("t:geo:ts") == 1
+        assert (
+            await redis_client.zcard(Keys("t:").geo_locations) == 1
+            and await redis_client.zcard(Keys("t:").geo_times) == 1
+        )
 
 
 async def test_bad_coordinates_and_disabled_feature(tmp_path: Path, redis_client: aioredis.Redis) -> None:
@@ -55,7 +59,7 @@ async def test_bad_coordinates_and_disabled_feature(tmp_path: Path, redis_client
         w.set("service.location.enabled", False)
         code = await w.code(A, "update_user_location_request", latitude=1.0, longitude=1.0)
         assert code == Code.USER_LOCATION_RELATED_FEATURES_ARE_DISABLED
-        assert await redis_client.exists("t:geo:loc") == 0
+        assert await redis_client.exists(Keys("t:").geo_locations) == 0
     async with world(tmp_path / "no-geo") as w:
         code = await w.code(A, "query_nearby_users_request", latitude=1.0, longitude=1.0)
         assert code == Code.USER_LOCATION_RELATED_FEATURES_ARE_DISABLED

@@ -31,6 +31,8 @@ PATH_KEYS = {
     "service.storage.local.secret_file",
     "service.storage.s3.access_key_file",
     "service.storage.s3.secret_key_file",
+    "tls.cert_file",
+    "tls.key_file",
 }
 
 

@@ -12,8 +12,9 @@ from turms.protocol.status import ResponseStatusCode
 from turms.settings import Settings
 from turms.storage.errors import DuplicateKeyError, InvalidUpdateError, StorageError, StorageUnavailableError
 from turms.storage.factory import open_store, sqlite_path
-from turms.storage.mongo import MongoStore, map_error, sharding_commands
+from turms.storage.mongo import MongoStore, map_error
 from turms.storage.schema import SCHEMA, Collection, Field, Index, Kind
+from turms.storage.sharding import plan
 from turms.storage.sqlite import SqliteStore
 
 MODEL = {
@@ -59,7 +60,7 @@ def test_shard_keys_are_declared_fields_and_prefix_unique_indexes() -> None:
         for ix in coll.indexes:
             if ix.unique:
                 assert ix.paths[: len(coll.shard_key)] == tuple(p for p, _ in coll.shard_key), coll.name
-    cmds = sharding_commands(database="im")
+    cmds = [step.command for step in plan(database="im", uri="mongodb://mongos/im")]
     assert {"shardCollection": "im.message", "key": {"cid": 1}} in cmds
 
 

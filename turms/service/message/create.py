@@ -10,13 +10,15 @@ pulling from their last sequence id.
 Idempotency (a retried send carrying the same key returns the original ack):
 
 1. the first attempt *claims* the key by inserting ``messageIdempotency`` ``{_id: {sid, dev, cmid}}`` with a
-   freshly allocated message id ``mid`` (a unique insert: exactly one claim per key);
-2. every attempt with that key (the first, or a retry that lost the claim race) creates the message under
-   that same ``mid``. The message ``_id`` is unique, so at most one insert can ever succeed: a concurrent
-   second attempt gets a duplicate key and answers the winner's ack;
-3. a retry that finds the claim reads the message by ``mid`` (a point read) for the original ack. (The claim
-   is not completed with the ack after the insert: that was a third write on every send to save a read on
-   the rare retry.)
+   freshly allocated message id ``mid`` (a unique insert: exactly one claim per key), in the same store call as
+   the message itself (``insert_with_sequence(..., claim=...)``: one write per send; on SQLite one transaction,
+   so a claim is never stored without its message);
+2. an attempt whose claim is refused (the key is taken) reads the claim and then the message by the claimed
+   ``mid`` (point reads) and answers the original ack;
+3. if the claim has no message yet (an attempt still running on another worker, or one that died between
+   the two writes on MongoDB), the attempt creates the message under that same ``mid``. The message ``_id`` is
+   unique, so at most one insert can ever succeed: a concurrent second attempt gets a duplicate key and
+   answers the winner's ack.
 
 A claim whose message was never created (its worker died, the store failed) never blocks: the next retry
 simply creates the message under the claimed id. Claims expire 24 h after creation (TTL on ``cd``); a key
@@ -122,8 +124,11 @@ async def store_message(
     burn_after: int | None = None,
     reference_id: int | None = None,
     pre_message_id: int | None = None,
+    claim: dict[str, Any] | None = None,
 ) -> Stored:
-    """Insert one message with the conversation's next sequence id; returns once the write is durable."""
+    """Insert one message with the conversation's next sequence id; returns once the write is durable.
+
+    ``claim``: the idempotency record inserted with it (:class:`DuplicateKeyError` if the key is taken)."""
     cid = conversation_id(is_group, sender_id, target_id)
     doc: dict[str, Any] = {
         "_id": message_id,
@@ -155,6 +160,7 @@ async def store_message(
         counter_key=sequence_key(cid),
         field="sqid",
         tombstone=tombstone(services.ids.next_id(), cid, now),
+        claim=None if claim is None else (IDEMPOTENCY, claim),
     )
     doc["sqid"] = seq
     return Stored(message_id, seq, now, doc)
@@ -266,18 +272,12 @@ async def _lookup_ack(services: Services, message_id: int) -> MessageAck | None:
     return None if doc is None else ack(message_id, doc["sqid"], doc["dyd"])
 
 
-async def _claim(services: Services, key_id: dict[str, Any], now: datetime) -> tuple[int, MessageAck | None]:
-    """Claim the idempotency key: (message id to use, original ack if the message already exists)."""
-    mid = services.ids.next_id()
-    try:
-        await services.store.insert_one(IDEMPOTENCY, {"_id": key_id, "mid": mid, "cd": now})
-        return mid, None
-    except DuplicateKeyError:
-        pass
+async def _claimed(services: Services, key_id: dict[str, Any]) -> tuple[int, MessageAck | None]:
+    """The key is taken: (the message id its claim fixed, the original ack if that message is stored)."""
     claim = await services.store.find_one(IDEMPOTENCY, {"_id": key_id})
     if claim is None or "mid" not in claim:
         # Purged between our insert and read (TTL); or a foreign record: refuse rather than guess.
-        raise TurmsError(Code.SERVER_UNAVAILABLE, "the idempotency record changed; retry") from None
+        raise TurmsError(Code.SERVER_UNAVAILABLE, "the idempotency record changed; retry")
     return claim["mid"], await _lookup_ack(services, claim["mid"])
 
 
@@ -365,23 +365,15 @@ async def _send(
         if is_group:
             await policy.check_group_send(services.store, sender, target, req.now)
         else:
-            await policy.check_private_send(services.store, s, sender, target)
+            await policy.check_private_send(services.store, s, sender, target, services.relationships.get)
     if forwarded is None and services.plugins.content_checkers:
         # After the sender is known to be allowed: a plugin may call out (a moderation service).
         text = await check_with_plugins(
             services, sender_id=sender, target_id=target, is_group=is_group, text=text, records=records
         )
 
-    if key is None:
-        mid = services.ids.next_id()
-    else:
-        key_id = {"sid": sender, "dev": req.requester.device_type, "cmid": key}
-        mid, original = await _claim(services, key_id, req.now)
-        if original is not None:
-            return original
-
-    try:
-        stored = await store_message(
+    def store(mid: int, claim: dict[str, Any] | None) -> Awaitable[Stored]:
+        return store_message(
             services,
             message_id=mid,
             sender_id=sender,
@@ -395,21 +387,36 @@ async def _send(
             burn_after=body.burn_after if body.HasField("burn_after") else None,
             reference_id=forwarded["_id"] if forwarded is not None else None,
             pre_message_id=body.pre_message_id if body.HasField("pre_message_id") else None,
+            claim=claim,
         )
-    except DuplicateKeyError:
-        # A concurrent attempt with the same key stored the message under the claimed id first.
-        if key is None:
-            raise
-        original = await _lookup_ack(services, mid)
-        if original is None:
-            raise
-        return original
+
+    mid = services.ids.next_id()
+    if key is None:
+        stored = await store(mid, None)
+    else:
+        key_id = {"sid": sender, "dev": req.requester.device_type, "cmid": key}
+        try:
+            # One write: the claim and the message together (the common case, a first attempt).
+            stored = await store(mid, {"_id": key_id, "mid": mid, "cd": req.now})
+        except DuplicateKeyError:
+            # The key is taken: a retry. Answer the original, or store the message under the claimed id.
+            mid, original = await _claimed(services, key_id)
+            if original is not None:
+                return original
+            try:
+                stored = await store(mid, None)
+            except DuplicateKeyError:
+                # A concurrent attempt with the same key stored the message under the claimed id first.
+                original = await _lookup_ack(services, mid)
+                if original is None:
+                    raise
+                return original
 
     response = ack(stored.message_id, stored.sequence_id, stored.delivery_date)
     if not push:
         return response
     relay_body = body
-    # The push carries what was stored: a forwarded message's content, or the text as antispam masked it.
+    # The push carries what was stored: a forwarded message's content, or the text as antispam or a plugin changed it.
     if forwarded is not None or (text is not None and text != body.text):
         relay_body = type(body)()
         relay_body.CopyFrom(body)

@@ -17,6 +17,7 @@ attribute* is a ``Value`` whose ``list_value`` starts with a string tag, followe
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -94,8 +95,10 @@ def sequence_key(cid: bytes) -> str:
     return "msg:" + cid.hex()
 
 
+@functools.lru_cache(maxsize=65_536)
 def ip_to_int(ip: str) -> int | None:
-    """The sender IP as stored in ``sip`` (an int64 column): IPv4 only, IPv6 is not kept."""
+    """The sender IP as stored in ``sip`` (an int64 column): IPv4 only, IPv6 is not kept. Cached: parsing the
+    address of every message was 6 % of a worker's CPU in the 1:1 benchmark, and a session sends from one."""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:

@@ -14,8 +14,10 @@ store port and the schema's field names, so messaging does not depend on their c
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from turms.errors import TurmsError
@@ -71,8 +73,17 @@ async def is_blocked_by(store: Store, owner_id: int, user_id: int) -> bool:
     return rel is not None and "bd" in rel
 
 
-async def check_private_send(store: Store, settings: Settings, sender_id: int, recipient_id: int) -> None:
-    """Raise the Turms code that refuses ``sender_id`` messaging ``recipient_id``, if any."""
+async def check_private_send(
+    store: Store,
+    settings: Settings,
+    sender_id: int,
+    recipient_id: int,
+    lookup: Callable[[int, int], Awaitable[dict[str, Any] | None]] | None = None,
+) -> None:
+    """Raise the Turms code that refuses ``sender_id`` messaging ``recipient_id``, if any.
+
+    ``lookup(owner, related)``: where the relationship is read (the worker's cache,
+    ``turms.service.relationship.cache``); default the store."""
     if sender_id == recipient_id:
         if not settings.get(message_settings.ALLOW_SEND_TO_ONESELF):
             raise TurmsError(Code.SENDING_MESSAGES_TO_ONESELF_IS_DISABLED)
@@ -81,7 +92,7 @@ async def check_private_send(store: Store, settings: Settings, sender_id: int, r
         user = await store.find_one(USER, {"_id": recipient_id}, projection={"act": 1, "dd": 1})
         if user is None or user.get("act") is False or "dd" in user:
             raise TurmsError(Code.MESSAGE_RECIPIENT_NOT_ACTIVE)
-    rel = await relationship(store, recipient_id, sender_id)
+    rel = await (lookup or partial(relationship, store))(recipient_id, sender_id)
     if settings.get(message_settings.ALLOW_SEND_TO_STRANGER):
         if rel is not None and "bd" in rel:
             raise TurmsError(Code.BLOCKED_USER_SEND_PRIVATE_MESSAGE)

@@ -191,6 +191,7 @@ class FriendRequests:
         added_for_replier: int | None = None
         if new_status == ACCEPTED:
             added_for_sender, added_for_replier = await relations.friend(self.store, sender, replier, now)
+            await self.s.relationships.changed([sender, replier])
         settings = self.s.settings
         relay: dict[str, Any] = {"request_id": body.request_id, "response_action": body.response_action}
         if reason is not None:

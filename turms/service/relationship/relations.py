@@ -1,8 +1,9 @@
 """Storage of one-sided relationships and relationship-group membership, shared by every handler.
 
 A relationship is one document per direction in ``userRelationship`` (``_id = {oid, rid}``); ``bd`` set means
-the owner blocked the related user. Blocks are read from the store on every check, never cached, so a block
-takes effect for the very next request on any worker (the messaging service reads the same documents).
+the owner blocked the related user. The handlers here read blocks from the store on every check; the send check
+of private messages reads them through the worker's cache (``turms.service.relationship.cache``), which every
+write here must tell (``services.relationships.changed``).
 
 Every relationship belongs to at least one of its owner's relationship groups; group 0 is the default group,
 which always exists (it is created on first use).

@@ -67,6 +67,7 @@ class Relationships:
             blocked=body.blocked,
             create_only=True,
         )
+        await self.s.relationships.changed([owner])
         await relations.add_member(self.store, owner, related, index, now)
         await versions.bump(self.store, [owner], relations.RELATIONSHIP_VERSIONS, now)
         relayed = req.request
@@ -103,6 +104,7 @@ class Relationships:
             note=body.note if body.HasField("note") else None,
             blocked=blocked,
         )
+        await self.s.relationships.changed([owner])
         if new_index is not None and delete_index is not None:
             await relations.move_member(self.store, owner, related, delete_index, new_index, now)
         elif new_index is not None:
@@ -134,6 +136,9 @@ class Relationships:
             and not await relations.is_blocked(self.store, related, owner)
         ):
             await relations.delete_relationship(self.store, related, owner, None, now)
+            await self.s.relationships.changed([owner, related])
+        elif deleted:
+            await self.s.relationships.changed([owner])
         if not deleted:
             return OK  # nothing stored changed: nobody is told (a stranger is never pushed to)
         await push(
