@@ -32,7 +32,10 @@ SETTING = "admin.api.default_page_size"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("console"), workers=2, extra_args=("--demo",))
+    # The in-box webhook plugin can start (it is enabled from the console below); nothing listens at its URL and
+    # it stays enabled only a moment.
+    webhook = {"plugins.webhook.url": "http://127.0.0.1:9/hook", "plugins.webhook.secret": "s" * 32}
+    srv = Server(tmp_path_factory.mktemp("console"), workers=2, settings=webhook, extra_args=("--demo",))
     with serving(srv, within=60):
         yield srv
 
@@ -253,6 +256,20 @@ async def test_every_page_renders_without_browser_errors(server: Server, browser
             await browser.click("#antispam-test button")
             assert "none" in await browser.text("#antispam-result")
         await browser.screenshot(name)
+    # Plugins: enabled and disabled on every worker from the console (the in-box webhook plugin).
+    await browser.open("/console/plugins")
+    await browser.click("#plugin-webhook button")
+    assert "Plugin webhook enabled on every worker" in await browser.text(".flash.ok")
+    await browser.wait_for(
+        lambda: (
+            browser.driver.find_element("id", "plugin-webhook").text.count("running") >= 2
+            or bool(browser.driver.refresh())
+        ),
+        "both workers report the webhook plugin running",
+    )
+    await browser.screenshot("plugins")
+    await browser.click("#plugin-webhook button", confirm=True)
+    assert "Plugin webhook disabled on every worker" in await browser.text(".flash.ok")
     assert await browser.console_errors() == []
     # A message recalled from the conversation view is shown recalled (through the message service).
     await browser.open("/console/messages?kind=private&users=1+2")

@@ -268,3 +268,28 @@ async def test_malformed_input_is_answered_400_or_404_never_500(tmp_path: Path, 
             assert got == status, (path, got, html[:500])
         _, html = await page(env, "/console/users/999")
         assert "There is no user 999" in html
+
+
+async def test_plugins_are_listed_and_enabled_through_the_api(tmp_path: Path, redis_url: str) -> None:
+    async with admin_env(tmp_path, redis_url) as env:
+        (await login(env)).close()
+        status, html = await page(env, "/console/dashboard")
+        assert '<a href="/console/plugins"' in html  # the API has /plugins: so has the console
+        status, html = await page(env, "/console/plugins")
+        assert status == 200 and 'id="plugin-webhook"' in html, html[:3000]
+        async with env.client.post(
+            "/console/plugins",
+            data={"csrf": csrf_of(html), "name": "webhook", "enabled": "true"},
+            allow_redirects=False,
+        ) as resp:
+            assert resp.status == 303
+        status, body = await call(env, "GET", "/plugins?ids=webhook")
+        assert body["data"][0]["enabled"] is True, body
+        async with env.client.post(
+            "/console/plugins", data={"csrf": csrf_of(html), "name": "nosuch", "enabled": "true"}, allow_redirects=False
+        ) as resp:
+            assert resp.status == 400
+        await add_viewer(env, ["PLUGIN_QUERY"])
+        (await login(env, "viewer", "viewer-pw")).close()
+        _, html = await page(env, "/console/plugins")
+        assert re.search(r'<button[^>]*disabled title="Needs the permission PLUGIN_UPDATE"', html)

@@ -9,7 +9,7 @@ admin's roles allow and nothing else. Buttons a role cannot use are shown disabl
 
 :mod:`.app` holds the request context, login and the page plumbing; :mod:`.security` the headers, cookie and
 CSRF rules; one module per area (:mod:`.dashboard`, :mod:`.users`, :mod:`.groups`, :mod:`.messages`,
-:mod:`.moderation`, :mod:`.cluster`, :mod:`.audit`).
+:mod:`.moderation`, :mod:`.cluster`, :mod:`.audit`, :mod:`.plugins`).
 
 May import the standard library, aiohttp, orjson, jinja2, :mod:`turms.settings`, :mod:`turms.protocol.status`
 and the admin package's own modules (the API, RBAC, sessions); never the store, Redis, the domain services, the

@@ -53,6 +53,7 @@ NAV: tuple[tuple[str, str, tuple[str, str] | None], ...] = (
     ("Antispam", "/console/antispam", None),
     ("Settings", "/console/settings", None),
     ("Audit log", "/console/audit", None),
+    ("Plugins", "/console/plugins", ("GET", "/plugins")),
 )
 
 
@@ -267,7 +268,7 @@ class Console:
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
     def register(self, app: web.Application) -> None:
-        from turms.admin.console import audit, cluster, dashboard, groups, messages, moderation, users
+        from turms.admin.console import audit, cluster, dashboard, groups, messages, moderation, plugins, users
 
         app.on_response_prepare.append(self._on_prepare)
         router = app.router
@@ -276,7 +277,7 @@ class Console:
         self._add(router, "GET", f"{PREFIX}/", self._index)
         self._add(router, "GET", f"{PREFIX}/login", self._login_page)
         self._add(router, "POST", f"{PREFIX}/login", self._login)
-        for module in (dashboard, users, groups, messages, moderation, cluster, audit):
+        for module in (dashboard, users, groups, messages, moderation, cluster, audit, plugins):
             for method, path, handler in module.pages():
                 self._add(router, method, path, self._page(handler))
         self._add(router, "POST", f"{PREFIX}/logout", self._page(self._logout))
