@@ -1,20 +1,24 @@
 """Raw-protobuf TCP clients of a test server, each knowing the worker that holds it (this module holds no tests).
 
 :func:`connect` opens a connection and learns its worker's pid from the reason of a pre-login request (the
-server names its worker there), so a test can place clients on chosen workers. Every client opened is closed
-after the test by :func:`close_open_clients` (import it into the test module: an autouse fixture).
+server names its worker there), so a test can place clients on chosen workers (:func:`one_per_worker`) and wait
+until each of them is answered a given code (:func:`on_every_worker`, for settings applied live by every worker).
+Every client opened is closed after the test by :func:`close_open_clients` (import it into the test module: an
+autouse fixture).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from turms.protocol.pb import turms_request_pb2
+from turms.protocol.status import ResponseStatusCode
 
 from integration_support import Server, TcpClient, parse_notification
 
@@ -91,3 +95,42 @@ async def one_per_worker(server: Server, workers: int = 2) -> dict[int, RawClien
             by_pid[c.pid] = c
     assert len(by_pid) == workers, "the kernel never picked one of the workers"
     return by_pid
+
+
+def login_request(user_id: int, password: str = "", device_type: int = 0) -> turms_request_pb2.TurmsRequest:
+    r = turms_request_pb2.TurmsRequest()
+    r.create_session_request.version = 1
+    r.create_session_request.user_id = user_id
+    r.create_session_request.password = password
+    r.create_session_request.device_type = device_type  # type: ignore[assignment]
+    return r
+
+
+async def logged_in(client: RawClient, user_id: int, password: str = "", device_type: int = 0) -> RawClient:
+    n = await client.call(login_request(user_id, password, device_type))
+    assert n.code == ResponseStatusCode.OK, n
+    client.user_id = user_id
+    return client
+
+
+async def on_every_worker(
+    clients: dict[int, RawClient],
+    request: Callable[[], turms_request_pb2.TurmsRequest],
+    code: int,
+    within: float = 10.0,
+) -> list[Any]:
+    """Send ``request()`` from each worker's client until every one is answered ``code`` (a live change reaches
+    the workers one by one); the answers, one per worker."""
+    deadline = time.monotonic() + within
+    pending = dict(clients)
+    answers = []
+    while pending:
+        for pid, client in list(pending.items()):
+            n = await client.call(request())
+            if n.code == code:
+                answers.append(n)
+                del pending[pid]
+        if pending:
+            assert time.monotonic() < deadline, f"workers {sorted(pending)} still answer otherwise"
+            await asyncio.sleep(0.05)
+    return answers

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from raw_sessions import RawClient, close_open_clients, connect, one_per_worker
+from raw_sessions import close_open_clients, connect, logged_in, login_request, on_every_worker, one_per_worker
 
 from turms.client import TurmsClient
 from turms.client.errors import ResponseError
@@ -66,43 +66,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, site: Path) -> Iterator[Ser
         assert "Traceback" not in s.log(), s.log()[-4000:]
 
 
-def login_request(user_id: int, password: str, device_type: int = 0) -> turms_request_pb2.TurmsRequest:
-    r = turms_request_pb2.TurmsRequest()
-    r.create_session_request.version = 1
-    r.create_session_request.user_id = user_id
-    r.create_session_request.password = password
-    r.create_session_request.device_type = device_type  # type: ignore[assignment]
-    return r
-
-
 def create_group() -> turms_request_pb2.TurmsRequest:
     r = turms_request_pb2.TurmsRequest()
     r.create_group_request.name = "g"
     return r
-
-
-async def logged_in(client: RawClient, user_id: int, password: str, device_type: int = 0) -> RawClient:
-    n = await client.call(login_request(user_id, password, device_type))
-    assert n.code == Code.OK, n
-    client.user_id = user_id
-    return client
-
-
-async def on_every_worker(clients: dict[int, RawClient], code: Code, within: float = 10.0) -> list[Any]:
-    """Send create_group_request from each worker's client until every one is answered ``code``."""
-    deadline = time.monotonic() + within
-    pending = dict(clients)
-    answers = []
-    while pending:
-        for pid, client in list(pending.items()):
-            n = await client.call(create_group())
-            if n.code == code:
-                answers.append(n)
-                del pending[pid]
-        if pending:
-            assert time.monotonic() < deadline, f"workers {sorted(pending)} still answer otherwise"
-            await asyncio.sleep(0.05)
-    return answers
 
 
 async def plugins(server: Server) -> dict[str, Any]:
@@ -125,11 +92,11 @@ async def test_enabled_and_disabled_from_the_admin_api_on_every_worker_without_a
     clients = await one_per_worker(server)
     for client, uid in zip(clients.values(), (9101, 9102), strict=True):
         await logged_in(client, uid, f"pw-{uid}")
-    await on_every_worker(clients, Code.OK)
+    await on_every_worker(clients, create_group, Code.OK)
 
     status, reply = await admin_call(server, "PUT", "/plugins?ids=example", {"enabled": True})
     assert status == 200 and reply["data"]["enabled"] == ["example"], reply
-    for n in await on_every_worker(clients, Code.UNAUTHORIZED_REQUEST):
+    for n in await on_every_worker(clients, create_group, Code.UNAUTHORIZED_REQUEST):
         assert n.reason.startswith(REFUSED)
     example = (await plugins(server))["example"]
     assert (example["enabled"], example["position"], example["state"]) == (True, 0, "running")
@@ -161,7 +128,7 @@ async def test_enabled_and_disabled_from_the_admin_api_on_every_worker_without_a
 
     status, reply = await admin_call(server, "PUT", "/plugins?ids=example", {"enabled": False})
     assert status == 200 and reply["data"]["enabled"] == [], reply
-    await on_every_worker(clients, Code.OK)
+    await on_every_worker(clients, create_group, Code.OK)
     refused = await (await connect(server)).call(login_request(9999, "open-sesame"))
     assert refused.code == Code.LOGIN_AUTHENTICATION_FAILED
     assert (await plugins(server))["example"]["workers"] == []
