@@ -21,11 +21,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from turms.settings import REGISTRY
+from turms.plugins.loader import discover
 from turms.settings.storage import MONGO_GROUPS
 
 from deploy_support import REPO, SYSTEMD_DIR, UNITS, require_tool, run, unit_values
 from testlib import free_port
+
+#: The server's settings and its in-box plugins'.
+REGISTRY = discover(installed=False).registry()
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -115,7 +118,8 @@ def test_every_credential_install_sh_knows_names_a_real_file_setting() -> None:
         "redis-url": "redis.url_file",
         "mongo-uri": "storage.mongo.uri_file",
         **{f"mongo-{g}-uri": f"storage.mongo.{g}.uri_file" for g in MONGO_GROUPS},
-        "livekit-api-secret": "service.conference.livekit.api_secret_file",
+        "livekit-api-secret": "plugins.livekit.api_secret_file",
+        "webhook-secret": "plugins.webhook.secret_file",
         "files-local-secret": "service.storage.local.secret_file",
         "s3-access-key": "service.storage.s3.access_key_file",
         "s3-secret-key": "service.storage.s3.secret_key_file",

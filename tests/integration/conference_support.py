@@ -34,14 +34,17 @@ class LiveKit(ToolServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def server_settings(self) -> dict[str, str]:
-        """The turms server settings that make it use this LiveKit."""
-        return {
-            "service.conference.provider": "livekit",
-            "service.conference.livekit.url": self.url,
-            "service.conference.livekit.api_key": API_KEY,
-            "service.conference.livekit.api_secret": API_SECRET,
+    def server_settings(self, *, enabled: bool = True) -> dict[str, str]:
+        """The turms server settings that configure the in-box livekit plugin for this LiveKit and, with
+        ``enabled``, enable it."""
+        settings = {
+            "plugins.livekit.url": self.url,
+            "plugins.livekit.api_key": API_KEY,
+            "plugins.livekit.api_secret": API_SECRET,
         }
+        if enabled:
+            settings["plugins.enabled"] = "livekit"
+        return settings
 
     def start(self, within_s: float = 30.0) -> LiveKit:
         binary = ensure_tool("livekit")

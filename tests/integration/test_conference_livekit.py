@@ -1,9 +1,11 @@
-"""Meetings through real processes: a 2-worker turms server whose conference provider is a real LiveKit server
-(built from the Go module proxy by scripts/ensure_livekit.sh, started on loopback in dev mode), and SDK clients.
+"""Meetings through real processes: a 2-worker turms server whose conference provider is the in-box livekit plugin
+on a real LiveKit server (built from the Go module proxy by scripts/ensure_livekit.sh, started on loopback in dev
+mode), and SDK clients.
 
 A meeting created by user 1 for group 1 reaches the members as an invitation; an invitee accepts with the
 password and receives an access token that LiveKit itself accepts for the meeting's room; a wrong password, a
-cancelled, an ended and an expired meeting answer Turms's codes; a server without a provider answers 8000.
+cancelled, an ended and an expired meeting answer Turms's codes. With the plugin disabled the server answers 8000;
+enabling and disabling it through the admin API switches every worker between the two without a restart.
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ from pathlib import Path
 
 import jwt
 import pytest
+from raw_sessions import close_open_clients, logged_in, on_every_worker, one_per_worker
 from test_client_chat import ChatProcess
 
 from turms.client import ResponseError, TurmsClient
 from turms.client.conference import ConferenceService, meeting_invitation
 from turms.client.message import MessageService
+from turms.protocol.pb import turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.storage.port import Store
 
 from conference_support import API_SECRET, LiveKit
-from integration_support import Server, running
+from integration_support import ROOT_PASSWORD, Server, admin_call, running
 from messaging_support import SERVER_SETTINGS, connect, make_group, messaging, server_store
+
+__all__ = ["close_open_clients"]
 
 pytestmark = pytest.mark.slow
 GROUP = 1
@@ -148,20 +154,50 @@ async def test_ended_and_expired_meetings(server: Server, store: Store, livekit:
         await c2.close()
 
 
-async def test_a_server_without_a_provider_answers_8000(tmp_path: Path) -> None:
-    srv = Server(tmp_path, workers=1, settings=SETTINGS)
+def create_meeting_with(user_id: int) -> turms_request_pb2.TurmsRequest:
+    r = turms_request_pb2.TurmsRequest()
+    r.create_meeting_request.user_id = user_id
+    return r
+
+
+async def test_the_livekit_plugin_is_enabled_and_disabled_live_on_every_worker(
+    tmp_path: Path, livekit: LiveKit
+) -> None:
+    """Configured but not enabled: 8000 on every worker; enabled through the admin API: meetings get LiveKit rooms
+    on every worker; disabled again: 8000 again, and no worker was restarted."""
+    settings = {**SETTINGS, "admin.root.password": ROOT_PASSWORD, **livekit.server_settings(enabled=False)}
+    srv = Server(tmp_path, workers=2, settings=settings)
     with running(srv):
         await srv.wait_ready()
+        pids = srv.worker_pids()
+        clients = await one_per_worker(srv)
+        for client, uid in zip(clients.values(), (4, 5), strict=True):
+            await logged_in(client, uid)
         c1 = await connect(srv.tcp_port, 1)
         c2, m2 = await messaging(srv.tcp_port, 2)
         try:
             conference = ConferenceService(c1)
-            assert await code_of(conference.create_meeting(user_id=2)) == Code.CONFERENCE_NOT_IMPLEMENTED
+            await on_every_worker(clients, lambda: create_meeting_with(3), Code.CONFERENCE_NOT_IMPLEMENTED)
             assert await code_of(conference.cancel_meeting(1)) == Code.CONFERENCE_NOT_IMPLEMENTED
             accept = ConferenceService(c2).accept_meeting_invitation(1)
             assert await code_of(accept) == Code.CONFERENCE_NOT_IMPLEMENTED
             assert await conference.query_meetings() == []
             assert isinstance(m2, MessageService) and await m2.query(from_ids=[1]) == []  # nobody was invited
+
+            status, reply = await admin_call(srv, "PUT", "/plugins?ids=livekit", {"enabled": True})
+            assert status == 200 and reply["data"]["enabled"] == ["livekit"], reply
+            for answer in await on_every_worker(clients, lambda: create_meeting_with(3), Code.OK):
+                assert str(answer.data.long) in await livekit.rooms()  # its room is open on LiveKit
+            status, reply = await admin_call(srv, "GET", "/plugins?ids=livekit")
+            (state,) = reply["data"]
+            assert state["points"] == ["create_room", "room_exists", "delete_room", "grant"]
+            assert [w["state"] for w in state["workers"]] == ["running", "running"]
+
+            status, reply = await admin_call(srv, "PUT", "/plugins?ids=livekit", {"enabled": False})
+            assert status == 200 and reply["data"]["enabled"] == [], reply
+            await on_every_worker(clients, lambda: create_meeting_with(3), Code.CONFERENCE_NOT_IMPLEMENTED)
+            assert srv.worker_pids() == pids  # no worker was restarted
+            assert "Traceback" not in srv.log(), srv.log()[-4000:]
         finally:
             await m2.close()
             await c1.close()

@@ -127,7 +127,7 @@ def test_layering(folder: str) -> None:
 
 
 #: In-box plugins use only the public plugin API, as a third-party package would.
-IN_BOX_PLUGINS = ("webhook",)
+IN_BOX_PLUGINS = ("webhook", "livekit")
 
 
 @pytest.mark.parametrize("plugin", IN_BOX_PLUGINS)
@@ -173,3 +173,19 @@ def test_file_backends_hold_the_drivers() -> None:
             if _forbidden(name, banned):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{lineno} imports {name}")
     assert out == []
+
+
+LIVEKIT_SERVER = PACKAGE / "plugins" / "livekit" / "server.py"
+
+
+def test_livekit_is_imported_by_the_livekit_plugin_s_server_module_only() -> None:
+    """LiveKit's SDK enters through one module, which the plugin imports when it starts (the supervisor imports
+    the plugin's spec and must not load the SDK)."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == LIVEKIT_SERVER:
+            continue
+        for lineno, name in imports_of(path):
+            if _forbidden(name, ("livekit",)):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{lineno} imports {name}")
+    assert LIVEKIT_SERVER.exists() and out == []

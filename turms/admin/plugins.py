@@ -110,7 +110,7 @@ def routes(deps: AdminDeps) -> list[Route]:
                     "description": p.spec.description,
                     "distribution": p.distribution,
                     "builtin": p.builtin,
-                    "points": [point.method for point in p.points],
+                    "points": [m for point in p.points for m in point.methods],
                     "settings": sorted(s.key for s in p.settings.values()),
                     "enabled": name in enabled,
                     "position": enabled.index(name) if name in enabled else None,

@@ -10,7 +10,8 @@ module a plugin imports), called at the moment Turms calls its counterpart, unde
 * :mod:`.guard` one guarded call: budget, metrics, rate-limited logging;
 * :mod:`.hooks` what call sites use (cheap when no plugin is enabled);
 * :mod:`.host` one worker's running plugins: start, stop, live enable and disable;
-* in-box plugins, as subpackages that use only :mod:`.api`: :mod:`.webhook`.
+* in-box plugins, as subpackages that use only :mod:`.api`: :mod:`.webhook` (offline pushes and events over
+  HTTP) and :mod:`.livekit` (the conference provider: meeting rooms on a LiveKit server).
 
 May import: the standard library, ``turms.protocol``, ``turms.settings``, ``turms.errors``, ``turms.clock`` and
 ``turms.observability`` (in-box plugins: only ``turms.plugins.api``, plus their own libraries). Never the gateway,

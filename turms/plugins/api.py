@@ -20,11 +20,15 @@ Point (method)             When                                May
 ``on_offline_recipients``  a message stored and pushed         observe (event; off the request path)
 ``on_online_status_change`` a session opened, closed, status   observe (event)
 ``on_admin_action``        an admin API write, after the audit observe (event)
+``create_room`` …          a meeting needs its media room      serve (provider: the first enabled one)
 =========================  ==================================  ==========================================
 
 ``authenticate`` and ``check_message`` fail closed: a plugin that raises or overruns its budget refuses. The
-other points fail open: the plugin is skipped (a ``handle_request`` plugin may set ``fail_closed = True``). Every
-failure is logged and counted (``turms_plugin_calls_total``). docs/plugins.md has the contracts.
+other points fail open: the plugin is skipped (a ``handle_request`` plugin may set ``fail_closed = True``). The
+conference provider (:class:`ConferenceProvider`: ``create_room``, ``room_exists``, ``delete_room``, ``grant``) is
+served by the first enabled plugin that implements it; a call that fails makes the meeting request answer
+SERVER_UNAVAILABLE. Every failure is logged and counted (``turms_plugin_calls_total``). docs/plugins.md has the
+contracts.
 
 This module imports only the standard library, the protocol's generated messages and status codes, and the
 settings validators, so a plugin package can depend on it alone.
@@ -53,8 +57,10 @@ __all__ = [
     "AuthResult",
     "ClientRequest",
     "ClientRequestHandler",
+    "ConferenceProvider",
     "ContentResult",
     "Drop",
+    "JoinGrant",
     "LoginAttempt",
     "MessageContent",
     "MessageContentChecker",
@@ -65,12 +71,14 @@ __all__ = [
     "PluginContext",
     "PluginSetting",
     "PluginSpec",
+    "ProviderError",
     "Push",
     "Refuse",
     "ReplaceText",
     "RequestResult",
     "ResponseStatusCode",
     "Rewrite",
+    "RoomSpec",
     "TurmsNotification",
     "TurmsRequest",
     "UserAuthenticator",
@@ -79,6 +87,7 @@ __all__ = [
     "at_least",
     "between",
     "http_url",
+    "room_name",
 ]
 
 
@@ -409,6 +418,67 @@ class AdminAction:
 
 class AdminActionHandler(Protocol):
     async def on_admin_action(self, action: AdminAction) -> None: ...
+
+
+# -- the conference provider (a provider point) ---------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """A provider failed, refused or timed out (any exception does the same; this one reads clearly in the log):
+    nothing it was asked to do can be assumed done."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSpec:
+    """A room to open for a meeting."""
+
+    meeting_id: int
+    #: A room nobody is in closes after this long (the meeting's expiry).
+    empty_timeout_s: int
+    #: A group's meeting (else one with a user).
+    is_group: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JoinGrant:
+    """What a participant needs to join a meeting's room."""
+
+    #: The credential the media server checks (for LiveKit, a JWT naming the room and the user).
+    access_token: str
+    #: Where clients connect with it; "" when the provider does not know.
+    url: str = ""
+
+
+def room_name(meeting_id: int) -> str:
+    """The room of a meeting: its id in decimal (what Turms's LiveKit plugin uses too)."""
+    return str(meeting_id)
+
+
+class ConferenceProvider(Protocol):
+    """The media server that hosts meeting rooms. Turms keeps the meeting (who, when, password, cancellation) in
+    its own store and delegates the room, as Turms does to its ``ConferenceServiceProvider`` plugin.
+
+    A provider point: the first plugin in ``plugins.enabled`` that defines these four methods (all of them) serves
+    every meeting request; with none, the requests that need one answer CONFERENCE_NOT_IMPLEMENTED (8000). Each
+    call runs within ``plugins.budget.conference_ms``; one that raises (:class:`ProviderError` or anything else),
+    overruns or returns the wrong type makes the request answer SERVER_UNAVAILABLE (1201) after what it had
+    changed is undone. Rooms are named after their meeting id (:func:`room_name`)."""
+
+    async def create_room(self, room: RoomSpec) -> None:
+        """Open the meeting's room. Idempotent: an open room of that name is left as it is."""
+        ...
+
+    async def room_exists(self, meeting_id: int) -> bool:
+        """Whether the meeting's room is open now (it closes when deleted, or when empty for its timeout)."""
+        ...
+
+    async def delete_room(self, meeting_id: int) -> None:
+        """Close the meeting's room, disconnecting whoever is in it. Idempotent: no room is success."""
+        ...
+
+    async def grant(self, meeting_id: int, user_id: int) -> JoinGrant:
+        """Let ``user_id`` join the meeting's room (as that identity)."""
+        ...
 
 
 #: A validator for a URL setting: empty, or ``http://`` / ``https://`` with a host.

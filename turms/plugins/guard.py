@@ -46,9 +46,11 @@ class Impl:
     plugin: str
     point: ExtensionPoint
     #: The bound method; None for a plugin that is enabled but failed to start (every call is a failure).
-    method: Callable[[Any], Awaitable[Any]] | None
+    method: Callable[..., Awaitable[Any]] | None
     #: For ``handle_request``: the plugin asked to fail closed.
     fails_closed: bool
+    #: The running plugin instance, whose methods a provider point's operations are (None: not running).
+    instance: Any = None
 
 
 class _Throttle:
@@ -56,8 +58,13 @@ class _Throttle:
         self._last: dict[tuple[str, str], float] = {}
         self._suppressed: dict[tuple[str, str], int] = {}
 
-    def log(self, impl: Impl, message: str, *args: Any, exc_info: BaseException | None = None) -> None:
-        key = (impl.plugin, impl.point.method)
+    def log(
+        self, impl: Impl, message: str, *args: Any, exc_info: BaseException | None = None, method: str | None = None
+    ) -> None:
+        """Log ``message`` about ``impl`` (its ``method``: the point's own by default), unless one was logged for
+        that plugin and method less than :data:`LOG_INTERVAL_S` ago."""
+        name = method or impl.point.method
+        key = (impl.plugin, name)
         now = time.monotonic()
         if now - self._last.get(key, -LOG_INTERVAL_S) < LOG_INTERVAL_S:
             self._suppressed[key] = self._suppressed.get(key, 0) + 1
@@ -65,7 +72,7 @@ class _Throttle:
         self._last[key] = now
         suppressed = self._suppressed.pop(key, 0)
         more = f" ({suppressed} more since the last report)" if suppressed else ""
-        log.warning("plugin %s, %s: " + message + more, impl.plugin, impl.point.method, *args, exc_info=exc_info)
+        log.warning("plugin %s, %s: " + message + more, impl.plugin, name, *args, exc_info=exc_info)
 
 
 THROTTLE = _Throttle()
@@ -74,30 +81,51 @@ THROTTLE = _Throttle()
 async def call(impl: Impl, arg: Any, settings: Settings, expect: tuple[type, ...] = ()) -> Any:
     """``impl.method(arg)`` within the point's budget; its result, or :data:`FAILED`. With ``expect``, a result
     that is none of those types (``type(None)`` for "pass") is a failure too."""
-    method = impl.method
+    return await _guarded(impl, impl.point.method, impl.method, (arg,), settings, expect)
+
+
+async def call_operation(
+    impl: Impl, operation: str, args: tuple[Any, ...], settings: Settings, expect: tuple[type, ...] = ()
+) -> Any:
+    """A provider point's ``operation`` (one of its :attr:`~ExtensionPoint.methods`) on the implementing
+    instance, as :func:`call` does it: within the point's budget, counted under the operation's name."""
+    if operation not in impl.point.methods:
+        raise ValueError(f"{operation!r} is not a method of the point {impl.point.method}")
+    method = getattr(impl.instance, operation) if impl.instance is not None else None
+    return await _guarded(impl, operation, method, args, settings, expect)
+
+
+async def _guarded(
+    impl: Impl,
+    name: str,
+    method: Callable[..., Awaitable[Any]] | None,
+    args: tuple[Any, ...],
+    settings: Settings,
+    expect: tuple[type, ...],
+) -> Any:
     if method is None:
-        metrics.plugin_call(impl.plugin, impl.point.method, "failed")
-        THROTTLE.log(impl, "the plugin is enabled but not running (it failed to start)")
+        metrics.plugin_call(impl.plugin, name, "failed")
+        THROTTLE.log(impl, "the plugin is enabled but not running (it failed to start)", method=name)
         return FAILED
     budget_s = settings.get(impl.point.budget) / 1000
     started = time.perf_counter()
     try:
         async with asyncio.timeout(budget_s):
-            result = await method(arg)
+            result = await method(*args)
     except TimeoutError:
-        metrics.plugin_call(impl.plugin, impl.point.method, "timeout", time.perf_counter() - started)
-        THROTTLE.log(impl, "no answer within its budget of %d ms", settings.get(impl.point.budget))
+        metrics.plugin_call(impl.plugin, name, "timeout", time.perf_counter() - started)
+        THROTTLE.log(impl, "no answer within its budget of %d ms", settings.get(impl.point.budget), method=name)
         return FAILED
     except asyncio.CancelledError:
         raise
     except Exception as e:
-        metrics.plugin_call(impl.plugin, impl.point.method, "error", time.perf_counter() - started)
-        THROTTLE.log(impl, "raised %s: %s", type(e).__name__, e, exc_info=e)
+        metrics.plugin_call(impl.plugin, name, "error", time.perf_counter() - started)
+        THROTTLE.log(impl, "raised %s: %s", type(e).__name__, e, exc_info=e, method=name)
         return FAILED
     elapsed = time.perf_counter() - started
     if expect and not isinstance(result, expect):
-        metrics.plugin_call(impl.plugin, impl.point.method, "error", elapsed)
-        THROTTLE.log(impl, "returned a %s, which this point does not accept", type(result).__name__)
+        metrics.plugin_call(impl.plugin, name, "error", elapsed)
+        THROTTLE.log(impl, "returned a %s, which this point does not accept", type(result).__name__, method=name)
         return FAILED
-    metrics.plugin_call(impl.plugin, impl.point.method, "ok", elapsed)
+    metrics.plugin_call(impl.plugin, name, "ok", elapsed)
     return result

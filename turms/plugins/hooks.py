@@ -114,6 +114,11 @@ class Hooks:
         """One guarded call (for points whose combining rule lives at their call site, e.g. providers)."""
         return await guard.call(impl, arg, self._settings(), expect)
 
+    async def serve(self, impl: Impl, operation: str, *args: Any, expect: tuple[type, ...] = ()) -> Any:
+        """One guarded call of a provider point's ``operation`` (one of its methods): its result, or
+        :data:`~turms.plugins.guard.FAILED`."""
+        return await guard.call_operation(impl, operation, args, self._settings(), expect)
+
     # -- chain points ------------------------------------------------------------------------------------
 
     async def authenticate(self, attempt: LoginAttempt) -> AuthResult:

@@ -173,7 +173,7 @@ class PluginHost:
         await self._publish()
 
     async def _start(self, installed: Installed) -> Running:
-        metrics.preinitialize_plugin(installed.name, tuple(p.method for p in installed.points))
+        metrics.preinitialize_plugin(installed.name, tuple(m for p in installed.points for m in p.methods))
         context = Context(installed, self.settings, self.instance_id)
         running = Running(installed, context, fails_closed=bool(getattr(installed.spec.plugin, "fail_closed", False)))
         budget_s = self.settings.get(plugin_settings.LIFECYCLE_BUDGET_MS) / 1000
@@ -200,7 +200,7 @@ class PluginHost:
             "plugin %s %s started (%s)",
             installed.name,
             installed.version,
-            ", ".join(p.method for p in installed.points) or "no extension points",
+            ", ".join(m for p in installed.points for m in p.methods) or "no extension points",
         )
         return running
 
@@ -227,12 +227,12 @@ class PluginHost:
             for point in running.installed.points:
                 fails_closed = point.fails_closed or (point is HANDLE_REQUEST and running.fails_closed)
                 if running.state == RUNNING:
-                    method = getattr(running.instance, point.method)
+                    method, instance = getattr(running.instance, point.method), running.instance
                 elif fails_closed:
-                    method = None  # every call refuses
+                    method, instance = None, None  # every call refuses
                 else:
-                    continue
-                chains.setdefault(point.method, []).append(Impl(name, point, method, fails_closed))
+                    continue  # skipped (a provider that did not start serves nothing: the next one serves)
+                chains.setdefault(point.method, []).append(Impl(name, point, method, fails_closed, instance))
         self.hooks.install({k: tuple(v) for k, v in chains.items()}, self.settings)
 
     # -- state -------------------------------------------------------------------------------------------

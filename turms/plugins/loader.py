@@ -38,7 +38,7 @@ log = logging.getLogger("turms.plugins")
 #: The entry-point group installed packages declare their plugins in.
 ENTRY_POINT_GROUP = "turms.plugins"
 #: The in-box plugins (always found, whatever is installed).
-BUILTIN: tuple[str, ...] = ("turms.plugins.webhook:PLUGIN",)
+BUILTIN: tuple[str, ...] = ("turms.plugins.webhook:PLUGIN", "turms.plugins.livekit:PLUGIN")
 #: Names under ``plugins.`` that the machinery's own settings use.
 RESERVED_NAMES = frozenset({"enabled", "budget", "max_pending_events"})
 _RELATIVE_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")

@@ -8,7 +8,10 @@ implementations. Three modes cover what Turms's points do:
 * ``CHAIN``: awaited on the request path, one implementation after another in ``plugins.enabled`` order; each
   may decide (and end the chain) or pass;
 * ``EVENT``: handed to every implementation off the request path, bounded by ``plugins.max_pending_events``;
-* ``PROVIDER``: the first enabled implementation serves (for service providers such as a conference backend).
+* ``PROVIDER``: the first enabled implementation serves (for service providers such as a conference backend). A
+  provider's protocol may have several methods: the point names the first (``method``, which identifies it) and
+  the others (``operations``); a class that defines one must define them all. Each is guarded and counted under
+  its own name.
 """
 
 from __future__ import annotations
@@ -39,10 +42,17 @@ class ExtensionPoint:
     fails_closed: bool
     budget: Setting[int]
     summary: str
+    #: A provider point's further methods (its protocol has several; all are required).
+    operations: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return self.method
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """Every method an implementation defines: ``method``, then the ``operations``."""
+        return (self.method, *self.operations)
 
 
 AUTHENTICATE = ExtensionPoint(
@@ -101,6 +111,15 @@ ADMIN_ACTION = ExtensionPoint(
     plugin_settings.EVENT_BUDGET_MS,
     "an admin API write, as audit-logged (audit sinks)",
 )
+CONFERENCE = ExtensionPoint(
+    "create_room",
+    api.ConferenceProvider,
+    Mode.PROVIDER,
+    False,
+    plugin_settings.CONFERENCE_BUDGET_MS,
+    "the media server of meeting rooms: open, probe and close a meeting's room, grant a participant its token",
+    operations=("room_exists", "delete_room", "grant"),
+)
 
 #: Every extension point, in the order docs/plugins.md describes them.
 POINTS: tuple[ExtensionPoint, ...] = (
@@ -111,6 +130,7 @@ POINTS: tuple[ExtensionPoint, ...] = (
     OFFLINE_RECIPIENTS,
     ONLINE_STATUS,
     ADMIN_ACTION,
+    CONFERENCE,
 )
 
 
@@ -120,11 +140,14 @@ def implemented(cls: type, points: Iterable[ExtensionPoint] = POINTS) -> tuple[E
 
 
 def problems(cls: type, points: Iterable[ExtensionPoint] = POINTS) -> list[str]:
-    """Why a plugin class cannot be used, if it cannot: a point's method that is not a coroutine function."""
+    """Why a plugin class cannot be used, if it cannot: a point's method that is not a coroutine function, or a
+    provider point's method that is missing."""
     out = []
     for p in implemented(cls, points):
-        if not inspect.iscoroutinefunction(getattr(cls, p.method)):
-            out.append(f"{cls.__qualname__}.{p.method} must be an async def")
+        for name in p.methods:
+            if not inspect.iscoroutinefunction(getattr(cls, name, None)):
+                part = f" (with {p.method}, it implements a provider)" if name != p.method else ""
+                out.append(f"{cls.__qualname__}.{name} must be an async def{part}")
     for hook in ("start", "stop"):
         method = getattr(cls, hook, None)
         if method is not None and not inspect.iscoroutinefunction(method):

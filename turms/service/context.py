@@ -14,7 +14,6 @@ from turms.storage.port import Store
 
 if TYPE_CHECKING:
     from turms.security.antispam import TextModerator
-    from turms.service.conference.provider import ConferenceProvider
     from turms.service.group.member_cache import MemberIdsCache
     from turms.service.relationship.cache import RelationshipCache
     from turms.service.resource.port import ObjectStore
@@ -44,12 +43,11 @@ class Services:
     sends_in_flight: SingleFlight[tuple[int, int, str], Response] = field(default_factory=SingleFlight)
     #: Events to and from every worker of the cluster; None in a single process (tests).
     events: ClusterEvents | None = None
-    #: The plugins' extension points (content checks, offline recipients); none installed by default.
+    #: The plugins' extension points (content checks, offline recipients, the conference provider); none installed
+    #: by default.
     plugins: Hooks = field(default_factory=Hooks)
     #: Where files are kept (``turms.service.resource.backends``); None: storage requests answer 6000.
     files: ObjectStore | None = None
-    #: The media provider that hosts meeting rooms; None: meetings answer CONFERENCE_NOT_IMPLEMENTED (8000).
-    conference: ConferenceProvider | None = None
     #: Each group's member ids, for push audiences (``turms.service.group.member_cache``).
     group_members: MemberIdsCache = field(init=False)
     #: The relationships private sends check (``turms.service.relationship.cache``).

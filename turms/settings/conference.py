@@ -1,5 +1,6 @@
-"""Settings of the conference domain: meetings (Turms's ``turms.service.conference.meeting.*``), who is told about
-them (``turms.service.notification.meeting-*``), and the media provider that hosts their rooms.
+"""Settings of the conference domain: meetings (Turms's ``turms.service.conference.meeting.*``) and who is told about
+them (``turms.service.notification.meeting-*``). The media provider that hosts their rooms is a plugin, with its
+own settings (the in-box ``livekit`` plugin: ``plugins.livekit.*``, declared in ``turms/plugins/livekit/``).
 
 Defaults are Turms's unless a description says otherwise.
 """
@@ -7,16 +8,6 @@ Defaults are Turms's unless a description says otherwise.
 from __future__ import annotations
 
 from turms.settings.registry import at_least, between, setting
-
-PROVIDER = setting(
-    "service.conference.provider",
-    str,
-    "",
-    "The media provider that hosts meeting rooms. Empty: none, and the meeting requests that need one "
-    "(create, cancel, accept or decline an invitation) are answered CONFERENCE_NOT_IMPLEMENTED (8000), as "
-    "Turms without a conference plugin. `livekit`: a LiveKit server (`service.conference.livekit.*`).",
-    choices=("", "livekit"),
-)
 
 # -- meetings ----------------------------------------------------------------------------------------------
 
@@ -201,65 +192,4 @@ NOTIFY_REQUESTER_OF_INVITATION_UPDATED = setting(
     True,
     "Push an accepted or declined invitation to the requester's other online devices.",
     live=True,
-)
-
-# -- LiveKit -----------------------------------------------------------------------------------------------
-
-LIVEKIT_URL = setting(
-    "service.conference.livekit.url",
-    str,
-    "",
-    "The LiveKit server's API URL the server calls to create and delete rooms, e.g. `http://127.0.0.1:7880`.",
-)
-LIVEKIT_CLIENT_URL = setting(
-    "service.conference.livekit.client_url",
-    str,
-    "",
-    "The URL clients connect to with their access token (e.g. `wss://media.example.com`), sent with each "
-    "token (docs/protocol.md, `turms:conference_url`). Empty: `service.conference.livekit.url` with its scheme made "
-    "`ws://` or `wss://`.",
-)
-LIVEKIT_API_KEY = setting(
-    "service.conference.livekit.api_key",
-    str,
-    "",
-    "The LiveKit API key (its `keys:` entry) that signs the server's API calls and the clients' tokens.",
-)
-LIVEKIT_API_SECRET = setting(
-    "service.conference.livekit.api_secret",
-    str,
-    "",
-    "The secret of `api_key` (at least 32 characters, as LiveKit requires).",
-    secret=True,
-)
-LIVEKIT_API_SECRET_FILE = setting(
-    "service.conference.livekit.api_secret_file",
-    str,
-    "",
-    "Read the API secret from this file instead (it wins), e.g. a systemd credential.",
-    path=True,
-)
-LIVEKIT_TOKEN_TTL_S = setting(
-    "service.conference.livekit.access_token_ttl_s",
-    int,
-    600,
-    "How long an access token handed to an invitee who accepted may be used to join the room.",
-    validator=between(10, 86_400),
-    live=True,
-)
-LIVEKIT_MAX_PARTICIPANTS = setting(
-    "service.conference.livekit.max_participants",
-    int,
-    0,
-    "Most participants in one room (0: LiveKit's limit).",
-    validator=at_least(0),
-    live=True,
-)
-LIVEKIT_REQUEST_TIMEOUT_S = setting(
-    "service.conference.livekit.request_timeout_s",
-    float,
-    5.0,
-    "Timeout of one call to the LiveKit API; a meeting request whose call fails or times out is answered "
-    "SERVER_UNAVAILABLE (1201) and changes nothing.",
-    validator=between(0.1, 60),
 )

@@ -83,6 +83,16 @@ EVENT_BUDGET_MS = setting(
     validator=between(1, 60_000),
     live=True,
 )
+CONFERENCE_BUDGET_MS = setting(
+    "plugins.budget.conference_ms",
+    int,
+    10_000,
+    "Time one call of the conference provider (`create_room`, `room_exists`, `delete_room`, `grant`) may take. "
+    "A call that fails or overruns makes the meeting request answer SERVER_UNAVAILABLE (1201) after what it "
+    "changed is undone; keep it above the provider's own timeout (`plugins.livekit.request_timeout_s`).",
+    validator=between(1, 120_000),
+    live=True,
+)
 LIFECYCLE_BUDGET_MS = setting(
     "plugins.budget.lifecycle_ms",
     int,

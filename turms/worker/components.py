@@ -42,7 +42,6 @@ from turms.security.login_throttle import LoginThrottle
 from turms.security.passwords import prepare as prepare_passwords
 from turms.security.passwords import set_max_pending
 from turms.service.api import Router
-from turms.service.conference.providers import build_provider
 from turms.service.context import Services
 from turms.service.message import retention
 from turms.service.registry import build_router
@@ -138,10 +137,6 @@ class Components:
             events=bus,
             plugins=hooks,
         )
-        conference = build_provider(settings)
-        if conference is not None:
-            await conference.start()
-            services.conference = conference
         abuse = AbuseProtection(settings, gw, local, redis, bus, clock, prefix=keys.prefix)
         await abuse.start()
         services.moderator = abuse.antispam
@@ -245,9 +240,6 @@ class Components:
             await self.redis.hdel(
                 Keys(self.settings.get(redis_settings.KEY_PREFIX)).plugin_states, self.membership.instance_id
             )
-        if self.services.conference is not None:
-            with contextlib.suppress(Exception):
-                await self.services.conference.close()
         if self.abuse is not None:
             await self.abuse.stop()
         await self.live.stop()

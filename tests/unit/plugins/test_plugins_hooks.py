@@ -7,27 +7,40 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import pytest
 from prometheus_client import REGISTRY
 
 from turms.plugins.api import (
     DROP,
     Answer,
     ClientRequest,
+    JoinGrant,
     LoginAttempt,
     MessageContent,
     OnlineStatusChange,
     PluginSpec,
+    ProviderError,
     Push,
     Refuse,
     ReplaceText,
     Rewrite,
+    RoomSpec,
     TurmsNotification,
     TurmsRequest,
 )
+from turms.plugins.guard import FAILED as FAILED_CALL
 from turms.plugins.hooks import AUTH_UNAVAILABLE, CONTENT_UNAVAILABLE, REQUEST_UNAVAILABLE, Hooks
 from turms.plugins.host import FAILED, RUNNING, PluginHost
 from turms.plugins.loader import catalog_of
-from turms.plugins.points import AUTHENTICATE, HANDLE_REQUEST, POINTS, ExtensionPoint, Mode, implemented
+from turms.plugins.points import (
+    AUTHENTICATE,
+    CONFERENCE,
+    HANDLE_REQUEST,
+    POINTS,
+    ExtensionPoint,
+    Mode,
+    implemented,
+)
 from turms.plugins.testing import running, settings_for
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.settings import plugins as plugin_settings
@@ -354,12 +367,14 @@ async def test_a_plugin_that_cannot_start_refuses_at_its_fail_closed_points_only
         assert calls("broken", "authenticate", "failed") >= 1
 
 
-def test_every_point_has_a_budget_setting_and_a_unique_method() -> None:
-    assert len({p.method for p in POINTS}) == len(POINTS)
+def test_every_point_has_a_budget_setting_and_unique_methods() -> None:
+    methods = [m for p in POINTS for m in p.methods]
+    assert len(set(methods)) == len(methods)
     for p in POINTS:
         assert p.budget.key.startswith("plugins.budget.") and p.budget.live
-        assert p.mode in (Mode.CHAIN, Mode.EVENT)
+        assert p.operations == () or p.mode is Mode.PROVIDER  # several methods: a provider only
     assert AUTHENTICATE.fails_closed and not HANDLE_REQUEST.fails_closed
+    assert [p.method for p in POINTS if p.mode is Mode.PROVIDER] == [CONFERENCE.method]
 
 
 async def test_a_new_point_is_one_protocol_and_one_row() -> None:
@@ -387,3 +402,50 @@ async def test_a_new_point_is_one_protocol_and_one_row() -> None:
     assert await hooks.call(impl, "standup") == "livekit:standup"
     await host.stop()
     assert hooks.provider(provide) is None
+
+
+class Rooms:
+    """A conference provider: every method of the point."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.name = ctx.name
+        if ctx.name == "unstartable":
+            raise ValueError("no media server configured")
+
+    async def create_room(self, room: RoomSpec) -> None:
+        return None
+
+    async def room_exists(self, meeting_id: int) -> bool:
+        return True
+
+    async def delete_room(self, meeting_id: int) -> None:
+        raise ProviderError(f"{self.name} cannot delete {meeting_id}")
+
+    async def grant(self, meeting_id: int, user_id: int) -> JoinGrant:
+        return JoinGrant(f"{self.name}:{meeting_id}:{user_id}")
+
+
+async def test_a_provider_point_is_served_by_the_first_running_plugin_that_has_all_its_methods() -> None:
+    class Partial:
+        def __init__(self, ctx: Any) -> None: ...
+
+        async def create_room(self, room: RoomSpec) -> None: ...
+
+    catalog = catalog_of(PluginSpec("partial", Partial))
+    assert "Partial.grant must be an async def (with create_room, it implements a provider)" in (
+        catalog.broken["partial"].error
+    )
+    specs = (PluginSpec("unstartable", Rooms), PluginSpec("first", Rooms), PluginSpec("second", Rooms))
+    async with running(*specs) as (hooks, host):
+        assert host.states()["unstartable"]["state"] == FAILED
+        impl = hooks.provider(CONFERENCE)  # a provider that did not start serves nothing: the next one serves
+        assert impl is not None and impl.plugin == "first"
+        grant = await hooks.serve(impl, "grant", 7, 8, expect=(JoinGrant,))
+        assert grant == JoinGrant("first:7:8")
+        assert await hooks.serve(impl, "room_exists", 7, expect=(bool,)) is True
+        before = calls("first", "delete_room", "error")
+        assert await hooks.serve(impl, "delete_room", 7, expect=(type(None),)) is FAILED_CALL
+        assert calls("first", "delete_room", "error") == before + 1  # counted under the operation's name
+        assert await hooks.serve(impl, "create_room", 7, expect=(bool,)) is FAILED_CALL  # a wrong answer fails
+        with pytest.raises(ValueError, match="not a method of the point create_room"):
+            await hooks.serve(impl, "stop")

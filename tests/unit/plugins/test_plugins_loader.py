@@ -107,7 +107,7 @@ def test_enabled_names_only_plugins_that_loaded() -> None:
     assert load_settings(None, env={}, flags=[("plugins.enabled", "webhook")], registry=registry)[
         "plugins.enabled"
     ] == ["webhook"]
-    with pytest.raises(SettingsError, match="no installed plugin is named 'nope' \\(installed: webhook\\)"):
+    with pytest.raises(SettingsError, match="no installed plugin is named 'nope' \\(installed: livekit, webhook\\)"):
         load_settings(None, env={}, flags=[("plugins.enabled", "nope")], registry=registry)
     with pytest.raises(SettingsError, match="listed twice"):
         load_settings(None, env={}, flags=[("plugins.enabled", "webhook,webhook")], registry=registry)

@@ -7,17 +7,20 @@ the domains that own them would, so these tests do not depend on those domains' 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from memory_rooms import MemoryRooms, spec
+
 from turms.clock import FakeClock
+from turms.plugins.hooks import Hooks
+from turms.plugins.testing import running
 from turms.protocol.pb import model_common_pb2, turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.service import conference, conversation, message
 from turms.service.api import Requester, Response, Router, ServiceRequest
-from turms.service.conference.provider import ConferenceProvider
 from turms.service.context import Services
 from turms.settings import load_settings
 from turms.storage.factory import open_store
@@ -156,21 +159,28 @@ def tag(name: str, *args: int | str) -> Any:
 
 @asynccontextmanager
 async def world(
-    tmp_path: Path, settings: dict[str, str] | None = None, *, rooms: ConferenceProvider | None = None
+    tmp_path: Path,
+    settings: dict[str, str] | None = None,
+    *,
+    rooms: MemoryRooms | None = None,
+    plugin_settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
-    """``rooms``: the conference provider (None: meetings answer CONFERENCE_NOT_IMPLEMENTED)."""
+    """``rooms``: the conference provider, run as the enabled plugin ``memory`` (None: no plugin, and meetings
+    answer CONFERENCE_NOT_IMPLEMENTED); ``plugin_settings``: the plugin machinery's (``plugins.budget.*``)."""
     flags = [("server.data_dir", str(tmp_path)), *(settings or {}).items()]
     loaded = load_settings(None, env={}, flags=flags)
     store = open_store(loaded)
     await store.start()
     clock = FakeClock()
     notes = Recorder()
-    services = Services(loaded, store, clock, CountingIds(1_000_000), notes, NoPresence(), conference=rooms)
-    router = Router()
-    message.register(router, services)
-    conversation.register(router, services)
-    conference.register(router, services)
-    try:
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(store.close)
+        hooks = Hooks(loaded)
+        if rooms is not None:
+            hooks, _ = await stack.enter_async_context(running(spec(rooms), settings=plugin_settings))
+        services = Services(loaded, store, clock, CountingIds(1_000_000), notes, NoPresence(), plugins=hooks)
+        router = Router()
+        message.register(router, services)
+        conversation.register(router, services)
+        conference.register(router, services)
         yield World(services, router, clock, notes)
-    finally:
-        await store.close()

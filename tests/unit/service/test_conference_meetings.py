@@ -1,6 +1,6 @@
 """The meeting domain (Turms's conference requests) on a real SQLite store with an injected clock, the recording
-Notifier and an in-memory provider; the LiveKit provider against a real LiveKit server is in
-tests/integration/test_conference_livekit.py."""
+Notifier and an in-memory provider run as a plugin (real plugin host, hooks and budget guard); the livekit plugin
+against a real LiveKit server is in tests/integration/test_conference_livekit.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from memory_rooms import MemoryRooms
 
+from turms.observability import metrics
 from turms.protocol.pb import model_conference_pb2
 from turms.protocol.pb.constant_pb2 import ResponseAction
 from turms.protocol.status import ResponseStatusCode as Code
@@ -255,6 +256,21 @@ async def test_a_provider_failure_changes_nothing(tmp_path: Path) -> None:
         ).code == Code.SERVER_UNAVAILABLE
         rooms.down = False
         assert (await w.call(A, CANCEL, id=mid)).code == Code.OK
+
+
+async def test_a_provider_that_does_not_answer_is_cut_by_its_budget_and_changes_nothing(tmp_path: Path) -> None:
+    rooms = MemoryRooms()
+    timeouts = metrics.PLUGIN_CALLS.labels("memory", "create_room", "timeout")
+    before = timeouts._value.get()
+    async with world(tmp_path, rooms=rooms, plugin_settings={"plugins.budget.conference_ms": 50}) as w:
+        rooms.hung = True
+        assert (await w.call(A, CREATE, user_id=B)).code == Code.SERVER_UNAVAILABLE
+        assert await w.store.count("meeting") == 0 and await w.messages() == [] and w.notes.sent == []
+        assert timeouts._value.get() == before + 1  # counted by the guard as the plugin's timeout
+        rooms.hung = False
+        assert rooms.started  # the plugin host started it
+        await create(w, A, user_id=B)
+    assert not rooms.started  # and stopped it
 
 
 async def test_update(tmp_path: Path) -> None:

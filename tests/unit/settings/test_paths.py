@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from turms.settings import REGISTRY, load_settings
+from turms.plugins.loader import discover
+from turms.settings import load_settings
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
 #: Every setting that names a file or directory (a new one must be declared with ``path=True``).
@@ -26,7 +27,8 @@ PATH_KEYS = {
     "redis.url_file",
     "redis.embedded.binary",
     "storage.mongo.uri_file",
-    "service.conference.livekit.api_secret_file",
+    "plugins.livekit.api_secret_file",
+    "plugins.webhook.secret_file",
     "service.storage.local.dir",
     "service.storage.local.secret_file",
     "service.storage.s3.access_key_file",
@@ -37,10 +39,12 @@ PATH_KEYS = {
 
 
 def test_every_file_or_directory_setting_is_a_path_setting() -> None:
-    declared = {s.key for s in REGISTRY if s.path}
-    group_files = {s.key for s in REGISTRY if s.key.startswith("storage.mongo.") and s.key.endswith(".uri_file")}
+    """Every setting of the server and of its in-box plugins."""
+    registry = discover(installed=False).registry()
+    declared = {s.key for s in registry if s.path}
+    group_files = {s.key for s in registry if s.key.startswith("storage.mongo.") and s.key.endswith(".uri_file")}
     assert declared == PATH_KEYS | group_files
-    for s in REGISTRY:
+    for s in registry:
         if s.value_type is str and s.key.rsplit(".", 1)[-1].endswith(("_file", "_dir", "_path")):
             assert s.path, s.key
 

@@ -1,19 +1,20 @@
-"""The conference domain: meetings (Turms's five conference request kinds) and the media provider port.
+"""The conference domain: meetings (Turms's five conference request kinds), their media rooms through a plugin.
 
 The meeting itself (who, when, password, invitations, cancellation, expiry, quotas) lives here and in the store
-(the ``meeting`` collection); the media room is delegated to a :class:`~.provider.ConferenceProvider`, as Turms
-delegates it to its ``ConferenceServiceProvider`` plugin. Without a provider the requests that need one answer
-CONFERENCE_NOT_IMPLEMENTED (8000).
+(the ``meeting`` collection); the media room is delegated to the plugin that serves the conference provider
+extension point (:class:`turms.plugins.api.ConferenceProvider`; the in-box ``livekit`` plugin drives a LiveKit
+server), as Turms delegates it to its ``ConferenceServiceProvider`` plugin. With no such plugin enabled the
+requests that need one answer CONFERENCE_NOT_IMPLEMENTED (8000).
 
-Modules: ``provider`` (the port), ``model`` (stored shape, wire model, ids, passwords), ``meetings`` (create,
-cancel, update, query), ``invitations`` (accept, decline), ``providers`` (the implementations and the factory
-that picks one from the settings; ``providers.livekit`` is the only module that imports a media server's
-library).
+Modules: ``rooms`` (the provider as the domain calls it, through the plugin hooks), ``model`` (stored shape, wire
+model, ids, passwords), ``meetings`` (create, cancel, update, query), ``invitations`` (accept, decline). No media
+server's library is imported here.
 
-May import what ``turms.service`` may, plus ``turms.service.api``/``context``/``push`` and the message domain's
-send path (``turms.service.message.create``, ``policy``): a meeting invitation is a system message, stored and
-pushed like any message, and who may create a meeting is who may message its user or group. Never
-``turms.cluster``, the gateway or the worker.
+May import what ``turms.service`` may, plus ``turms.service.api``/``context``/``push``, the plugin hooks and API
+(``turms.plugins.hooks``, ``guard``, ``points``, ``api``) and the message domain's send path
+(``turms.service.message.create``, ``policy``): a meeting invitation is a system message, stored and pushed like
+any message, and who may create a meeting is who may message its user or group. Never ``turms.cluster``, the
+gateway or the worker.
 """
 
 from __future__ import annotations

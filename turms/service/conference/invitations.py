@@ -22,13 +22,14 @@ from __future__ import annotations
 from typing import Any
 
 from turms.errors import TurmsError
+from turms.plugins.api import JoinGrant, ProviderError, RoomSpec
 from turms.protocol.pb import constant_pb2, turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.conference import model
-from turms.service.conference.meetings import find, notify, participants, provider_of, unavailable
+from turms.service.conference.meetings import find, notify, participants, unavailable
 from turms.service.conference.model import MEETING
-from turms.service.conference.provider import ConferenceProvider, JoinGrant, ProviderError, RoomSpec
+from turms.service.conference.rooms import Rooms, rooms_of
 from turms.service.context import Services
 from turms.service.message import policy
 from turms.settings import conference as conf
@@ -47,9 +48,7 @@ async def _invited(services: Services, requester: int, doc: dict[str, Any]) -> b
     return False
 
 
-async def _join(
-    services: Services, provider: ConferenceProvider, doc: dict[str, Any], req: ServiceRequest
-) -> JoinGrant:
+async def _join(services: Services, provider: Rooms, doc: dict[str, Any], req: ServiceRequest) -> JoinGrant:
     """The requester's grant to the meeting's room, opening the room if it never was, ending the meeting if its
     room has closed since."""
     meeting_id = doc["_id"]
@@ -74,7 +73,7 @@ async def handle_update_invitation(services: Services, req: ServiceRequest) -> R
     body, s, requester = req.body, services.settings, req.requester.user_id
     if body.meeting_id <= 0:
         raise TurmsError(Code.ILLEGAL_ARGUMENT, "meeting_id must be a positive meeting id")
-    provider = provider_of(services)
+    provider = rooms_of(services)
     action = body.response_action
     if action not in (ACCEPT, DECLINE):
         return OK

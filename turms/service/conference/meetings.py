@@ -19,8 +19,8 @@ Turms's semantics (``ConferenceService``, ``ConferenceServiceController``), with
   queried no group at all (it cleared its own list before use); here it returns the meetings of the named groups
   the requester is a member of.
 
-Create, cancel and the invitation reply need a provider (8000 without one), as in Turms; update and query work
-on the stored meetings alone.
+Create, cancel and the invitation reply need a provider (8000 without one: no enabled plugin implements the
+conference point, :mod:`.rooms`), as in Turms; update and query work on the stored meetings alone.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from typing import Any
 
 from turms.clock import datetime_to_ms, ms_to_datetime
 from turms.errors import TurmsError
+from turms.plugins.api import ProviderError, RoomSpec
 from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.protocol.status import SystemMessageType
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.conference import model
 from turms.service.conference.model import MEETING
-from turms.service.conference.provider import ConferenceProvider, ProviderError, RoomSpec
+from turms.service.conference.rooms import Rooms, rooms_of
 from turms.service.context import Services
 from turms.service.message import policy
 from turms.service.message.create import deliver, push_payload, store_message
@@ -52,14 +53,9 @@ log = logging.getLogger("turms.service.conference")
 ID_ATTEMPTS = 32
 
 
-def provider_of(services: Services) -> ConferenceProvider:
-    if services.conference is None:
-        raise TurmsError(Code.CONFERENCE_NOT_IMPLEMENTED)
-    return services.conference
-
-
-def unavailable(e: Exception) -> TurmsError:
-    log.warning("the conference provider failed: %s: %s", type(e).__name__, e)
+def unavailable(e: ProviderError) -> TurmsError:
+    """SERVER_UNAVAILABLE for a provider failure (the plugin guard has logged and counted it)."""
+    log.debug("%s", e)
     return TurmsError(Code.SERVER_UNAVAILABLE, "the conference provider is unavailable; retry later")
 
 
@@ -183,7 +179,7 @@ async def handle_create(services: Services, req: ServiceRequest) -> Response:
         if (wanted - req.now).total_seconds() > s.get(conf.MAX_START_DATE_OFFSET_S):
             raise TurmsError(Code.ILLEGAL_ARGUMENT, "the meeting start date is too far in the future")
         start = max(start, wanted)
-    provider = provider_of(services)
+    provider = rooms_of(services)
     if user_id is not None:
         await policy.check_private_send(services.store, s, requester, user_id)
     else:
@@ -214,7 +210,7 @@ async def handle_create(services: Services, req: ServiceRequest) -> Response:
     return Response(Code.OK, data=turms_notification_pb2.TurmsNotification.Data(long=doc["_id"]))
 
 
-async def _undo_create(services: Services, provider: ConferenceProvider, doc: dict[str, Any]) -> None:
+async def _undo_create(services: Services, provider: Rooms, doc: dict[str, Any]) -> None:
     try:
         if "rcd" in doc:
             await provider.delete_room(doc["_id"])
@@ -231,7 +227,7 @@ async def handle_cancel(services: Services, req: ServiceRequest) -> Response:
     meeting_id = _meeting_id(req.body)
     if not s.get(conf.ALLOW_CANCEL):
         raise TurmsError(Code.CANCELING_MEETING_IS_DISABLED)
-    provider = provider_of(services)
+    provider = rooms_of(services)
     doc = await find(services, meeting_id)
     if doc is None:
         raise TurmsError(Code.CANCEL_NONEXISTENT_MEETING)
