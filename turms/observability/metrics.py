@@ -380,7 +380,7 @@ def preinitialize_worker() -> None:
 
 
 #: How a plugin call can end (``turms_plugin_calls_total``'s ``outcome``).
-PLUGIN_OUTCOMES = ("ok", "timeout", "error", "dropped", "failed")
+PLUGIN_OUTCOMES = ("ok", "timeout", "error", "dropped", "failed", "disabled")
 
 
 def preinitialize_plugin(plugin: str, points: tuple[str, ...]) -> None:

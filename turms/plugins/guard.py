@@ -18,7 +18,7 @@ import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from turms.observability import metrics
@@ -39,6 +39,15 @@ class Failed(enum.Enum):
 FAILED = Failed.FAILED
 
 
+@dataclass(slots=True)
+class Lifetime:
+    """Whether a plugin instance has been taken out of service (disabled, or its worker draining). Shared by
+    every :class:`Impl` of that instance: a request that picked one before the plugin was disabled calls nothing
+    on it afterwards."""
+
+    stopped: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Impl:
     """One plugin's implementation of one point, as the hooks hold it."""
@@ -51,6 +60,7 @@ class Impl:
     fails_closed: bool
     #: The running plugin instance, whose methods a provider point's operations are (None: not running).
     instance: Any = None
+    lifetime: Lifetime = field(default_factory=Lifetime)
 
 
 class _Throttle:
@@ -106,6 +116,12 @@ async def _guarded(
     if method is None:
         metrics.plugin_call(impl.plugin, name, "failed")
         THROTTLE.log(impl, "the plugin is enabled but not running (it failed to start)", method=name)
+        return FAILED
+    if impl.lifetime.stopped:
+        # Picked by a request that began before the plugin was disabled: not the plugin's failure, and its
+        # instance is stopping or stopped, so it is not called.
+        metrics.plugin_call(impl.plugin, name, "disabled")
+        log.debug("plugin %s, %s: disabled while a request that had picked it was in flight", impl.plugin, name)
         return FAILED
     budget_s = settings.get(impl.point.budget) / 1000
     started = time.perf_counter()

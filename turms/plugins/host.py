@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Counter, Gauge
 
 from turms.observability import metrics
-from turms.plugins.guard import Impl
+from turms.plugins.guard import Impl, Lifetime
 from turms.plugins.hooks import Hooks
 from turms.plugins.loader import Catalog, Installed
 from turms.plugins.points import HANDLE_REQUEST
@@ -92,6 +92,7 @@ class Running:
     error: str | None = None
     #: The plugin class asked its ``handle_request`` to fail closed (``fail_closed = True``).
     fails_closed: bool = False
+    lifetime: Lifetime = field(default_factory=Lifetime)
 
 
 StatesListener = Callable[[dict[str, dict[str, Any]]], Awaitable[None]]
@@ -152,9 +153,11 @@ class PluginHost:
                     desired.append(name)
                 else:  # validated where it was set; a stale stored value can still name one
                     log.warning("plugins.enabled names %r, which this worker does not have; ignored", name)
-            for name in reversed(list(self._running)):
-                if name not in desired:
-                    await self._stop(self._running.pop(name))
+            leaving = [self._running.pop(name) for name in reversed(list(self._running)) if name not in desired]
+            if leaving:
+                self._retire(leaving)
+            for running in leaving:
+                await self._stop(running)
             for name in desired:
                 if name not in self._running:
                     self._running[name] = await self._start(self.catalog.plugins[name])
@@ -167,9 +170,10 @@ class PluginHost:
         """Stop every plugin, last enabled first (end of the drain); later changes are ignored."""
         async with self._lock:
             self._closed = True
-            for name in reversed(list(self._running)):
-                await self._stop(self._running.pop(name))
-            self._install()
+            leaving = [self._running.pop(name) for name in reversed(list(self._running))]
+            self._retire(leaving)
+            for running in leaving:
+                await self._stop(running)
         await self._publish()
 
     async def _start(self, installed: Installed) -> Running:
@@ -204,6 +208,13 @@ class PluginHost:
         )
         return running
 
+    def _retire(self, leaving: list[Running]) -> None:
+        """Take plugins out of service before they are stopped: the hooks no longer offer them, and a call by a
+        request that picked one earlier is not made (:class:`~turms.plugins.guard.Lifetime`)."""
+        for running in leaving:
+            running.lifetime.stopped = True
+        self._install()
+
     async def _stop(self, running: Running) -> None:
         if running.state == RUNNING:
             await self._stop_instance(running)
@@ -232,7 +243,9 @@ class PluginHost:
                     method, instance = None, None  # every call refuses
                 else:
                     continue  # skipped (a provider that did not start serves nothing: the next one serves)
-                chains.setdefault(point.method, []).append(Impl(name, point, method, fails_closed, instance))
+                chains.setdefault(point.method, []).append(
+                    Impl(name, point, method, fails_closed, instance, running.lifetime)
+                )
         self.hooks.install({k: tuple(v) for k, v in chains.items()}, self.settings)
 
     # -- state -------------------------------------------------------------------------------------------

@@ -449,3 +449,47 @@ async def test_a_provider_point_is_served_by_the_first_running_plugin_that_has_a
         assert await hooks.serve(impl, "create_room", 7, expect=(bool,)) is FAILED_CALL  # a wrong answer fails
         with pytest.raises(ValueError, match="not a method of the point create_room"):
             await hooks.serve(impl, "stop")
+
+
+async def test_a_disabled_plugin_is_out_of_service_before_it_stops_and_a_request_that_picked_it_calls_nothing() -> None:
+    """Disabling a plugin while requests are in flight: from the moment the host begins to stop it, the hooks no
+    longer offer it, and a request that picked it earlier does not call into the stopping instance (it gets the
+    point's failure: for a provider, the domain's 1201 after its undo), with nothing logged as the plugin's fault."""
+    seen_while_stopping: list[Any] = []
+    created: list[int] = []
+
+    class Stopping(Rooms):
+        def __init__(self, ctx: Any) -> None:
+            super().__init__(ctx)
+            self.stopped = False
+
+        async def create_room(self, room: RoomSpec) -> None:
+            assert not self.stopped, "called after stop"
+            created.append(room.meeting_id)
+
+        async def stop(self) -> None:
+            seen_while_stopping.append(hooks.provider(CONFERENCE))
+            await asyncio.sleep(0)
+            self.stopped = True
+
+    spec = PluginSpec("rooms", Stopping)
+    catalog = catalog_of(spec)
+    settings = settings_for(catalog, {"plugins.enabled": ["rooms"]})
+    hooks = Hooks()
+    host = PluginHost(settings, catalog, hooks, instance_id="w1")
+    await host.start()
+    room = RoomSpec(meeting_id=1, empty_timeout_s=60, is_group=False)
+    picked = hooks.provider(CONFERENCE)  # a request picks the provider, then awaits something else
+    assert picked is not None
+    assert await hooks.serve(picked, "create_room", room, expect=(type(None),)) is None
+    assert created == [1]
+    await host.settings_changed(settings.apply_live({"plugins.enabled": []}))
+    await host.settled()
+    assert seen_while_stopping == [None]  # out of service before its stop() began
+    before = calls("rooms", "create_room", "disabled")
+    errors = calls("rooms", "create_room", "error")
+    assert await hooks.serve(picked, "create_room", room, expect=(type(None),)) is FAILED_CALL
+    assert created == [1]  # the stopped instance was not called
+    assert calls("rooms", "create_room", "disabled") == before + 1
+    assert calls("rooms", "create_room", "error") == errors
+    await host.stop()
