@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -24,6 +24,7 @@ import pytest
 from turms.protocol.framing import encode_frame, encode_varint32
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
 
+from hostile_support import tcp
 from integration_support import Server, TcpClient, parse_notification, request_bytes, running
 
 pytestmark = pytest.mark.slow
@@ -60,16 +61,6 @@ def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The client TCP port of the server the single-case tests share."""
     with one_worker_server(tmp_path_factory.mktemp("hostile")) as (server, _):
         yield server.tcp_port
-
-
-@contextlib.asynccontextmanager
-async def tcp(port: int, source: str = "127.0.0.1") -> AsyncIterator[TcpClient]:
-    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), 2)
-    client = TcpClient(reader, writer)
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 async def closed_with(client: TcpClient) -> int:

@@ -146,7 +146,7 @@ async def test_a_connection_without_a_handshake_is_closed_at_the_deadline(tls_se
     for port in (server.tcp_port, server.ws_port):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         started = time.monotonic()
-        assert await asyncio.wait_for(reader.read(100), 10 * HANDSHAKE_TIMEOUT_S + 5) == b""
+        assert await asyncio.wait_for(reader.read(100), HANDSHAKE_TIMEOUT_S + 5) == b""
         assert time.monotonic() - started >= HANDSHAKE_TIMEOUT_S * 0.9
         await closed(writer)
 

@@ -107,6 +107,11 @@ class AdminAuthenticator:
         await self.failures.failed(self._buckets(ip, account))
 
     async def _basic(self, login: str, password: str, ip: str) -> Principal:
+        principal, _ = await self._verified(login, password, ip)
+        return principal
+
+    async def _verified(self, login: str, password: str, ip: str) -> tuple[Principal, bytes]:
+        """The admin whose password this is, and its stored hash (read once)."""
         await self._throttle(ip, login)
         admin = await self.store.find_one(ADMIN, {"ln": login})
         stored = _hash_bytes(admin)
@@ -119,7 +124,7 @@ class AdminAuthenticator:
                 await self._failed(ip, login)
                 raise unauthorized("wrong login name or password")
             self._remember(login, password, stored)
-        return await principal_of(self.store, admin)
+        return await principal_of(self.store, admin), stored
 
     async def login(self, login: str, password: str, ip: str) -> tuple[Principal, str]:
         """A password login outside HTTP Basic (the console's form), under the same failed-login throttle:
@@ -128,9 +133,8 @@ class AdminAuthenticator:
             await self._throttle(ip, None)
             await self._failed(ip, None)
             raise unauthorized("wrong login name or password")
-        principal = await self._basic(login, password, ip)
-        admin = await self.store.find_one(ADMIN, {"_id": principal.admin_id})
-        return principal, password_fingerprint(_hash_bytes(admin))
+        principal, stored = await self._verified(login, password, ip)
+        return principal, password_fingerprint(stored)
 
     async def session_principal(self, admin_id: int, fingerprint: str) -> Principal | None:
         """The admin of a console session, with its roles as they are now; None when the admin is gone or its

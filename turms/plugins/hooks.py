@@ -97,10 +97,6 @@ class Hooks:
         self.status_handlers = self._chains.get(ONLINE_STATUS.method, ())
         self.admin_handlers = self._chains.get(ADMIN_ACTION.method, ())
 
-    def chain(self, point: ExtensionPoint) -> tuple[Impl, ...]:
-        """The running implementations of ``point``, in ``plugins.enabled`` order."""
-        return self._chains.get(point.method, ())
-
     def provider(self, point: ExtensionPoint) -> Impl | None:
         """The implementation that serves a provider point: the first enabled plugin implementing it."""
         impls = self._chains.get(point.method, ())

@@ -264,8 +264,3 @@ class PluginHost:
             await self.on_states(self.states())
         except Exception as e:
             log.warning("reporting the plugins' state failed: %s", e)
-
-    def instance(self, name: str) -> Any:
-        """The running instance of a plugin (tests and in-process tools), or None."""
-        running = self._running.get(name)
-        return running.instance if running is not None and running.state == RUNNING else None

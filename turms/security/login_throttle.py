@@ -1,9 +1,10 @@
 """Failed logins throttled per account and per client IP, cluster-wide: client logins (per user id) and admin
 logins (per login name).
 
-Only a failed login (wrong password, unknown user, a token that does not verify) takes a token; a success
-costs nothing. While either bucket of a login is empty, the login is answered ``CLIENT_REQUESTS_TOO_FREQUENT``
-(1101) before any password is hashed, so guessing costs the attacker time and costs us nothing. The buckets
+Only a failed login (wrong password, unknown user, a token that does not verify) takes a token; every login
+first reads its buckets (one Redis call each, for the account and the IP, in parallel), and a success writes
+nothing. While either bucket of a login is empty, the login is answered ``CLIENT_REQUESTS_TOO_FREQUENT`` (1101)
+before any password is hashed, so guessing costs the attacker time and costs us nothing. The buckets
 live in Redis (:class:`turms.cluster.login_throttle.RedisFailureBuckets`), so an attacker gains nothing by
 spreading attempts over workers and hosts; :class:`LocalFailureBuckets` is the same arithmetic in one process.
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from turms.clock import Clock
+from turms.security.blocklist import normalize_ip
 from turms.settings import Settings
 from turms.settings import auth as auth_settings
 
@@ -105,14 +107,10 @@ class FailedLogins:
 def throttle_key(ip: str) -> str:
     """The key of a client address: the IPv4 address, or the /64 network of an IPv6 one."""
     try:
-        addr = ipaddress.ip_address(ip.strip().strip("[]"))
+        ip = normalize_ip(ip)
     except ValueError:
         return ip
-    if isinstance(addr, ipaddress.IPv6Address):
-        if addr.ipv4_mapped is not None:
-            return str(addr.ipv4_mapped)
-        return str(ipaddress.IPv6Network((addr, 64), strict=False))
-    return str(addr)
+    return str(ipaddress.IPv6Network((ip, 64), strict=False)) if ":" in ip else ip
 
 
 class LoginThrottle:

@@ -202,14 +202,15 @@ class MongoSequences:
         tombstone: Document,
         claim: tuple[str, Document] | None = None,
     ) -> int:
-        # Validated here, so a bad document fails its own caller before it joins a batch.
+        # Validated and normalised here, once, so a bad document fails its own caller before it joins a batch;
+        # its number (an int, which normalisation keeps as it is) is set when allocated.
         spec = self.schema[collection]
-        self._prepare(spec, {**document, field: 0})
+        prepared = self._prepare(spec, {**document, field: 0})
         tomb_check = self._prepare(spec, {**tombstone, field: 0})
         if not isinstance(counter_key, str) or not counter_key or _CLAIM_SEP in counter_key:
             raise InvalidUpdateError("a counter key is a non-empty string without \\x1f")
         claim_doc = None if claim is None else (claim[0], self._prepare(self.schema[claim[0]], claim[1]))
-        job = _SeqJob(collection, document, counter_key, field, tomb_check, claim_doc)
+        job = _SeqJob(collection, prepared, counter_key, field, tomb_check, claim_doc)
         loop = asyncio.get_running_loop()
         job.future = loop.create_future()
         self._seq_jobs.append(job)
@@ -355,8 +356,7 @@ class MongoSequences:
         for job in jobs:
             by_coll.setdefault(job.collection, []).append(job)
         for name, group in by_coll.items():
-            spec = self.schema[name]
-            docs = [self._prepare(spec, {**j.document, j.field: j.seq}) for j in group]
+            docs = [{**j.document, j.field: j.seq} for j in group]
             errors = await self._insert_unordered(name, docs)
             slow = []
             for i, job in enumerate(group):
@@ -395,11 +395,10 @@ class MongoSequences:
 
     async def _insert_one_seq(self, job: _SeqJob, attempts: int) -> int:
         """One insert at a time: allocate, insert; a number a hole repair took is skipped."""
-        spec = self.schema[job.collection]
         coll = self._coll(job.collection)
         for _ in range(attempts):
             seq = await self.next_sequence(job.counter_key)
-            doc = self._prepare(spec, {**job.document, job.field: seq})
+            doc = {**job.document, job.field: seq}
             try:
                 await self._call(functools.partial(coll.insert_one, doc))
                 return seq

@@ -84,10 +84,6 @@ class AcceptGate:
     def __len__(self) -> int:
         return len(self._open)
 
-    @property
-    def awaiting_handshake(self) -> int:
-        return sum(1 for p in self._open.values() if p.timer is not None)
-
     def protocol_factory(self, inner: Callable[[], Any]) -> Callable[[], asyncio.Protocol]:
         """``inner`` (aiohttp's ``web.Server``), each connection gated."""
 

@@ -131,15 +131,12 @@ class WsConnection:
 class WebSocketEndpoint:
     """The aiohttp application serving client WebSockets at ``/``.
 
-    With a ``gate`` (:class:`~turms.transport.gate.AcceptGate`, as every worker serves it), connections were
-    admitted at accept and their handshake deadline ends here, once the upgrade is done: from then on the
-    gateway's login deadline applies. A request that is not an upgrade is answered 400 and closed, so it
-    cannot stay open as an idle HTTP connection.
+    Connections were admitted at accept by the ``gate`` (:class:`~turms.transport.gate.AcceptGate`), and their
+    handshake deadline ends here, once the upgrade is done: from then on the gateway's login deadline applies. A
+    request that is not an upgrade is answered 400 and closed, so it cannot stay open as an idle HTTP connection.
     """
 
-    def __init__(
-        self, gateway: Gateway, settings: Settings, *, close_timeout_s: float = 3.0, gate: AcceptGate | None = None
-    ) -> None:
+    def __init__(self, gateway: Gateway, settings: Settings, *, gate: AcceptGate, close_timeout_s: float = 3.0) -> None:
         self.gateway = gateway
         self.settings = settings
         self.close_timeout_s = close_timeout_s
@@ -152,12 +149,8 @@ class WebSocketEndpoint:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        if self.gate is None:
-            refused = isinstance(peer, tuple) and peer and not self.gateway.guard.admit(peer[0])
-        else:
-            # Admitted (and counted) at accept; an IP blocked since then is refused before its upgrade.
-            refused = isinstance(peer, tuple) and peer and self.gateway.guard.ip_blocked(str(peer[0]))
-        if refused:
+        # Admitted (and counted) at accept; an IP blocked since then is refused before its upgrade.
+        if isinstance(peer, tuple) and peer and self.gateway.guard.ip_blocked(str(peer[0])):
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=403)
@@ -173,8 +166,7 @@ class WebSocketEndpoint:
             response.force_close()
             return response
         await ws.prepare(request)
-        if self.gate is not None:
-            self.gate.handshake_done(request.transport)
+        self.gate.handshake_done(request.transport)
         remote = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else "?"
         conn = WsConnection(ws, request.transport, remote, self.settings.get(gw.MAX_OUTBOUND_BYTES))
         session = self.gateway.connection_made(conn)

@@ -27,25 +27,14 @@ from turms.protocol.pb import constant_pb2, turms_notification_pb2, turms_reques
 from turms.protocol.status import ResponseStatusCode as Code
 from turms.service.api import OK, Response, ServiceRequest
 from turms.service.conference import model
-from turms.service.conference.meetings import find, notify, participants, unavailable
+from turms.service.conference.meetings import find, may_view, notify, participants, unavailable
 from turms.service.conference.model import MEETING
 from turms.service.conference.rooms import Rooms, rooms_of
 from turms.service.context import Services
-from turms.service.message import policy
 from turms.settings import conference as conf
 
 ACCEPT = constant_pb2.ResponseAction.ACCEPT
 DECLINE = constant_pb2.ResponseAction.DECLINE
-
-
-async def _invited(services: Services, requester: int, doc: dict[str, Any]) -> bool:
-    if requester == doc["cid"]:
-        return True
-    if "uid" in doc:
-        return bool(doc["uid"] == requester)
-    if "gid" in doc:
-        return await policy.is_member(services.store, doc["gid"], requester)
-    return False
 
 
 async def _join(services: Services, provider: Rooms, doc: dict[str, Any], req: ServiceRequest) -> JoinGrant:
@@ -78,7 +67,7 @@ async def handle_update_invitation(services: Services, req: ServiceRequest) -> R
     if action not in (ACCEPT, DECLINE):
         return OK
     doc = await find(services, body.meeting_id)
-    if doc is None or not await _invited(services, requester, doc):
+    if doc is None or not await may_view(services, requester, doc):
         raise TurmsError(Code.ACCEPT_NONEXISTENT_MEETING_INVITATION)
     if not model.password_matches(body.password if body.HasField("password") else None, doc.get("pw")):
         raise TurmsError(Code.ACCEPT_MEETING_INVITATION_WITH_WRONG_PASSWORD)

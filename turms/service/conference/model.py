@@ -139,7 +139,7 @@ def active_filter(settings: Settings, creator_id: int, now: datetime) -> dict[st
 # Documents → protobuf -------------------------------------------------------------------------------------
 
 
-def to_proto(doc: dict[str, Any], *, access_token: str | None = None) -> Any:
+def to_proto(doc: dict[str, Any]) -> Any:
     """A stored meeting as Turms's ``Meeting`` model (password included: its readers are its participants,
     who receive it with the invitation anyway)."""
     m = model_conference_pb2.Meeting(id=doc["_id"], creator_id=doc["cid"], start_date=datetime_to_ms(doc["sd"]))
@@ -157,8 +157,6 @@ def to_proto(doc: dict[str, Any], *, access_token: str | None = None) -> Any:
         m.end_date = datetime_to_ms(doc["ed"])
     if "ccd" in doc:
         m.cancel_date = datetime_to_ms(doc["ccd"])
-    if access_token is not None:
-        m.access_token = access_token
     return m
 
 
