@@ -235,9 +235,14 @@ class PluginHost:
     def _install(self) -> None:
         chains: dict[str, list[Impl]] = {}
         for name, running in self._running.items():
+            # A running instance may decline points its class defines (``wants``: its configuration leaves them
+            # unused), so their call sites do no work for it.
+            wants = getattr(running.instance, "wants", None) if running.state == RUNNING else None
             for point in running.installed.points:
                 fails_closed = point.fails_closed or (point is HANDLE_REQUEST and running.fails_closed)
                 if running.state == RUNNING:
+                    if wants is not None and not wants(point.method):
+                        continue
                     method, instance = getattr(running.instance, point.method), running.instance
                 elif fails_closed:
                     method, instance = None, None  # every call refuses

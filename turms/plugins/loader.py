@@ -31,7 +31,7 @@ from turms.plugins.points import POINTS, ExtensionPoint, implemented, problems
 from turms.settings import REGISTRY, Setting, Settings, SettingsError
 from turms.settings import load_settings as _load_settings
 from turms.settings import plugins as plugin_settings
-from turms.settings.registry import Registry, Validator
+from turms.settings.registry import Registry, Validator, each_in
 
 log = logging.getLogger("turms.plugins")
 
@@ -266,7 +266,7 @@ def plugin_setting(plugin: str, ps: PluginSetting) -> Setting[Any]:
     validator = ps.validator
     choices = ps.choices
     if ps.value_type is list and choices is not None:
-        validator, choices = _each_in(choices, validator), None
+        validator, choices = each_in(choices, validator), None
     return Setting(
         f"plugins.{plugin}.{ps.key}",
         ps.value_type,
@@ -279,16 +279,6 @@ def plugin_setting(plugin: str, ps: PluginSetting) -> Setting[Any]:
         choices=choices,
         path=ps.path,
     )
-
-
-def _each_in(choices: tuple[Any, ...], then: Validator | None) -> Validator:
-    def check(values: Any) -> str | None:
-        for v in values:
-            if v not in choices:
-                return f"{v!r} is not one of {', '.join(repr(c) for c in choices)}"
-        return then(values) if then is not None else None
-
-    return check
 
 
 def load_settings(

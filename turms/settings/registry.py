@@ -209,11 +209,13 @@ def list_setting(
     choices: tuple[Any, ...] | None = None,
 ) -> Setting[list[T]]:
     """Declare a list setting (TOML array; comma-separated in the environment and on the command line)."""
-    check = _each_in(choices, validator) if choices is not None else validator
+    check = each_in(choices, validator) if choices is not None else validator
     return REGISTRY.add(Setting(key, list, default, description, check, live=live, item_type=item_type))
 
 
-def _each_in(choices: tuple[Any, ...], then: Validator | None) -> Validator:
+def each_in(choices: tuple[Any, ...], then: Validator | None) -> Validator:
+    """A list setting's validator: every item one of ``choices``, then ``then``."""
+
     def check(values: Any) -> str | None:
         for v in values:
             if v not in choices:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from turms.plugins.api import AdminAction, OfflineMessage, OnlineStatusChange
-from turms.plugins.testing import context
+from turms.plugins.testing import context, running
 from turms.plugins.webhook import PLUGIN
 from turms.plugins.webhook.plugin import Webhook
 
@@ -117,3 +117,15 @@ def test_it_refuses_to_start_without_an_endpoint_or_a_secret(tmp_path: Path) -> 
         Webhook(context(PLUGIN, {"url": "http://127.0.0.1:9/hook", "secret_file": str(empty)}))
     with pytest.raises(ValueError, match="cannot read"):
         Webhook(context(PLUGIN, {"url": "http://127.0.0.1:9/hook", "secret_file": str(tmp_path / "missing")}))
+
+
+async def test_points_of_events_not_sent_are_not_installed(receiver: Receiver) -> None:
+    """With only offline pushes configured, logins and admin writes find no webhook handler to call."""
+    settings = {"plugins.webhook.url": receiver.url, "plugins.webhook.secret": "s"}
+    async with running(PLUGIN, settings=settings) as (hooks, _):
+        assert [i.plugin for i in hooks.offline_handlers] == ["webhook"]
+        assert hooks.status_handlers == () and hooks.admin_handlers == ()
+    every = {**settings, "plugins.webhook.events": ["offline_push", "online_status", "admin_action"]}
+    async with running(PLUGIN, settings=every) as (hooks, _):
+        handlers = (hooks.offline_handlers, hooks.status_handlers, hooks.admin_handlers)
+        assert [[i.plugin for i in h] for h in handlers] == [["webhook"]] * 3

@@ -20,6 +20,12 @@ OFFLINE_PUSH = "offline_push"
 ONLINE_STATUS = "online_status"
 ADMIN_ACTION = "admin_action"
 EVENTS = (OFFLINE_PUSH, ONLINE_STATUS, ADMIN_ACTION)
+#: The extension point of each event.
+POINT_EVENTS = {
+    "on_offline_recipients": OFFLINE_PUSH,
+    "on_online_status_change": ONLINE_STATUS,
+    "on_admin_action": ADMIN_ACTION,
+}
 #: What the plugin counts (``turms_plugin_events_total{plugin="webhook", event=…}``).
 COUNTED = ("delivered", "retried", "rejected", "gave_up", "dropped_queue_full", "dropped_shutdown")
 
@@ -81,6 +87,11 @@ class Webhook:
         self.sender.submit(event, key, body)
 
     # -- extension points --------------------------------------------------------------------------------
+
+    def wants(self, point: str) -> bool:
+        """Only the points of the configured ``events``: the others are not installed, so a login or an admin
+        write costs the server nothing for this plugin when only offline pushes are sent."""
+        return POINT_EVENTS.get(point) in self.events
 
     async def on_offline_recipients(self, message: OfflineMessage) -> None:
         if OFFLINE_PUSH not in self.events:
