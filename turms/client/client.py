@@ -144,7 +144,9 @@ class TurmsClient:
         except OSError as e:  # refused, unreachable, unknown host, WebSocket handshake refused (TransportClosed)
             raise ConnectionClosedError(f"could not connect: {e}") from e
 
-    async def _open(self) -> None:
+    async def _open(self, *, ready: bool = True) -> None:
+        """Open the transport; ``ready=False`` (a reconnect) leaves :meth:`wait_connected` waiting until the
+        caller has logged in again, so no request is sent from a session the server does not know yet."""
         if self.url:
             self._transport = await WebSocketTransport.open(
                 self.url, max_frame_bytes=self.max_frame_bytes, ssl=self.tls
@@ -154,7 +156,8 @@ class TurmsClient:
                 self.host, self.port, max_frame_bytes=self.max_frame_bytes, local_addr=self.local_addr, ssl=self.tls
             )
         self.close_status = None
-        self._connected.set()
+        if ready:
+            self._connected.set()
         self._reader = asyncio.create_task(self._read_loop(self._transport), name="turms-client-reader")
         if self.heartbeat_interval_s > 0:
             self._heartbeat = asyncio.create_task(self._heartbeat_loop(), name="turms-client-heartbeat")
@@ -267,9 +270,10 @@ class TurmsClient:
         while not self._closed_by_user:
             await asyncio.sleep(delay * (0.5 + random.random()))
             try:
-                await self._open()
+                await self._open(ready=False)
                 if self._credentials is not None:
                     await self._login(self._credentials)
+                self._connected.set()
             except asyncio.CancelledError:
                 raise
             except (OSError, TurmsClientError) as e:
@@ -288,8 +292,9 @@ class TurmsClient:
             # Lost again while the hooks ran: no other loop was started meanwhile, so keep going.
 
     async def wait_connected(self, timeout_s: float | None = None) -> None:
-        """Wait until connected. Raises :class:`ConnectTimeoutError` after ``timeout_s``, and
-        :class:`ConnectionClosedError` (with the close status) if the client is closed for good meanwhile."""
+        """Wait until connected (after a reconnect: logged in again). Raises :class:`ConnectTimeoutError` after
+        ``timeout_s``, and :class:`ConnectionClosedError` (with the close status) if the client is closed for good
+        meanwhile."""
         if self._connected.is_set():
             return
         if self.closed.is_set():
