@@ -23,7 +23,11 @@ DOC = Path("docs/benchmarks.md")
 
 
 def _server(args: argparse.Namespace, users: int, extra: dict[str, str] | None = None) -> BenchServer:
-    server = BenchServer(workers=args.workers, mongo_uri=args.mongo_uri or "", extra=dict(extra or {}), auth=args.auth)
+    settings = dict(extra or {})
+    for item in args.set or ():  # after the scenario's own: an A/B of a setting overrides it
+        key, _, value = item.partition("=")
+        settings[key] = value
+    server = BenchServer(workers=args.workers, mongo_uri=args.mongo_uri or "", extra=settings, auth=args.auth)
     run_async(server.create_users(range(1, users + 1)))
     server.start()
     return server
@@ -267,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--login-window-s", type=float, default=5.0, help="logins: seconds of logins offered per rate")
     p.add_argument(
         "--repeat", type=int, default=1, help="run each scenario N times (fresh server each); report medians and spread"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a server setting for this run (repeatable), e.g. to compare a setting's values",
     )
     p.add_argument("--json", type=Path, help="write the results here (default: bench-results/<store>-<time>.json)")
     p.add_argument("--label", help="a qualifier for the results' heading in docs/benchmarks.md, e.g. '50,000 online'")

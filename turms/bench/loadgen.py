@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,9 +85,8 @@ class Stats:
     delivery_latency_ms: list[float] = field(default_factory=list)
     #: (sender id, schedule ns) of every acked message, to prove zero loss against deliveries.
     acked_keys: set[tuple[int, int]] = field(default_factory=set)
-    delivered_keys: set[tuple[int, int]] = field(default_factory=set)
     #: Deliveries per message key (a group message reaches several members of one process).
-    delivered_counts: Counter[tuple[int, int]] = field(default_factory=Counter)
+    delivered_counts: dict[tuple[int, int], int] = field(default_factory=dict)
     closed: dict[int, int] = field(default_factory=dict)
     responses: dict[int, int] = field(default_factory=dict)
 
@@ -105,7 +103,6 @@ class Stats:
             "delivered": self.delivered,
             "delivery_latency_ms": self.delivery_latency_ms,
             "acked_keys": sorted(self.acked_keys),
-            "delivered_keys": sorted(self.delivered_keys),
             "delivered_counts": sorted([*key, n] for key, n in self.delivered_counts.items()),
             "closed": self.closed,
             "responses": self.responses,
@@ -150,6 +147,18 @@ class BenchClient(asyncio.Protocol):
     def _on_notification(self, n: Any) -> None:
         stats = self.gen.stats
         now = time.monotonic_ns()
+        if n.HasField("relayed_request"):  # a push (checked first: the common case, a group push)
+            text = n.relayed_request.create_message_request.text
+            try:
+                scheduled = int(text.partition(":")[0])
+            except ValueError:
+                return
+            stats.delivered += 1
+            stats.delivery_latency_ms.append((now - scheduled) / 1e6)
+            key = (n.requester_id, scheduled)
+            counts = stats.delivered_counts
+            counts[key] = counts.get(key, 0) + 1
+            return
         if n.HasField("request_id"):
             rid = n.request_id
             if rid == LOGIN_REQUEST_ID:
@@ -161,12 +170,12 @@ class BenchClient(asyncio.Protocol):
                 if not self.logged_in.done():
                     self.logged_in.set_result(n.code)
                 return
-            scheduled = self._pending.pop(rid, None)
-            if scheduled is not None:
+            sent_for = self._pending.pop(rid, None)
+            if sent_for is not None:
                 if n.code == 1000:
                     stats.acked += 1
-                    stats.ack_latency_ms.append((now - scheduled) / 1e6)
-                    stats.acked_keys.add((self.user_id, scheduled))
+                    stats.ack_latency_ms.append((now - sent_for) / 1e6)
+                    stats.acked_keys.add((self.user_id, sent_for))
                 else:
                     stats.ack_failed[n.code] = stats.ack_failed.get(n.code, 0) + 1
                 return
@@ -176,18 +185,6 @@ class BenchClient(asyncio.Protocol):
             return
         if n.HasField("close_status"):
             stats.closed[n.close_status] = stats.closed.get(n.close_status, 0) + 1
-            return
-        relayed = n.relayed_request
-        if relayed.HasField("create_message_request"):
-            text = relayed.create_message_request.text
-            try:
-                scheduled = int(text.partition(":")[0])
-            except ValueError:
-                return
-            stats.delivered += 1
-            stats.delivery_latency_ms.append((now - scheduled) / 1e6)
-            stats.delivered_keys.add((n.requester_id, scheduled))
-            stats.delivered_counts[(n.requester_id, scheduled)] += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.logged_in.done():

@@ -182,11 +182,11 @@ async def _pairs_child(ctx: ChildContext) -> dict[str, Any]:
         await asyncio.sleep(0.05)
     churned = await churn_task if churn_task is not None else 0
     ctx.phase()
-    lost = gen.stats.acked_keys - gen.stats.delivered_keys
+    lost = gen.stats.acked_keys - gen.stats.delivered_counts.keys()
     gen.close_all()
     await asyncio.sleep(0.2)
     out = gen.stats.as_dict()
-    del out["acked_keys"], out["delivered_keys"], out["delivered_counts"]
+    del out["acked_keys"], out["delivered_counts"]
     out.update(lost=len(lost), lost_sample=sorted(lost)[:10], churned=churned, send_span_s=duration)
     return out
 
@@ -306,9 +306,7 @@ async def _fanout_child(ctx: ChildContext) -> dict[str, Any]:
     ctx.phase()
     gen.close_all()
     await asyncio.sleep(0.2)
-    out = gen.stats.as_dict()
-    del out["delivered_keys"]
-    return out
+    return gen.stats.as_dict()
 
 
 def fanout_accounting(results: list[dict[str, Any]], recipients: int) -> dict[str, int]:
@@ -381,6 +379,7 @@ def fanout(
         **accounting,
         "deliveries_per_s": round(delivered / span, 1) if span else 0.0,
         "delivery_ms": percentiles(latencies),
+        "send_to_ack_ms": percentiles(merge(results, "ack_latency_ms")),
         "server_cpu_cores": round(cpu / elapsed, 3) if elapsed else None,
         "generator_cpu_s": round(sum(r["generator_cpu_s"] for r in results), 2),
         "workers": server.workers,
