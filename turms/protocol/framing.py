@@ -69,6 +69,11 @@ class FrameDecoder:
         if self._failed:
             raise ProtocolError("decoder used after a framing error")
         buf = self._buf
+        if not buf and data:
+            # The common case, one whole frame of under 128 bytes in one read (a push, a heartbeat): no buffering.
+            n = data[0]
+            if n < 0x80 and len(data) == n + 1 and n <= self.max_frame_bytes:
+                return [bytes(data[1:])]
         buf += data
         frames: list[bytes] = []
         pos = 0

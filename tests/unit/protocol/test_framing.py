@@ -137,3 +137,12 @@ def test_valid_frames_round_trip_in_any_chunking(payloads: list[bytes], cuts: li
         out.extend(decoder.feed(stream[a:b]))
     assert out == payloads
     assert decoder.buffered == 0
+
+
+def test_a_whole_small_frame_in_one_read_is_still_checked_against_the_limit() -> None:
+    assert FrameDecoder(16).feed(b"\x05hello") == [b"hello"]
+    with pytest.raises(FrameTooLarge):
+        FrameDecoder(4).feed(b"\x05hello")
+    decoder = FrameDecoder(16)
+    assert decoder.feed(b"\x05hel") == []  # a partial frame is buffered, then completed
+    assert decoder.feed(b"lo") == [b"hello"]
