@@ -72,16 +72,25 @@ class LocalSessions:
         self, user_ids: Sequence[int], payload: bytes, exclude_session: str | None, trace_id: str | None
     ) -> int:
         sent = 0
+        excluded = self._local_id(exclude_session)
+        by_user = self._by_user
         for uid in user_ids:
-            devices = self._by_user.get(uid)
+            devices = by_user.get(uid)
             if not devices:
                 continue
             for session in devices.values():
-                if session.closing is None and self.cluster_session_id(session) != exclude_session:
+                if session.closing is None and session.id != excluded:
                     session.conn.send(payload)
                     sent += 1
         self.delivered += sent
         return sent
+
+    def _local_id(self, cluster_session_id: str | None) -> int | None:
+        """The worker-local connection number of a cluster-wide session id held here, else None."""
+        if cluster_session_id is None:
+            return None
+        instance, _, local = cluster_session_id.rpartition(":")
+        return int(local) if instance == self.instance_id and local.isdecimal() else None
 
     def close_local(self, session_ids: Sequence[str], close_status: int, reason: str | None) -> int:
         closed = 0

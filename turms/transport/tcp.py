@@ -1,8 +1,10 @@
 """Client TCP: varint32-framed protobuf over an ``asyncio.Protocol`` (callbacks, no task per connection).
 
 Writes are coalesced: :meth:`TcpConnection.send` appends the framed payload to a per-connection list and
-schedules one flush with ``loop.call_soon``, so everything a connection is sent during one loop turn
-leaves in one ``write`` (one syscall). The bytes queued here plus the transport's own buffer are bounded
+marks the connection in the worker's :class:`Outbox`, which flushes every connection written to during one
+loop turn from one ``loop.call_soon`` callback, so everything a connection is sent during one loop turn
+leaves in one ``write`` (one syscall). A group push hands the same payload object to hundreds of connections
+in a row; the outbox frames it once for all of them. The bytes queued here plus the transport's own buffer are bounded
 by ``gateway.client_api.max_outbound_bytes``; a client that does not read is disconnected as a slow
 consumer.
 
@@ -28,6 +30,43 @@ log = logging.getLogger("turms.transport")
 LINGER_S = 5.0
 
 
+class Outbox:
+    """The flushing shared by the TCP connections of one event loop.
+
+    One callback per loop turn flushes every connection written to during the turn (a group push writes to
+    hundreds: one scheduled callback each cost more than the flush itself), and the frame of the payload
+    sent last is kept, so the same payload object sent to many connections is framed once.
+    """
+
+    __slots__ = ("_dirty", "_frame", "_loop", "_payload")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._dirty: list[TcpConnection] = []
+        self._payload: bytes | None = None
+        self._frame = b""
+
+    def frame(self, payload: bytes) -> bytes:
+        if payload is not self._payload:  # identity: bytes are immutable, and the reference keeps it alive
+            self._payload = payload
+            self._frame = encode_frame(payload)
+        return self._frame
+
+    def mark(self, conn: TcpConnection) -> None:
+        if not self._dirty:
+            self._loop.call_soon(self._flush_all)
+        self._dirty.append(conn)
+
+    def _flush_all(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        self._payload = None  # do not keep the last push alive past the turn
+        for conn in dirty:
+            try:
+                conn.flush()
+            except Exception:  # one broken transport must not keep the others' data queued
+                log.exception("flushing %s failed", conn.remote)
+
+
 class TcpConnection(asyncio.Protocol):
     """One client TCP connection; the gateway's :class:`~turms.gateway.Connection` for it."""
 
@@ -41,6 +80,7 @@ class TcpConnection(asyncio.Protocol):
         "_held",
         "_linger",
         "_loop",
+        "_outbox",
         "_paused",
         "_pending",
         "_pending_bytes",
@@ -58,9 +98,13 @@ class TcpConnection(asyncio.Protocol):
         *,
         max_frame_bytes: int,
         max_outbound_bytes: int,
+        outbox: Outbox | None = None,
     ) -> None:
+        """``outbox``: shared by the loop's connections (:func:`tcp_protocol_factory`); a connection made
+        alone gets its own."""
         self.gateway = gateway
         self._loop = loop
+        self._outbox = outbox if outbox is not None else Outbox(loop)
         self._decoder = FrameDecoder(max_frame_bytes)
         self.max_outbound_bytes = max_outbound_bytes
         self.remote = "?"
@@ -139,7 +183,7 @@ class TcpConnection(asyncio.Protocol):
         transport = self.transport
         if self._closing or self._closed or transport is None:
             return False
-        frame = encode_frame(payload)
+        frame = self._outbox.frame(payload)
         self._pending.append(frame)
         self._pending_bytes += len(frame)
         if self._pending_bytes + transport.get_write_buffer_size() > self.max_outbound_bytes:
@@ -152,10 +196,11 @@ class TcpConnection(asyncio.Protocol):
             return False
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
+            self._outbox.mark(self)
         return True
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what was queued (the outbox calls it once per loop turn)."""
         self._flush_scheduled = False
         pending = self._pending
         if not pending or self._closed or self.transport is None:
@@ -169,7 +214,7 @@ class TcpConnection(asyncio.Protocol):
         transport = self.transport
         if self._closing or self._closed or transport is None:
             return
-        self._flush()
+        self.flush()
         self._closing = True
         if transport.can_write_eof():
             transport.write_eof()  # sent after the buffered data
@@ -200,7 +245,11 @@ class TcpConnection(asyncio.Protocol):
 def tcp_protocol_factory(
     gateway: Gateway, loop: asyncio.AbstractEventLoop, *, max_frame_bytes: int, max_outbound_bytes: int
 ) -> Callable[[], TcpConnection]:
+    outbox = Outbox(loop)
+
     def factory() -> TcpConnection:
-        return TcpConnection(gateway, loop, max_frame_bytes=max_frame_bytes, max_outbound_bytes=max_outbound_bytes)
+        return TcpConnection(
+            gateway, loop, max_frame_bytes=max_frame_bytes, max_outbound_bytes=max_outbound_bytes, outbox=outbox
+        )
 
     return factory

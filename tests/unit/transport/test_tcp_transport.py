@@ -12,7 +12,7 @@ from turms.protocol.framing import FrameDecoder, encode_frame
 from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import SessionCloseStatus
 from turms.settings import load_settings
-from turms.transport.tcp import TcpConnection
+from turms.transport.tcp import Outbox, TcpConnection
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -140,3 +140,40 @@ async def test_frames_read_past_the_in_flight_limit_wait_for_the_resume() -> Non
     assert transport.reading
     answered = [turms_notification_pb2.TurmsNotification.FromString(f).request_id for f in frames(transport.writes)]
     assert answered == [1, 2, 3, 4, 5]
+
+
+class BrokenTransport(FakeTransport):
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        raise RuntimeError("transport gone")
+
+
+async def test_one_payload_to_many_connections_is_framed_once_and_each_flushed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A group push: the same payload to many connections of one outbox. Each gets one write with the frame,
+    and a connection whose transport raises does not keep the others' data queued."""
+    loop = asyncio.get_running_loop()
+    gateway = Gateway(load_settings(None, env={}), UnavailableHandler())
+    outbox = Outbox(loop)
+    transports: list[FakeTransport] = []
+    conns = []
+    for i in range(6):
+        conn = TcpConnection(gateway, loop, max_frame_bytes=1024, max_outbound_bytes=1 << 20, outbox=outbox)
+        transport = BrokenTransport() if i == 2 else FakeTransport()
+        conn.connection_made(transport)
+        transports.append(transport)
+        conns.append(conn)
+    payload = b"push" * 40  # two length bytes
+    assert outbox.frame(payload) is outbox.frame(payload) == encode_frame(payload)
+    for conn in conns:
+        assert conn.send(payload)
+    conns[0].send(b"second")
+    assert all(t.writes == [] for t in transports)
+    await asyncio.sleep(0)
+    assert transports[0].writes == [encode_frame(payload) + encode_frame(b"second")]
+    for i in (1, 3, 4, 5):
+        assert transports[i].writes == [encode_frame(payload)]
+    assert "flushing 127.0.0.1:5555 failed" in caplog.text
+    conns[1].send(b"next turn")
+    await asyncio.sleep(0)
+    assert transports[1].writes[-1] == encode_frame(b"next turn")
