@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from turms.settings.registry import at_least, between, setting
+from turms.settings.registry import at_least, between, list_setting, setting
 
 NODE_ID = setting(
     "server.node_id",
@@ -59,4 +59,22 @@ DATASTORE_RETRY_MAX_S = setting(
     "after a reboot during an outage, or when a worker is replaced during one). The first retry comes after "
     "0.5 s and the wait doubles up to this; the server never gives up.",
     validator=at_least(0.5),
+)
+
+
+def _gc_thresholds(v: list[int]) -> str | None:
+    if v and (len(v) != 3 or min(v) < 1):
+        return "three positive integers (generation 0, 1, 2), or empty for Python's defaults"
+    return None
+
+
+GC_THRESHOLDS = list_setting(
+    "server.gc_thresholds",
+    int,
+    [50_000, 20, 100],
+    "Each worker's cyclic garbage collector thresholds (``gc.set_threshold``). Python's defaults (700, 10, 10) "
+    "collect after every 700 new container objects; a group push to 2,500 local sessions creates several "
+    "thousand, so the worker spent 10-15 % of its CPU in the collector (docs/benchmarks.md). Empty: Python's "
+    "defaults.",
+    validator=_gc_thresholds,
 )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import faulthandler
+import gc
 import logging
 import os
 import re
@@ -504,6 +505,9 @@ def run_worker(spec: WorkerSpec, handler: RequestHandler | None = None) -> int:
     # The supervisor's handlers were inherited at fork; this generation's settings may differ (reload).
     observability_logging.setup(spec.settings, worker=str(spec.index))
     channel = WorkerChannel(spec.control_fd)
+    thresholds = spec.settings.get(server.GC_THRESHOLDS)
+    if thresholds:
+        gc.set_threshold(*thresholds)
     try:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             return runner.run(Worker(spec, channel, handler).run())

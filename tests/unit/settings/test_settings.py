@@ -161,3 +161,13 @@ def test_an_extended_registry_keeps_its_sections_and_checks_collisions() -> None
         base.extended(replace=[Setting("x.y", int, 1, "d")])
     with pytest.raises(SettingsError):
         base.extended(replace=[Setting("a.b.c", int, 0, "d", validator=at_least(1))])
+
+
+def test_gc_thresholds_are_three_positive_integers_or_python_defaults() -> None:
+    assert load_settings(None, env={}).get(server.GC_THRESHOLDS) == [50_000, 20, 100]
+    assert load_settings(None, env={"TURMS_SERVER_GC_THRESHOLDS": ""}).get(server.GC_THRESHOLDS) == []
+    got = load_settings(None, env={}, flags=[("server.gc_thresholds", "700,10,10")]).get(server.GC_THRESHOLDS)
+    assert got == [700, 10, 10]
+    for bad in ("0,10,10", "700,10", "700,10,10,10"):
+        with pytest.raises(SettingsError, match=r"server\.gc_thresholds"):
+            load_settings(None, env={}, flags=[("server.gc_thresholds", bad)])
