@@ -78,13 +78,3 @@ GC_THRESHOLDS = list_setting(
     "defaults.",
     validator=_gc_thresholds,
 )
-GIL_SWITCH_INTERVAL_MS = setting(
-    "server.gil_switch_interval_ms",
-    float,
-    0.5,
-    "Each worker's thread switch interval (``sys.setswitchinterval``). The SQLite writer thread gives the GIL "
-    "back around every statement; with Python's 5 ms, each time it wants it back while the event loop is busy "
-    "costs up to 5 ms, and a group commit of a few dozen statements waited for the loop for tens of "
-    "milliseconds (docs/benchmarks.md).",
-    validator=between(0.05, 100.0),
-)

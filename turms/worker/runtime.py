@@ -30,7 +30,6 @@ import re
 import signal
 import socket
 import ssl
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -506,7 +505,6 @@ def run_worker(spec: WorkerSpec, handler: RequestHandler | None = None) -> int:
     # The supervisor's handlers were inherited at fork; this generation's settings may differ (reload).
     observability_logging.setup(spec.settings, worker=str(spec.index))
     channel = WorkerChannel(spec.control_fd)
-    sys.setswitchinterval(spec.settings.get(server.GIL_SWITCH_INTERVAL_MS) / 1000)
     thresholds = spec.settings.get(server.GC_THRESHOLDS)
     if thresholds:
         gc.set_threshold(*thresholds)

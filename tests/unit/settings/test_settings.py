@@ -171,10 +171,3 @@ def test_gc_thresholds_are_three_positive_integers_or_python_defaults() -> None:
     for bad in ("0,10,10", "700,10", "700,10,10,10"):
         with pytest.raises(SettingsError, match=r"server\.gc_thresholds"):
             load_settings(None, env={}, flags=[("server.gc_thresholds", bad)])
-
-
-def test_gil_switch_interval_is_bounded() -> None:
-    assert load_settings(None, env={}).get(server.GIL_SWITCH_INTERVAL_MS) == 0.5
-    for bad in ("0", "0.01", "1000"):
-        with pytest.raises(SettingsError, match=r"server\.gil_switch_interval_ms"):
-            load_settings(None, env={}, flags=[("server.gil_switch_interval_ms", bad)])
