@@ -15,8 +15,8 @@ Threads talk to SQLite, except for point reads:
   The workers of one server are several processes writing one file, and SQLite's own wait for its write lock
   is a sleep that grows (1, 2, 5, 10 … 100 ms) however soon the lock is free: the writers of one host take
   turns through an ``flock`` on ``<database>-writer.lock`` instead, held from ``BEGIN`` to ``COMMIT``, which the
-  kernel hands to the next waiter the moment it is released. A process that does not take it (a second
-  server by mistake, the ``turms`` command) still meets SQLite's lock and the retry above.
+  kernel hands to the next waiter the moment it is released. Every ``SqliteStore`` takes it (the ``turms``
+  command's too); another program writing the file still meets SQLite's lock and the retry above.
 * **a small reader pool**, each thread with its own connection. WAL readers never block the writer nor each
   other, and see every write that was acknowledged before the read started.
 * **point reads** (at most one row, found through ``_id`` or a unique index) run on the event loop's own
