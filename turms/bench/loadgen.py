@@ -81,6 +81,8 @@ class Stats:
     acked: int = 0
     ack_failed: dict[int, int] = field(default_factory=dict)
     ack_latency_ms: list[float] = field(default_factory=list)
+    #: When the last successful ack arrived (monotonic ns; 0: none).
+    last_ack_ns: int = 0
     delivered: int = 0
     delivery_latency_ms: list[float] = field(default_factory=list)
     #: (sender id, schedule ns) of every acked message, to prove zero loss against deliveries.
@@ -100,6 +102,7 @@ class Stats:
             "acked": self.acked,
             "ack_failed": self.ack_failed,
             "ack_latency_ms": self.ack_latency_ms,
+            "last_ack_ns": self.last_ack_ns,
             "delivered": self.delivered,
             "delivery_latency_ms": self.delivery_latency_ms,
             "acked_keys": sorted(self.acked_keys),
@@ -175,6 +178,7 @@ class BenchClient(asyncio.Protocol):
                 if n.code == 1000:
                     stats.acked += 1
                     stats.ack_latency_ms.append((now - sent_for) / 1e6)
+                    stats.last_ack_ns = now
                     stats.acked_keys.add((self.user_id, sent_for))
                 else:
                     stats.ack_failed[n.code] = stats.ack_failed.get(n.code, 0) + 1
