@@ -24,10 +24,17 @@ def _ms(p: dict[str, Any]) -> str:
 
 # -- repeated runs --------------------------------------------------------------------------------------------
 
+_ONE_TO_ONE = (
+    "achieved_rate_per_s",
+    "acked_per_s_until_last_ack",
+    "send_to_delivery_ms.p99",
+    "server_cpu_ms_per_message",
+    "lost",
+)
 #: The figures whose spread (min-max over the runs) a repeated result reports, per scenario kind.
 HEADLINES: dict[str, tuple[str, ...]] = {
-    "one_to_one": ("achieved_rate_per_s", "send_to_delivery_ms.p99", "server_cpu_ms_per_message", "lost"),
-    "one_to_one_churn": ("achieved_rate_per_s", "send_to_delivery_ms.p99", "server_cpu_ms_per_message", "lost"),
+    "one_to_one": _ONE_TO_ONE,
+    "one_to_one_churn": _ONE_TO_ONE,
     "fanout": ("deliveries_per_s", "delivery_ms.p99", "server_cpu_cores", "lost"),
     "idle": ("login_rate_per_s", "login_latency_ms.p99", "server_rss_per_session_bytes"),
     "reconnect_storm": ("all_synced_s", "query_ms.p99"),
