@@ -313,32 +313,10 @@ class SqliteStore:
         deadline = time.monotonic() + self._lock_timeout_s
         delay = 0.002
         while True:
-            results: list[tuple[bool, Any]] = []
             try:
                 fcntl.flock(turn, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
                 try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        for job in batch:
-                            conn.execute("SAVEPOINT op")
-                            try:
-                                value = job.fn(conn)
-                            except sqlite3.OperationalError as exc:
-                                if _is_busy(exc):
-                                    raise
-                                conn.execute("ROLLBACK TO op")
-                                results.append((False, _map_error(exc)))
-                            except Exception as exc:
-                                conn.execute("ROLLBACK TO op")
-                                results.append((False, _map_error(exc)))
-                            else:
-                                results.append((True, value))
-                            conn.execute("RELEASE op")
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                        raise
+                    results = self._transaction(conn, batch)
                 finally:
                     fcntl.flock(turn, fcntl.LOCK_UN)
             except sqlite3.OperationalError as exc:
@@ -362,6 +340,35 @@ class SqliteStore:
             for job, (ok, value) in zip(batch, results, strict=True):
                 _resolve(job, ok, value)
             return
+
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, batch: list[_Job]) -> list[tuple[bool, Any]]:
+        """One ``BEGIN IMMEDIATE`` … ``COMMIT`` of ``batch``, each job in its own savepoint; each job's outcome.
+        A busy error (another process holds SQLite's lock) rolls the whole transaction back and is raised."""
+        results: list[tuple[bool, Any]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for job in batch:
+                conn.execute("SAVEPOINT op")
+                try:
+                    value = job.fn(conn)
+                except sqlite3.OperationalError as exc:
+                    if _is_busy(exc):
+                        raise
+                    conn.execute("ROLLBACK TO op")
+                    results.append((False, _map_error(exc)))
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO op")
+                    results.append((False, _map_error(exc)))
+                else:
+                    results.append((True, value))
+                conn.execute("RELEASE op")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return results
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._closed or self._writer is None:
