@@ -73,8 +73,8 @@ GC_THRESHOLDS = list_setting(
     int,
     [50_000, 20, 100],
     "Each worker's cyclic garbage collector thresholds (``gc.set_threshold``). Python's defaults (700, 10, 10) "
-    "collect after every 700 new container objects; a group push to 2,500 local sessions creates several "
-    "thousand, so the worker spent 10-15 % of its CPU in the collector (docs/benchmarks.md). Empty: Python's "
+    "collect after every 700 new container objects, which a busy worker allocates many times per millisecond; "
+    "with these, 1:1 messages cost about 8 % less CPU (docs/benchmarks.md, fourth pass). Empty: Python's "
     "defaults.",
     validator=_gc_thresholds,
 )

@@ -4,9 +4,9 @@ Writes are coalesced: :meth:`TcpConnection.send` appends the framed payload to a
 marks the connection in the worker's :class:`Outbox`, which flushes every connection written to during one
 loop turn from one ``loop.call_soon`` callback, so everything a connection is sent during one loop turn
 leaves in one ``write`` (one syscall). A group push hands the same payload object to hundreds of connections
-in a row; the outbox frames it once for all of them. The bytes queued here plus the transport's own buffer are bounded
-by ``gateway.client_api.max_outbound_bytes``; a client that does not read is disconnected as a slow
-consumer.
+in a row; the outbox frames it once for all of them. The bytes queued here plus the transport's own buffer
+are bounded by ``gateway.client_api.max_outbound_bytes``; a client that does not read is disconnected as a
+slow consumer.
 
 Closing is a lingering close: flush, half-close (FIN) so the close notification is not lost to a reset
 caused by unread input, discard further input, and close when the peer closes or after
@@ -34,8 +34,9 @@ class Outbox:
     """The flushing shared by the TCP connections of one event loop.
 
     One callback per loop turn flushes every connection written to during the turn (a group push writes to
-    hundreds: one scheduled callback each cost more than the flush itself), and the frame of the payload
-    sent last is kept, so the same payload object sent to many connections is framed once.
+    thousands: a callback each was a handle the cyclic garbage collector tracks, thousands per message, and kept
+    the collector running), and the frame of the payload sent last is kept, so the same payload object sent to
+    many connections is framed once.
     """
 
     __slots__ = ("_dirty", "_frame", "_loop", "_payload")
