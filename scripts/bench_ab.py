@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,10 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from turms.bench.report import combine
 
-from turms.bench.report import combine  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def git(*args: str, cwd: Path = ROOT) -> str:
@@ -83,7 +83,7 @@ def main() -> int:
     finally:
         for tree in trees.values():
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-        subprocess.run(["rm", "-rf", str(work)], check=False)
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -23,14 +23,18 @@ DOC = Path("docs/benchmarks.md")
 
 
 def _server(args: argparse.Namespace, users: int, extra: dict[str, str] | None = None) -> BenchServer:
-    settings = dict(extra or {})
-    for item in args.set or ():  # after the scenario's own: an A/B of a setting overrides it
-        key, _, value = item.partition("=")
-        settings[key] = value
+    settings = {**(extra or {}), **dict(args.set or ())}  # --set last: an A/B of a setting overrides the scenario's
     server = BenchServer(workers=args.workers, mongo_uri=args.mongo_uri or "", extra=settings, auth=args.auth)
     run_async(server.create_users(range(1, users + 1)))
     server.start()
     return server
+
+
+def _setting_flag(text: str) -> tuple[str, str]:
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
 
 
 def store_label(mongo_uri: str | None) -> str:
@@ -275,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--set",
         action="append",
+        type=_setting_flag,
         metavar="KEY=VALUE",
         help="a server setting for this run (repeatable), e.g. to compare a setting's values",
     )
