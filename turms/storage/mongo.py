@@ -129,9 +129,10 @@ class MongoStore(MongoSequences):
         self._claim_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         #: Claim counters: the last number this process claimed per key, and when (monotonic seconds).
         self._claim_tops: dict[str, tuple[int, float]] = {}
-        #: insert_with_sequence calls of the current loop tick, written together at its end.
+        #: insert_with_sequence calls waiting for the next batch (group commit, turms.storage.mongo_sequences).
         self._seq_jobs: list[_SeqJob] = []
         self._seq_flush_scheduled = False
+        self._seq_inflight = 0
         self._seq_tasks: set[asyncio.Task[None]] = set()
 
     @property

@@ -1,8 +1,10 @@
-"""The MongoDB adapter's counters and ``insert_with_sequence``, batched per event-loop tick.
+"""The MongoDB adapter's counters and ``insert_with_sequence``, batched by group commit.
 
-Each ``insert_with_sequence`` call joins the batch of its loop tick; at the end of the tick the batch is written
-in a few round trips instead of two or three per call (the issue that measured it: the driver's work per round
-trip dominated the adapter's CPU per message, docs/benchmarks.md):
+Each ``insert_with_sequence`` call joins the waiting batch; a batch is written in a few round trips instead of
+two or three per call, and only :data:`_SEQ_MAX_INFLIGHT` batches of a process are in flight at once: calls
+made while they are join the next batch, so a slower server gets fewer, larger batches rather than more round
+trips (the driver's work per round trip, not per document, dominated the adapter's CPU per message,
+docs/benchmarks.md). A batch is written as:
 
 1. idempotency claims: one ``insert_many`` (unordered) per collection; a refused claim fails its own caller;
 2. sequence numbers: on MongoDB one ``findAndModify`` ``$inc`` by N per counter for the tick's N documents
@@ -22,7 +24,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -49,6 +51,9 @@ _CLAIM_TTL = timedelta(hours=1)
 #: above it is younger than the cleanup's age limit.
 _CLAIM_TOP_FRESH_S = 600.0
 _CLAIM_TOPS_MAX = 100_000
+#: Batches of insert_with_sequence one process writes at once. One: each batch takes what arrived during the
+#: previous one's round trips, and on FerretDB no two batches of a process race for the same counter claims.
+_SEQ_MAX_INFLIGHT = 1
 
 
 class _SeqJob:
@@ -95,6 +100,7 @@ class MongoSequences:
     _claim_tops: dict[str, tuple[int, float]]
     _seq_jobs: list[_SeqJob]
     _seq_flush_scheduled: bool
+    _seq_inflight: int
     _seq_tasks: set[asyncio.Task[None]]
 
     def _coll(self, name: str) -> AsyncCollection[Document]:
@@ -214,20 +220,30 @@ class MongoSequences:
         loop = asyncio.get_running_loop()
         job.future = loop.create_future()
         self._seq_jobs.append(job)
-        if not self._seq_flush_scheduled:
+        if not self._seq_flush_scheduled and self._seq_inflight < _SEQ_MAX_INFLIGHT:
             self._seq_flush_scheduled = True
             loop.call_soon(self._start_seq_flush)
         return await job.future
 
-    # -- the batched sequence path: what one loop tick asked for, in a few round trips -------------------------
+    # -- the batched sequence path: what arrived since the last batch started, in a few round trips --------------
 
     def _start_seq_flush(self) -> None:
         self._seq_flush_scheduled = False
+        if self._seq_inflight >= _SEQ_MAX_INFLIGHT or not self._seq_jobs:
+            return  # the batch in flight starts this one when it ends
         jobs, self._seq_jobs = self._seq_jobs, []
-        if jobs:
-            task = asyncio.ensure_future(self._flush_seq(jobs))
-            self._seq_tasks.add(task)
-            task.add_done_callback(self._seq_tasks.discard)
+        self._seq_inflight += 1
+        task = asyncio.ensure_future(self._flush_seq(jobs))
+        self._seq_tasks.add(task)
+        task.add_done_callback(self._seq_flush_done)
+
+    def _seq_flush_done(self, task: asyncio.Task[None]) -> None:
+        self._seq_tasks.discard(task)
+        self._seq_inflight -= 1
+        if self._seq_jobs and not self._seq_flush_scheduled:
+            # After the callbacks of this loop turn, so the callers that wake now and send again join it.
+            self._seq_flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._start_seq_flush)
 
     async def _flush_seq(self, jobs: list[_SeqJob]) -> None:
         """Claims (one ``insert_many`` per collection), sequence numbers (one ``$inc`` by N per counter, or one
@@ -358,7 +374,7 @@ class MongoSequences:
         for name, group in by_coll.items():
             docs = [{**j.document, j.field: j.seq} for j in group]
             errors = await self._insert_unordered(name, docs)
-            slow = []
+            slow: list[Coroutine[Any, Any, None]] = []
             for i, job in enumerate(group):
                 err = errors.get(i)
                 if err is None:
@@ -368,8 +384,11 @@ class MongoSequences:
                     slow.append(self._finish_duplicate(job, docs[i]))
                 else:
                     slow.append(self._finish_failed(job, err))
-            if slow:
-                await asyncio.gather(*slow)
+            for coro in slow:
+                # Off the batch: a tombstone's retries must not hold back the batches that wait.
+                task = asyncio.ensure_future(coro)
+                self._seq_tasks.add(task)
+                task.add_done_callback(self._seq_tasks.discard)
 
     async def _finish_duplicate(self, job: _SeqJob, doc: Document) -> None:
         """The batched insert met a duplicate: as the one-by-one path would (see :meth:`_insert_one_seq`)."""
