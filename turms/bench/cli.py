@@ -201,9 +201,15 @@ def repeated(args: argparse.Namespace, run: Any) -> dict[str, Any]:
 
 
 def _commit() -> str | None:
+    """The commit of the code that runs (its checkout's, whatever the working directory), if it is one."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=Path(__file__).resolve().parent,
         )
     except OSError:
         return None
