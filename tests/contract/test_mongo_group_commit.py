@@ -1,44 +1,65 @@
 """The MongoDB adapter writes ``insert_with_sequence`` calls by group commit: one batch of a process in flight
-at a time, the calls made meanwhile joined into the next one (turms.storage.mongo_sequences)."""
+at a time, the calls made meanwhile joined into the next one, and a slow batch does not hold back the next for
+longer than ``_SEQ_SLOW_BATCH_S`` (turms.storage.mongo_sequences)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from storecases import TEST_SCHEMA
 
+from turms.storage import mongo_sequences
 from turms.storage.mongo import MongoStore
 from turms.storage.mongo_sequences import _SeqJob
 
 pytestmark = pytest.mark.mongo
 
 
-async def test_calls_during_a_batch_join_the_next_one(mongo_uri: str) -> None:
-    store = MongoStore(
+@pytest.fixture
+async def store(mongo_uri: str) -> AsyncIterator[MongoStore]:
+    s = MongoStore(
         mongo_uri,
         database=f"t_{uuid.uuid4().hex[:16]}",
         schema=TEST_SCHEMA,
         ttl_purge_interval_s=0,
         server_selection_timeout_ms=5000,
     )
-    await store.start()
-    inflight = peak = 0
+    await s.start()
+    try:
+        yield s
+    finally:
+        await s.drop_databases()
+        await s.close()
+
+
+async def _send(store: MongoStore, mid: int, conv: str) -> int:
+    return await store.insert_with_sequence(
+        "msgs",
+        {"_id": mid, "conv": conv},
+        counter_key=conv,
+        field="seq",
+        tombstone={"_id": -mid, "conv": conv, "tomb": True},
+    )
+
+
+async def test_calls_during_a_batch_join_the_next_one(store: MongoStore) -> None:
+    loop = asyncio.get_running_loop()
+    spans: list[tuple[float, float]] = []  # (start, end) of every batch, loop time
     sizes: list[int] = []
     flush = store._flush_seq
 
-    async def counted(jobs: list[_SeqJob]) -> None:
-        nonlocal inflight, peak
-        inflight += 1
-        peak = max(peak, inflight)
+    async def timed(jobs: list[_SeqJob]) -> None:
+        start = loop.time()
         sizes.append(len(jobs))
         try:
             await flush(jobs)
         finally:
-            inflight -= 1
+            spans.append((start, loop.time()))
 
-    store._flush_seq = counted  # type: ignore[method-assign]
+    store._flush_seq = timed  # type: ignore[method-assign]
 
     async def sender(k: int) -> list[int]:
         # Each sender waits for its own ack before it sends again, as a client does; they drift apart by ticks.
@@ -46,28 +67,41 @@ async def test_calls_during_a_batch_join_the_next_one(mongo_uri: str) -> None:
         for i in range(20):
             for _ in range(k % 3):
                 await asyncio.sleep(0)
-            conv = f"c{k % 4}"
-            seqs.append(
-                await store.insert_with_sequence(
-                    "msgs",
-                    {"_id": k * 100 + i, "conv": conv},
-                    counter_key=conv,
-                    field="seq",
-                    tombstone={"_id": -(k * 100 + i), "conv": conv, "tomb": True},
-                )
-            )
+            seqs.append(await _send(store, k * 100 + i, f"c{k % 4}"))
         return seqs
 
-    try:
-        results = await asyncio.gather(*(sender(k) for k in range(12)))
-        assert peak == 1
-        assert sum(sizes) == 240
-        assert len(sizes) < 240 // 4  # batches of several calls, not one round trip set per call
-        for conv in ("c0", "c1", "c2", "c3"):
-            docs = await store.find("msgs", {"conv": conv}, sort=[("seq", 1)])
-            assert [d["seq"] for d in docs] == list(range(1, 61))
-            assert not any(d.get("tomb") for d in docs)
-        assert all(r == sorted(r) for r in results)  # a sender's messages are numbered in its order
-    finally:
-        await store.drop_databases()
-        await store.close()
+    results = await asyncio.gather(*(sender(k) for k in range(12)))
+    assert sum(sizes) == 240
+    assert len(sizes) < 240 // 4  # batches of several calls, not one set of round trips per call
+    for start, _ in spans:
+        # A batch started only when every batch still in flight had been so for the slow-batch interval.
+        overlapping = [s for s, e in spans if s < start < e]
+        assert all(start - s >= mongo_sequences._SEQ_SLOW_BATCH_S for s in overlapping)
+    for conv in ("c0", "c1", "c2", "c3"):
+        docs = await store.find("msgs", {"conv": conv}, sort=[("seq", 1)])
+        assert [d["seq"] for d in docs] == list(range(1, 61))
+        assert not any(d.get("tomb") for d in docs)
+    assert all(r == sorted(r) for r in results)  # a sender's messages are numbered in its order
+
+
+async def test_a_slow_batch_does_not_hold_back_the_next_one(store: MongoStore) -> None:
+    stuck = asyncio.Event()
+    flush = store._flush_seq
+    first = True
+
+    async def gated(jobs: list[_SeqJob]) -> None:
+        nonlocal first
+        if first:
+            first = False
+            await stuck.wait()  # a batch that does not end (a failover, say) until released
+        await flush(jobs)
+
+    store._flush_seq = gated  # type: ignore[method-assign]
+    slow = asyncio.ensure_future(_send(store, 1, "a"))
+    await asyncio.sleep(0.01)
+    assert not slow.done()
+    # Made while the first batch is in flight: it goes on once that batch has been slow for the interval.
+    assert await asyncio.wait_for(_send(store, 2, "b"), timeout=10) == 1
+    assert not slow.done()
+    stuck.set()
+    assert await asyncio.wait_for(slow, timeout=10) == 1

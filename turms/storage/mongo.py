@@ -132,7 +132,8 @@ class MongoStore(MongoSequences):
         #: insert_with_sequence calls waiting for the next batch (group commit, turms.storage.mongo_sequences).
         self._seq_jobs: list[_SeqJob] = []
         self._seq_flush_scheduled = False
-        self._seq_inflight = 0
+        #: The batches in flight that hold back the next one (see _SEQ_MAX_INFLIGHT, _SEQ_SLOW_BATCH_S).
+        self._seq_holding: set[asyncio.Future[None]] = set()
         self._seq_tasks: set[asyncio.Task[None]] = set()
 
     @property

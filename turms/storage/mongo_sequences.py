@@ -4,10 +4,11 @@ Each ``insert_with_sequence`` call joins the waiting batch; a batch is written i
 two or three per call, and only :data:`_SEQ_MAX_INFLIGHT` batches of a process are in flight at once: calls
 made while they are join the next batch, so a slower server gets fewer, larger batches rather than more round
 trips (the driver's work per round trip, not per document, dominated the adapter's CPU per message,
-docs/benchmarks.md). A batch is written as:
+docs/benchmarks.md). A batch in flight longer than :data:`_SEQ_SLOW_BATCH_S` no longer holds back the next.
+A batch is written as:
 
 1. idempotency claims: one ``insert_many`` (unordered) per collection; a refused claim fails its own caller;
-2. sequence numbers: on MongoDB one ``findAndModify`` ``$inc`` by N per counter for the tick's N documents
+2. sequence numbers: on MongoDB one ``findAndModify`` ``$inc`` by N per counter for the batch's N documents
    (numbers handed out in call order); on servers without atomic updates (FerretDB v1) one ``insert_many`` of
    counter claims for every counter whose top this process knows, and the rest one by one;
 3. the documents: one ``insert_many`` (unordered) per collection.
@@ -54,10 +55,14 @@ _CLAIM_TOPS_MAX = 100_000
 #: Batches of insert_with_sequence one process writes at once. One: each batch takes what arrived during the
 #: previous one's round trips, and on FerretDB no two batches of a process race for the same counter claims.
 _SEQ_MAX_INFLIGHT = 1
+#: A batch in flight for this long stops holding back the next one: during a failover, an unavailable shard or an
+#: overloaded server, the calls made meanwhile go on in further batches (one per this interval at most) instead
+#: of all waiting for the slow one to end.
+_SEQ_SLOW_BATCH_S = 0.1
 
 
 class _SeqJob:
-    """One ``insert_with_sequence`` call waiting for its loop tick's batch."""
+    """One ``insert_with_sequence`` call waiting for its batch."""
 
     __slots__ = ("claim", "collection", "counter_key", "document", "field", "future", "seq", "tomb")
 
@@ -100,7 +105,7 @@ class MongoSequences:
     _claim_tops: dict[str, tuple[int, float]]
     _seq_jobs: list[_SeqJob]
     _seq_flush_scheduled: bool
-    _seq_inflight: int
+    _seq_holding: set[asyncio.Future[None]]
     _seq_tasks: set[asyncio.Task[None]]
 
     def _coll(self, name: str) -> AsyncCollection[Document]:
@@ -220,7 +225,7 @@ class MongoSequences:
         loop = asyncio.get_running_loop()
         job.future = loop.create_future()
         self._seq_jobs.append(job)
-        if not self._seq_flush_scheduled and self._seq_inflight < _SEQ_MAX_INFLIGHT:
+        if not self._seq_flush_scheduled and len(self._seq_holding) < _SEQ_MAX_INFLIGHT:
             self._seq_flush_scheduled = True
             loop.call_soon(self._start_seq_flush)
         return await job.future
@@ -229,17 +234,26 @@ class MongoSequences:
 
     def _start_seq_flush(self) -> None:
         self._seq_flush_scheduled = False
-        if self._seq_inflight >= _SEQ_MAX_INFLIGHT or not self._seq_jobs:
-            return  # the batch in flight starts this one when it ends
+        if len(self._seq_holding) >= _SEQ_MAX_INFLIGHT or not self._seq_jobs:
+            return  # the batch in flight starts this one when it ends (or turns slow)
         jobs, self._seq_jobs = self._seq_jobs, []
-        self._seq_inflight += 1
-        task = asyncio.ensure_future(self._flush_seq(jobs))
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._flush_seq(jobs))
         self._seq_tasks.add(task)
-        task.add_done_callback(self._seq_flush_done)
+        self._seq_holding.add(task)
+        slow = loop.call_later(_SEQ_SLOW_BATCH_S, self._seq_release, task)
+        task.add_done_callback(functools.partial(self._seq_flush_done, slow))
 
-    def _seq_flush_done(self, task: asyncio.Task[None]) -> None:
+    def _seq_flush_done(self, slow: asyncio.TimerHandle, task: asyncio.Task[None]) -> None:
+        slow.cancel()
         self._seq_tasks.discard(task)
-        self._seq_inflight -= 1
+        self._seq_release(task)
+
+    def _seq_release(self, batch: asyncio.Future[None]) -> None:
+        """``batch`` no longer holds back the next one (it ended, or has been in flight too long)."""
+        if batch not in self._seq_holding:
+            return
+        self._seq_holding.discard(batch)
         if self._seq_jobs and not self._seq_flush_scheduled:
             # After the callbacks of this loop turn, so the callers that wake now and send again join it.
             self._seq_flush_scheduled = True
