@@ -1,6 +1,6 @@
 """The MongoDB adapter writes ``insert_with_sequence`` calls by group commit: one batch of a process in flight
-at a time, the calls made meanwhile joined into the next one, and a slow batch does not hold back the next for
-longer than ``_SEQ_SLOW_BATCH_S`` (turms.storage.mongo_sequences)."""
+at a time, the calls made meanwhile joined into the next one, and a batch far slower than usual does not hold
+back the next (turms.storage.mongo_sequences)."""
 
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ async def test_calls_during_a_batch_join_the_next_one(store: MongoStore) -> None
     assert sum(sizes) == 240
     assert len(sizes) < 240 // 4  # batches of several calls, not one set of round trips per call
     for start, _ in spans:
-        # A batch started only when every batch still in flight had been so for the slow-batch interval.
+        # A batch started only when every batch still in flight had been so for at least the slow-batch floor.
         overlapping = [s for s, e in spans if s < start < e]
-        assert all(start - s >= mongo_sequences._SEQ_SLOW_BATCH_S for s in overlapping)
+        assert all(start - s >= mongo_sequences._SEQ_SLOW_MIN_S for s in overlapping)
     for conv in ("c0", "c1", "c2", "c3"):
         docs = await store.find("msgs", {"conv": conv}, sort=[("seq", 1)])
         assert [d["seq"] for d in docs] == list(range(1, 61))
@@ -84,24 +84,59 @@ async def test_calls_during_a_batch_join_the_next_one(store: MongoStore) -> None
     assert all(r == sorted(r) for r in results)  # a sender's messages are numbered in its order
 
 
-async def test_a_slow_batch_does_not_hold_back_the_next_one(store: MongoStore) -> None:
-    stuck = asyncio.Event()
+def _gate_batches(store: MongoStore, gate: asyncio.Event, count: int) -> list[int]:
+    """Hold the first ``count`` batches until ``gate`` is set (a hung connection, say); return a list that
+    grows by one per batch started."""
     flush = store._flush_seq
-    first = True
+    started: list[int] = []
 
     async def gated(jobs: list[_SeqJob]) -> None:
-        nonlocal first
-        if first:
-            first = False
-            await stuck.wait()  # a batch that does not end (a failover, say) until released
+        started.append(len(jobs))
+        if len(started) <= count:
+            await gate.wait()
         await flush(jobs)
 
     store._flush_seq = gated  # type: ignore[method-assign]
+    return started
+
+
+async def test_a_slow_batch_does_not_hold_back_the_next_one(store: MongoStore) -> None:
+    gate = asyncio.Event()
+    started = _gate_batches(store, gate, 1)
     slow = asyncio.ensure_future(_send(store, 1, "a"))
     await asyncio.sleep(0.01)
-    assert not slow.done()
+    assert started == [1] and not slow.done()
     # Made while the first batch is in flight: it goes on once that batch has been slow for the interval.
     assert await asyncio.wait_for(_send(store, 2, "b"), timeout=10) == 1
     assert not slow.done()
-    stuck.set()
+    gate.set()
     assert await asyncio.wait_for(slow, timeout=10) == 1
+
+
+async def test_batches_in_flight_are_bounded_when_all_hang(store: MongoStore) -> None:
+    gate = asyncio.Event()
+    started = _gate_batches(store, gate, 1000)
+    calls = []
+    for i in range(mongo_sequences._SEQ_MAX_BATCHES + 2):
+        calls.append(asyncio.ensure_future(_send(store, i + 1, f"k{i}")))
+        await asyncio.sleep(mongo_sequences._SEQ_SLOW_MIN_S * 1.5)
+    assert len(started) == mongo_sequences._SEQ_MAX_BATCHES  # the rest wait, joined into one next batch
+    assert not any(c.done() for c in calls)
+    gate.set()
+    assert await asyncio.wait_for(asyncio.gather(*calls), timeout=10) == [1] * len(calls)
+    assert started[-1] == 2
+
+
+async def test_a_server_slow_for_every_batch_is_not_sent_more_at_once(store: MongoStore) -> None:
+    # Batches have been taking a second (an overloaded server): one in flight for a few tenths is not slow.
+    store._seq_typical_s = 1.0
+    gate = asyncio.Event()
+    started = _gate_batches(store, gate, 1)
+    first = asyncio.ensure_future(_send(store, 1, "a"))
+    await asyncio.sleep(0.01)
+    second = asyncio.ensure_future(_send(store, 2, "b"))
+    await asyncio.sleep(mongo_sequences._SEQ_SLOW_MIN_S * 3)
+    assert started == [1] and not second.done()
+    gate.set()
+    assert await asyncio.wait_for(asyncio.gather(first, second), timeout=10) == [1, 1]
+    assert started == [1, 1]

@@ -132,8 +132,11 @@ class MongoStore(MongoSequences):
         #: insert_with_sequence calls waiting for the next batch (group commit, turms.storage.mongo_sequences).
         self._seq_jobs: list[_SeqJob] = []
         self._seq_flush_scheduled = False
-        #: The batches in flight that hold back the next one (see _SEQ_MAX_INFLIGHT, _SEQ_SLOW_BATCH_S).
+        #: Batches in flight, those of them that hold back the next one (see _SEQ_MAX_INFLIGHT and _SEQ_SLOW_FACTOR
+        #: in turms.storage.mongo_sequences), and the moving average of how long a batch takes (seconds).
+        self._seq_batches: set[asyncio.Future[None]] = set()
         self._seq_holding: set[asyncio.Future[None]] = set()
+        self._seq_typical_s = 0.0
         self._seq_tasks: set[asyncio.Task[None]] = set()
 
     @property

@@ -4,8 +4,8 @@ Each ``insert_with_sequence`` call joins the waiting batch; a batch is written i
 two or three per call, and only :data:`_SEQ_MAX_INFLIGHT` batches of a process are in flight at once: calls
 made while they are join the next batch, so a slower server gets fewer, larger batches rather than more round
 trips (the driver's work per round trip, not per document, dominated the adapter's CPU per message,
-docs/benchmarks.md). A batch in flight longer than :data:`_SEQ_SLOW_BATCH_S` no longer holds back the next.
-A batch is written as:
+docs/benchmarks.md). A batch in flight far longer than batches usually take no longer holds back the next
+(:data:`_SEQ_SLOW_FACTOR`). A batch is written as:
 
 1. idempotency claims: one ``insert_many`` (unordered) per collection; a refused claim fails its own caller;
 2. sequence numbers: on MongoDB one ``findAndModify`` ``$inc`` by N per counter for the batch's N documents
@@ -55,10 +55,17 @@ _CLAIM_TOPS_MAX = 100_000
 #: Batches of insert_with_sequence one process writes at once. One: each batch takes what arrived during the
 #: previous one's round trips, and on FerretDB no two batches of a process race for the same counter claims.
 _SEQ_MAX_INFLIGHT = 1
-#: A batch in flight for this long stops holding back the next one: during a failover, an unavailable shard or an
-#: overloaded server, the calls made meanwhile go on in further batches (one per this interval at most) instead
-#: of all waiting for the slow one to end.
-_SEQ_SLOW_BATCH_S = 0.1
+#: A batch in flight for much longer than batches usually take (:data:`_SEQ_SLOW_FACTOR` times their moving
+#: average, and at least :data:`_SEQ_SLOW_MIN_S`) stops holding back the next one: a hung connection or a
+#: failover touching one batch must not queue every send of the process behind it. The bar follows the usual
+#: duration so that a server slow for everyone (overloaded) is not sent more concurrent batches: measured on
+#: FerretDB, a fixed 0.1 s bar cut the throughput at saturation to a third (docs/benchmarks.md).
+_SEQ_SLOW_FACTOR = 8.0
+_SEQ_SLOW_MIN_S = 0.1
+#: Batches in flight at most, slow ones included.
+_SEQ_MAX_BATCHES = 4
+#: The moving average of batch durations weighs the last batch this much (about the last eight batches count).
+_SEQ_AVERAGE_WEIGHT = 1 / 8
 
 
 class _SeqJob:
@@ -106,6 +113,8 @@ class MongoSequences:
     _seq_jobs: list[_SeqJob]
     _seq_flush_scheduled: bool
     _seq_holding: set[asyncio.Future[None]]
+    _seq_batches: set[asyncio.Future[None]]
+    _seq_typical_s: float
     _seq_tasks: set[asyncio.Task[None]]
 
     def _coll(self, name: str) -> AsyncCollection[Document]:
@@ -225,7 +234,7 @@ class MongoSequences:
         loop = asyncio.get_running_loop()
         job.future = loop.create_future()
         self._seq_jobs.append(job)
-        if not self._seq_flush_scheduled and len(self._seq_holding) < _SEQ_MAX_INFLIGHT:
+        if not self._seq_flush_scheduled and len(self._seq_holding) < _SEQ_MAX_INFLIGHT:  # else: when it ends
             self._seq_flush_scheduled = True
             loop.call_soon(self._start_seq_flush)
         return await job.future
@@ -234,25 +243,30 @@ class MongoSequences:
 
     def _start_seq_flush(self) -> None:
         self._seq_flush_scheduled = False
-        if len(self._seq_holding) >= _SEQ_MAX_INFLIGHT or not self._seq_jobs:
-            return  # the batch in flight starts this one when it ends (or turns slow)
+        if (
+            not self._seq_jobs
+            or len(self._seq_holding) >= _SEQ_MAX_INFLIGHT
+            or len(self._seq_batches) >= _SEQ_MAX_BATCHES
+        ):
+            return  # a batch in flight starts this one when it ends (or turns slow)
         jobs, self._seq_jobs = self._seq_jobs, []
         loop = asyncio.get_running_loop()
         task = loop.create_task(self._flush_seq(jobs))
-        self._seq_tasks.add(task)
+        self._seq_batches.add(task)
         self._seq_holding.add(task)
-        slow = loop.call_later(_SEQ_SLOW_BATCH_S, self._seq_release, task)
-        task.add_done_callback(functools.partial(self._seq_flush_done, slow))
+        slow_after = max(_SEQ_SLOW_MIN_S, _SEQ_SLOW_FACTOR * self._seq_typical_s)
+        slow = loop.call_later(slow_after, self._seq_release, task)
+        task.add_done_callback(functools.partial(self._seq_flush_done, slow, loop.time()))
 
-    def _seq_flush_done(self, slow: asyncio.TimerHandle, task: asyncio.Task[None]) -> None:
+    def _seq_flush_done(self, slow: asyncio.TimerHandle, started: float, task: asyncio.Future[None]) -> None:
         slow.cancel()
-        self._seq_tasks.discard(task)
+        took = asyncio.get_running_loop().time() - started
+        self._seq_typical_s += (took - self._seq_typical_s) * _SEQ_AVERAGE_WEIGHT
+        self._seq_batches.discard(task)
         self._seq_release(task)
 
     def _seq_release(self, batch: asyncio.Future[None]) -> None:
-        """``batch`` no longer holds back the next one (it ended, or has been in flight too long)."""
-        if batch not in self._seq_holding:
-            return
+        """``batch`` no longer holds back the next one (it ended, or turned slow); start the next if one waits."""
         self._seq_holding.discard(batch)
         if self._seq_jobs and not self._seq_flush_scheduled:
             # After the callbacks of this loop turn, so the callers that wake now and send again join it.
