@@ -113,7 +113,8 @@ async def test_a_slow_batch_does_not_hold_back_the_next_one(store: MongoStore) -
     assert await asyncio.wait_for(slow, timeout=10) == 1
 
 
-async def test_batches_in_flight_are_bounded_when_all_hang(store: MongoStore) -> None:
+async def test_batches_in_flight_are_bounded_when_all_hang(store: MongoStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mongo_sequences, "_SEQ_SLOW_MIN_S", 0.1)  # the floor only sets the pace of this test
     gate = asyncio.Event()
     started = _gate_batches(store, gate, 1000)
     calls = []
@@ -127,7 +128,10 @@ async def test_batches_in_flight_are_bounded_when_all_hang(store: MongoStore) ->
     assert started[-1] == 2
 
 
-async def test_a_server_slow_for_every_batch_is_not_sent_more_at_once(store: MongoStore) -> None:
+async def test_a_server_slow_for_every_batch_is_not_sent_more_at_once(
+    store: MongoStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mongo_sequences, "_SEQ_SLOW_MIN_S", 0.1)
     # Batches have been taking a second (an overloaded server): one in flight for a few tenths is not slow.
     store._seq_typical_s = 1.0
     gate = asyncio.Event()

@@ -57,11 +57,12 @@ _CLAIM_TOPS_MAX = 100_000
 _SEQ_MAX_INFLIGHT = 1
 #: A batch in flight for much longer than batches usually take (:data:`_SEQ_SLOW_FACTOR` times their moving
 #: average, and at least :data:`_SEQ_SLOW_MIN_S`) stops holding back the next one: a hung connection or a
-#: failover touching one batch must not queue every send of the process behind it. The bar follows the usual
-#: duration so that a server slow for everyone (overloaded) is not sent more concurrent batches: measured on
-#: FerretDB, a fixed 0.1 s bar cut the throughput at saturation to a third (docs/benchmarks.md).
+#: failover touching one batch must not queue every send of the process behind it for longer. The bar follows
+#: the usual duration so that a server slow for everyone (overloaded) is not sent more concurrent batches, and
+#: its floor is above the hiccups of a busy server (measured on FerretDB, docs/benchmarks.md: a fixed 0.1 s bar
+#: cut the throughput at saturation to a third; a 0.1 s floor still cost 5 % CPU per message at 800/s).
 _SEQ_SLOW_FACTOR = 8.0
-_SEQ_SLOW_MIN_S = 0.1
+_SEQ_SLOW_MIN_S = 1.0
 #: Batches in flight at most, slow ones included.
 _SEQ_MAX_BATCHES = 4
 #: The moving average of batch durations weighs the last batch this much (about the last eight batches count).
