@@ -84,25 +84,33 @@ async def test_calls_during_a_batch_join_the_next_one(store: MongoStore) -> None
     assert all(r == sorted(r) for r in results)  # a sender's messages are numbered in its order
 
 
-def _gate_batches(store: MongoStore, gate: asyncio.Event, count: int) -> list[int]:
-    """Hold the first ``count`` batches until ``gate`` is set (a hung connection, say); return a list that
-    grows by one per batch started."""
-    flush = store._flush_seq
-    started: list[int] = []
+class _GatedBatches:
+    """Holds the first ``count`` batches of ``store`` until ``gate`` is set (a hung connection, say);
+    ``started`` has the size of every batch started."""
 
-    async def gated(jobs: list[_SeqJob]) -> None:
-        started.append(len(jobs))
-        if len(started) <= count:
-            await gate.wait()
-        await flush(jobs)
+    def __init__(self, store: MongoStore, gate: asyncio.Event, count: int) -> None:
+        self.started: list[int] = []
+        self._began = asyncio.Condition()
+        flush = store._flush_seq
 
-    store._flush_seq = gated  # type: ignore[method-assign]
-    return started
+        async def gated(jobs: list[_SeqJob]) -> None:
+            self.started.append(len(jobs))
+            async with self._began:
+                self._began.notify_all()
+            if len(self.started) <= count:
+                await gate.wait()
+            await flush(jobs)
+
+        store._flush_seq = gated  # type: ignore[method-assign]
+
+    async def wait_started(self, n: int) -> None:
+        async with self._began:
+            await self._began.wait_for(lambda: len(self.started) >= n)
 
 
 async def test_a_slow_batch_does_not_hold_back_the_next_one(store: MongoStore) -> None:
     gate = asyncio.Event()
-    started = _gate_batches(store, gate, 1)
+    started = _GatedBatches(store, gate, 1).started
     slow = asyncio.ensure_future(_send(store, 1, "a"))
     await asyncio.sleep(0.01)
     assert started == [1] and not slow.done()
@@ -116,16 +124,19 @@ async def test_a_slow_batch_does_not_hold_back_the_next_one(store: MongoStore) -
 async def test_batches_in_flight_are_bounded_when_all_hang(store: MongoStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mongo_sequences, "_SEQ_SLOW_MIN_S", 0.1)  # the floor only sets the pace of this test
     gate = asyncio.Event()
-    started = _gate_batches(store, gate, 1000)
+    batches = _GatedBatches(store, gate, 1000)
+    started = batches.started
     calls = []
-    for i in range(mongo_sequences._SEQ_MAX_BATCHES + 2):
+    for i in range(mongo_sequences._SEQ_MAX_BATCHES):
         calls.append(asyncio.ensure_future(_send(store, i + 1, f"k{i}")))
-        await asyncio.sleep(mongo_sequences._SEQ_SLOW_MIN_S * 1.5)
-    assert len(started) == mongo_sequences._SEQ_MAX_BATCHES  # the rest wait, joined into one next batch
-    assert not any(c.done() for c in calls)
+        await asyncio.wait_for(batches.wait_started(i + 1), timeout=10)  # each starts once the one before is slow
+    waiting = [asyncio.ensure_future(_send(store, 100 + i, f"w{i}")) for i in range(2)]
+    await asyncio.sleep(mongo_sequences._SEQ_SLOW_MIN_S * 3)
+    assert len(started) == mongo_sequences._SEQ_MAX_BATCHES  # every batch allowed is in flight, hung
+    assert not any(c.done() for c in calls + waiting)
     gate.set()
-    assert await asyncio.wait_for(asyncio.gather(*calls), timeout=10) == [1] * len(calls)
-    assert started[-1] == 2
+    assert await asyncio.wait_for(asyncio.gather(*calls, *waiting), timeout=10) == [1] * len(calls + waiting)
+    assert started[mongo_sequences._SEQ_MAX_BATCHES :] == [2]  # the two that waited went in one batch
 
 
 async def test_a_server_slow_for_every_batch_is_not_sent_more_at_once(
@@ -135,7 +146,7 @@ async def test_a_server_slow_for_every_batch_is_not_sent_more_at_once(
     # Batches have been taking a second (an overloaded server): one in flight for a few tenths is not slow.
     store._seq_typical_s = 1.0
     gate = asyncio.Event()
-    started = _gate_batches(store, gate, 1)
+    started = _GatedBatches(store, gate, 1).started
     first = asyncio.ensure_future(_send(store, 1, "a"))
     await asyncio.sleep(0.01)
     second = asyncio.ensure_future(_send(store, 2, "b"))
