@@ -1,5 +1,6 @@
 """The CPU one round trip of PyMongo's async driver costs this process: sequential ``insert_one`` calls, then
-``insert_many`` of ten documents, on a MongoDB-protocol server (docs/benchmarks.md, the MongoDB adapter).
+``insert_many`` of ten documents, on a MongoDB-protocol server (docs/benchmarks.md, the MongoDB adapter); and,
+for comparison, ``insert_one`` through the synchronous driver.
 
     .venv/bin/python scripts/bench_mongo_roundtrip.py mongodb://127.0.0.1:27992/ --calls 3000
 
@@ -15,7 +16,7 @@ import os
 import time
 
 import uvloop
-from pymongo import AsyncMongoClient, uri_parser
+from pymongo import AsyncMongoClient, MongoClient, uri_parser
 from pymongo.write_concern import WriteConcern
 
 
@@ -41,6 +42,22 @@ async def measure(uri: str, calls: int) -> None:
         await client.close()
 
 
+def measure_sync(uri: str, calls: int) -> None:
+    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    db = client.get_database(f"roundtrip_sync_{os.getpid()}")
+    coll = db.get_collection("x", write_concern=WriteConcern(w="majority", j=True))
+    try:
+        coll.insert_one({"_id": -1})
+        cpu = time.process_time()
+        for i in range(calls):
+            coll.insert_one({"_id": i, "text": "hello", "n": i})
+        cpu = time.process_time() - cpu
+        print(f"insert_one, synchronous driver: {1e6 * cpu / calls:.0f} µs of CPU per call")
+    finally:
+        client.drop_database(db.name)
+        client.close()
+
+
 def is_loopback(uri: str) -> bool:
     for host, _ in uri_parser.parse_uri(uri)["nodelist"]:
         if host == "localhost":
@@ -61,6 +78,7 @@ def main() -> None:
     if not is_loopback(args.uri):
         p.error("the URI must name loopback hosts only (127.0.0.0/8, ::1, localhost)")
     uvloop.run(measure(args.uri, args.calls))
+    measure_sync(args.uri, args.calls)
 
 
 if __name__ == "__main__":
