@@ -11,13 +11,14 @@ the server's, which on a loopback run shares the machine.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import time
 
 import uvloop
-from pymongo import AsyncMongoClient, MongoClient, uri_parser
+from pymongo import AsyncMongoClient, MongoClient
 from pymongo.write_concern import WriteConcern
+
+from turms.bench.server import mongo_uri_is_loopback
 
 
 async def measure(uri: str, calls: int) -> None:
@@ -58,24 +59,12 @@ def measure_sync(uri: str, calls: int) -> None:
         client.close()
 
 
-def is_loopback(uri: str) -> bool:
-    for host, _ in uri_parser.parse_uri(uri)["nodelist"]:
-        if host == "localhost":
-            continue
-        try:
-            if not ipaddress.ip_address(host).is_loopback:
-                return False
-        except ValueError:
-            return False  # a name other than localhost may resolve anywhere
-    return True
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("uri", help="a MongoDB URI (loopback only: this is a load test)")
     p.add_argument("--calls", type=int, default=3000)
     args = p.parse_args()
-    if not is_loopback(args.uri):
+    if not mongo_uri_is_loopback(args.uri):
         p.error("the URI must name loopback hosts only (127.0.0.0/8, ::1, localhost)")
     uvloop.run(measure(args.uri, args.calls))
     measure_sync(args.uri, args.calls)

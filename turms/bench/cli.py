@@ -16,7 +16,7 @@ from typing import Any
 import turms
 from turms.bench import scenarios
 from turms.bench.report import combine, machine, write_section
-from turms.bench.server import BENCH_PASSWORD, BenchServer, run_async
+from turms.bench.server import BENCH_PASSWORD, BenchServer, mongo_uri_is_loopback, run_async
 
 RESULTS_DIR = Path("bench-results")
 DOC = Path("docs/benchmarks.md")
@@ -200,6 +200,12 @@ def repeated(args: argparse.Namespace, run: Any) -> dict[str, Any]:
     return combine(runs)
 
 
+def _loopback_mongo_uri(value: str) -> str:
+    if not mongo_uri_is_loopback(value):
+        raise argparse.ArgumentTypeError("the MongoDB URI must name loopback hosts only (127.0.0.0/8, ::1, localhost)")
+    return value
+
+
 def _commit() -> str | None:
     """The commit of the code that runs (its checkout's, whatever the working directory), if it is one."""
     try:
@@ -245,7 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", type=Path, help="report: the suite JSON to render into docs/benchmarks.md")
     p.add_argument("--workers", type=int, default=2, help="server worker processes")
     p.add_argument("--processes", type=int, default=2, help="load generator processes")
-    p.add_argument("--mongo-uri", help="run the server on MongoDB instead of the embedded SQLite")
+    p.add_argument(
+        "--mongo-uri",
+        type=_loopback_mongo_uri,
+        help="run the server on MongoDB instead of the embedded SQLite (loopback hosts only)",
+    )
     p.add_argument("--sessions", type=int, default=10_000, help="idle: sessions to open")
     p.add_argument("--login-rate", type=float, default=2000.0, help="idle: logins per second (open loop)")
     p.add_argument("--hold-s", type=float, default=10.0, help="idle: how long to hold the sessions")

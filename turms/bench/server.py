@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import secrets
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from pymongo import uri_parser
+from pymongo.errors import InvalidURI
 
 from turms.settings import load_settings
 from turms.storage.factory import open_store
@@ -26,6 +29,26 @@ from turms.storage.factory import open_store
 USER_BATCH = 2000
 #: The password of every user the harness creates when the server checks passwords (``--auth password``).
 BENCH_PASSWORD = "bench-password"
+
+
+def mongo_uri_is_loopback(uri: str) -> bool:
+    """Whether every host of a MongoDB URI is a loopback address (or ``localhost``): load goes nowhere else.
+    A ``mongodb+srv`` URI names hosts only through DNS, so it never is."""
+    if not uri.startswith("mongodb://"):
+        return False
+    try:
+        hosts = [host for host, _ in uri_parser.parse_uri(uri)["nodelist"]]
+    except (InvalidURI, ValueError):
+        return False
+    for host in hosts:
+        if host == "localhost":
+            continue
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return False
+        except ValueError:
+            return False  # another name may resolve anywhere
+    return bool(hosts)
 
 
 def free_port() -> int:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from turms.bench.server import mongo_uri_is_loopback
 from turms.storage.port import Store
 
 
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mongo-uri", default=os.environ.get("TURMS_BENCH_MONGO_URI"))
     parser.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL")
     args = parser.parse_args(argv)
+    if args.mongo_uri and not mongo_uri_is_loopback(args.mongo_uri):
+        parser.error("the MongoDB URI must name loopback hosts only (127.0.0.0/8, ::1, localhost)")
     results = asyncio.run(run(args.count, args.concurrency, args.mongo_uri, args.synchronous))
     out = [f"{'scenario':62} {'inserts/s':>10} {'writes/commit':>14}"]
     for r in results:
