@@ -165,17 +165,18 @@ class RoutingBus:
         trace_id = trace_id or trace.current()
         uids = list(user_ids)
         header = orjson.dumps({"u": uids, "x": exclude_session, "t": trace_id, "o": self.instance_id})
-        # Published first, so the other workers write their share while this one writes its own.
+        # Published first, so the other workers write their share while this one writes its own (which it does
+        # whatever became of the publish).
         try:
             await publish(self.redis, self.keys.broadcast_channel, NOTIFY + header + b"\n" + payload)
         except (aioredis.RedisError, OSError):
             metrics.NOTIFICATIONS_DROPPED.labels("publish_failed").inc()
+            raise
+        else:
+            metrics.NOTIFICATIONS_PUBLISHED.labels("broadcast").inc()
+        finally:
             sent = self.local.deliver_local(uids, payload, exclude_session, trace_id)
             metrics.notifications_delivered("local", sent)
-            raise
-        sent = self.local.deliver_local(uids, payload, exclude_session, trace_id)
-        metrics.notifications_delivered("local", sent)
-        metrics.NOTIFICATIONS_PUBLISHED.labels("broadcast").inc()
         if observability_logging.notification_sampled(trace_id):
             notification_log.info(
                 "notification broadcast",
