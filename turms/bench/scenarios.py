@@ -18,6 +18,13 @@ from turms.bench.server import BenchServer
 TICK_S = 0.005
 
 
+def sends_due(elapsed_ns: int, rate: float) -> int:
+    """How many sends of an open-loop schedule are due ``elapsed_ns`` after it started: send ``k`` is scheduled
+    at ``k / rate`` (its latency is measured from then), so the first is due at once and send ``k`` is due as
+    soon as its time has come, never one interval later."""
+    return int(elapsed_ns / 1e9 * rate) + 1
+
+
 def _tokens(params: dict[str, Any], user_ids: list[int]) -> dict[int, str]:
     import jwt
 
@@ -167,7 +174,7 @@ async def _pairs_child(ctx: ChildContext) -> dict[str, Any]:
         now = time.monotonic_ns()
         if now >= end:
             break
-        due = int((now - started) / 1e9 * rate)
+        due = sends_due(now - started, rate)
         while sent < due:
             scheduled = started + int(sent / rate * 1e9)
             i = sent % len(senders)
@@ -305,7 +312,7 @@ async def _fanout_child(ctx: ChildContext) -> dict[str, Any]:
         rate, started = p["rate"], time.monotonic_ns()
         end, sent = started + int(p["duration_s"] * 1e9), 0
         while (now := time.monotonic_ns()) < end:
-            while sent < int((now - started) / 1e9 * rate):
+            while sent < sends_due(now - started, rate):
                 sender.send_message(started + int(sent / rate * 1e9), group_id=p["group_id"])
                 sent += 1
             await asyncio.sleep(TICK_S)
