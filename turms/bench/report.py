@@ -18,6 +18,12 @@ TARGETS = {
 }
 
 
+def _lost(x: dict[str, Any]) -> str:
+    """Lost messages, and (when any) how many were pushed only after the drain ended (late, not lost)."""
+    late = x.get("delivered_after_drain", 0)
+    return f"{x['lost']} ({_n(late)} pushed after the drain)" if late else str(x["lost"])
+
+
 def _ms(p: dict[str, Any]) -> str:
     return f"{p['p50']} / {p['p90']} / {p['p99']} / {p['max']}"
 
@@ -189,7 +195,7 @@ def render(suite: dict[str, Any]) -> str:
                     lambda x: (
                         f"| {_n(x['achieved_rate_per_s'])} | {_n(x.get('acked_per_s_until_last_ack', 'not measured'))} "
                         f"| {_n(x['sent'])} | {_n(x['acked'])} "
-                        f"| {_n(x['delivered'])} | {x['lost']} | {_ms(x['send_to_ack_ms'])} "
+                        f"| {_n(x['delivered'])} | {_lost(x)} | {_ms(x['send_to_ack_ms'])} "
                         f"| {_ms(x['send_to_delivery_ms'])} | {x['server_cpu_cores']} "
                         f"| {x['server_cpu_ms_per_message']} |"
                     ),
