@@ -134,6 +134,10 @@ async def _prober(port: int, stop: asyncio.Event, interval: float, results: dict
         except ConnectionRefusedError:
             results["refused"] += 1
             return
+        except ConnectionResetError:
+            # The handshake reached a listener that died with it queued: the killed worker's socket.
+            results["cut"] += 1
+            return
         except (OSError, TimeoutError):
             results["connect_error"] += 1
             return
@@ -223,14 +227,16 @@ async def test_kill9_worker_is_replaced_while_port_keeps_accepting(tmp_path: Pat
         assert replacement is not None, f"no new worker served a connection within 2 s:\n{server.log()}"
         assert victim not in survivors
         assert took < 2.0
-        # The supervisor had counted it ready before it served, and it is one of the two workers now.
-        assert re.search(rf"pid {replacement}, generation \d+\) is ready", server.log())
+        # The supervisor counts it ready. The worker tells it once booted, and may serve a connection before the
+        # supervisor has read and logged that: the two processes are not ordered, so the line is waited for.
+        await _wait_for(lambda: re.search(rf"pid {replacement}, generation \d+\) is ready", server.log()), 2.0, "ready")
         assert server.worker_pids() == (before - {victim}) | {replacement}
         await asyncio.sleep(0.5)
         stop.set()
         await prober
         assert results["refused"] == 0 and results["connect_error"] == 0, results
-        # A connection the kernel had already queued on the killed worker's socket dies with it.
+        # A connection the kernel had already queued on the killed worker's socket dies with it (reset during
+        # the handshake, or after it).
         assert results["cut"] <= 2, results
         assert results["ok"] > 50, results
         assert "killed by SIGKILL" in server.log()
