@@ -36,10 +36,9 @@ class HeldTimer:
     def __init__(self) -> None:
         self.wall = self.cpu = 0.0
         self.jobs = 0
-        self._inner = SqliteStore._transaction
 
     def install(self) -> None:
-        inner = self._inner
+        inner = SqliteStore._transaction
 
         def timed(conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[bool, Any]]:
             wall, cpu = time.perf_counter(), time.thread_time()
@@ -73,8 +72,17 @@ async def run(rounds: int) -> None:
                     k = random.randrange(300)
                     sender, target = 2 * k + 1, 2 * k + 2
                     cid = conversation_id(False, sender, target)
-                    doc = {"_id": mid, "cid": cid, "gm": False, "sm": False, "dyd": now, "sid": sender}
-                    doc.update(tid=target, txt=f"hello {mid}", sip=2130706433)
+                    doc = {
+                        "_id": mid,
+                        "cid": cid,
+                        "gm": False,
+                        "sm": False,
+                        "dyd": now,
+                        "sid": sender,
+                        "tid": target,
+                        "txt": f"hello {mid}",
+                        "sip": 2130706433,
+                    }
                     claim = {"_id": {"sid": sender, "dev": 0, "cmid": f"k{mid}"}, "mid": mid, "cd": now}
                     calls.append(
                         store.insert_with_sequence(
