@@ -242,6 +242,22 @@ async def test_kill9_worker_is_replaced_while_port_keeps_accepting(tmp_path: Pat
         assert "killed by SIGKILL" in server.log()
 
 
+async def test_an_idle_supervisor_does_not_poll(tmp_path: Path) -> None:
+    """Steady (every worker serving, nothing pending), the supervisor sleeps until a signal, a worker's pipe or
+    its idle tick wakes it: about two wake-ups a second with one worker (its heartbeat, the tick). The 50 ms
+    tick it had before woke it more than twenty times a second."""
+    with running(Server(tmp_path, workers=1)) as server:
+        await server.wait_ready()
+        await asyncio.sleep(1.0)  # past the boot's own traffic
+        supervisor = psutil.Process(server.pid)
+        before = supervisor.num_ctx_switches().voluntary
+        started = time.monotonic()
+        await asyncio.sleep(4.0)
+        per_s = (supervisor.num_ctx_switches().voluntary - before) / (time.monotonic() - started)
+        assert per_s < 5, f"{per_s:.1f} wake-ups a second"
+        assert len(server.worker_pids()) == 1
+
+
 async def test_hung_worker_is_killed_and_replaced(tmp_path: Path) -> None:
     settings = {"server.worker_heartbeat_timeout_s": "1.0"}
     with running(Server(tmp_path, workers=2, settings=settings)) as server:

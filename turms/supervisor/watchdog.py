@@ -44,6 +44,12 @@ class Watchdog:
     def enabled(self) -> bool:
         return self.interval_s is not None
 
+    def due_in(self, now: float) -> float | None:
+        """Seconds until the next ``WATCHDOG=1`` is due (0 if it is); ``None`` when the watchdog is off."""
+        if self.interval_s is None:
+            return None
+        return max(self._next_at - now, 0.0)
+
     def tick(self, now: float) -> bool:
         """Send ``WATCHDOG=1`` if half an interval has passed since the last one; ``True`` if sent."""
         if self.interval_s is None or now < self._next_at:
