@@ -21,6 +21,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from turms.errors import ProtocolError, RequestError, TurmsError
 from turms.gateway.connection import (
@@ -43,6 +44,9 @@ from turms.settings import Settings
 from turms.settings import gateway as gw
 
 log = logging.getLogger("turms.gateway")
+
+#: True in a request's task once :meth:`Gateway.answer` wrote its response: nothing more is sent for it.
+_ANSWERED: ContextVar[bool] = ContextVar("turms_request_answered", default=False)
 
 Clock = Callable[[], float]
 
@@ -237,7 +241,16 @@ class Gateway:
             if session.reading_paused and session.in_flight < self.settings.get(gw.MAX_IN_FLIGHT_REQUESTS):
                 session.reading_paused = False
                 session.conn.resume_reading()
-        if payload is not None and session.closing is None:
+        if payload is not None and session.closing is None and not _ANSWERED.get():
+            session.conn.send(payload)
+
+    def answer(self, session: ClientSession, payload: bytes) -> None:
+        """Write the response of the request being handled now, before its handler returns: the handler goes on
+        with work the client need not wait for (a sent message's pushes), still holding the request's in-flight
+        slot. Nothing more is sent for the request, even if that work fails or is cancelled. Call it from the
+        request's own task (it marks the task's context)."""
+        _ANSWERED.set(True)
+        if session.closing is None:
             session.conn.send(payload)
 
     # -- closing ----------------------------------------------------------------------------------------

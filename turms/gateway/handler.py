@@ -17,7 +17,9 @@ class RequestHandler(Protocol):
     The gateway has already answered heartbeats, checked framing, decoded and validated the envelope
     (:func:`turms.protocol.requests.parse_request`), and refused requests other than
     ``CreateSessionRequest`` from connections without a session. An exception becomes a
-    ``SERVER_INTERNAL_ERROR`` response; it never closes the connection.
+    ``SERVER_INTERNAL_ERROR`` response; it never closes the connection. A handler may write the response
+    before it returns (:meth:`~turms.gateway.gateway.Gateway.answer`) and go on with work the client need not
+    wait for; the gateway then sends nothing more for that request.
     """
 
     async def handle(self, session: ClientSession, request: TurmsRequest) -> bytes | None: ...

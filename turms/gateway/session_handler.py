@@ -122,7 +122,8 @@ class SessionHandler:
         try:
             return await self._handle(session, request, kind, trace_id)
         except asyncio.CancelledError:
-            _RESPONSE_CODE.set(int(ResponseStatusCode.SERVER_UNAVAILABLE))  # what the gateway answers then
+            if not _RESPONSE_CODE.get():  # not answered yet (Gateway.answer): the gateway answers this
+                _RESPONSE_CODE.set(int(ResponseStatusCode.SERVER_UNAVAILABLE))
             raise
         except Exception:
             _RESPONSE_CODE.set(int(ResponseStatusCode.SERVER_INTERNAL_ERROR))
@@ -182,7 +183,16 @@ class SessionHandler:
         if kind == "query_user_online_statuses_request":
             return await self._query_statuses(request)
         result = await self._dispatch(session, request, kind, trace_id)
-        return self._respond(request, result)
+        payload = self._respond(request, result)
+        if result.after_sent is None:
+            return payload
+        # A sent message: its ack first, then its pushes (the sender does not wait for the fan-out).
+        self.gateway.answer(session, payload)
+        try:
+            await result.after_sent()
+        except Exception:
+            log.exception("request %d: the work after its response failed", request.request_id)
+        return None
 
     async def _plugins_first(self, session: ClientSession, request: Any) -> Rewrite | Response | None:
         """The plugins' ``handle_request`` (Turms's ClientRequestHandler): the rewritten request to go on with, the

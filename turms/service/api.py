@@ -56,6 +56,10 @@ class Response:
     #: ``Value`` messages for ``TurmsNotification.custom_attributes`` (our tagged wire extensions, e.g. the
     #: sequence id of an acknowledged message; see docs/protocol.md).
     custom_attributes: tuple[Any, ...] = ()
+    #: Work to do once the response is written, that the client need not wait for: the pushes of a sent
+    #: message (a message is pushed after its ack). The gateway writes the response, then awaits this while
+    #: the request still holds its in-flight slot (backpressure, drain). Only handlers asked to defer set it.
+    after_sent: Callable[[], Awaitable[None]] | None = None
 
 
 OK = Response()

@@ -285,6 +285,82 @@ async def test_reading_pauses_at_the_in_flight_limit_and_resumes_below_it() -> N
     g.stop()
 
 
+class AnswerFirstHandler:
+    """Writes the response with ``Gateway.answer``, then does more work (a sent message's pushes): waits on
+    ``gate``, then fails with ``error`` if one is set."""
+
+    def __init__(self) -> None:
+        self.gateway: Gateway | None = None
+        self.gate = asyncio.Event()
+        self.error: BaseException | None = None
+        self.finished = False
+
+    async def handle(self, session: ClientSession, request: Any) -> bytes | None:
+        assert self.gateway is not None
+        n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=1000)
+        self.gateway.answer(session, bytes(n.SerializeToString()))
+        await self.gate.wait()
+        if self.error is not None:
+            raise self.error
+        self.finished = True
+        return None
+
+
+def answering(**overrides: str) -> tuple[Gateway, AnswerFirstHandler]:
+    settings = load_settings(None, env={}, flags=list(overrides.items()))
+    handler = AnswerFirstHandler()
+    g = Gateway(settings, handler, clock=FakeClock(), rng=random.Random(1), pid=4242)
+    handler.gateway = g
+    return g, handler
+
+
+async def _turns(n: int = 5) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_an_early_answer_goes_out_at_once_and_the_work_after_it_keeps_the_in_flight_slot() -> None:
+    g, handler = answering(**{"gateway.client_api.max_in_flight_requests": "1"})
+    s, conn = open_conn(g)
+    g.session_logged_in(s, 1)
+    g.frame_received(s, request(5))
+    await _turns()
+    assert [(n.request_id, n.code) for n in conn.notifications()] == [(5, 1000)]  # before the work is done
+    assert s.in_flight == 1 and conn.paused  # the work after the answer still counts (backpressure, drain)
+    handler.gate.set()
+    await _turns()
+    assert handler.finished and s.in_flight == 0 and not conn.paused
+    assert len(conn.notifications()) == 1  # nothing more for that request
+
+
+@pytest.mark.parametrize("error", [RuntimeError("push failed"), asyncio.CancelledError()])
+async def test_an_answered_request_gets_no_second_response_when_its_later_work_fails(error: BaseException) -> None:
+    g, handler = answering()
+    s, conn = open_conn(g)
+    g.session_logged_in(s, 1)
+    handler.error = error
+    g.frame_received(s, request(6))
+    await _turns()
+    handler.gate.set()
+    await _turns()
+    assert [(n.request_id, n.code) for n in conn.notifications()] == [(6, 1000)]
+    assert s.in_flight == 0
+
+
+async def test_an_early_answer_marks_only_its_own_request() -> None:
+    g, handler = answering()
+    s, conn = open_conn(g)
+    g.session_logged_in(s, 1)
+    g.frame_received(s, request(7))
+    await _turns()
+    g.handler = EchoHandler()  # the next request is answered the usual way, by its return value
+    g.frame_received(s, request(8))
+    await _turns()
+    assert sorted(n.request_id for n in conn.notifications()) == [7, 8]
+    handler.gate.set()
+    await _turns()
+
+
 async def test_a_value_nested_too_deep_is_refused_before_any_handler_sees_it() -> None:
     """Issue 22: a 98-level ``Value`` was relayed in pushes no client could decode. It never reaches a handler."""
     from turms.protocol.pb import model_common_pb2

@@ -91,7 +91,10 @@ class World:
     ) -> Response:
         request = self.request(kind, attrs, **fields)
         requester = Requester(uid, device, f"s{uid}:{device}", "10.0.0.1", admin)
-        return await self.router.dispatch(ServiceRequest(requester, 1, request, kind, self.clock.now()))
+        response = await self.router.dispatch(ServiceRequest(requester, 1, request, kind, self.clock.now()))
+        if response.after_sent is not None:  # what the gateway does once it has written the response
+            await response.after_sent()
+        return response
 
     async def ok(self, uid: int, kind: str, **fields: Any) -> Response:
         r = await self.call(uid, kind, **fields)

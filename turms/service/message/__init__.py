@@ -24,7 +24,8 @@ from turms.service.message.update import handle_update
 
 def register(router: Router, services: Services) -> None:
     async def create(req: ServiceRequest) -> Response:
-        return await handle_create(services, req)
+        # The gateway writes the ack, then runs the push (Response.after_sent).
+        return await handle_create(services, req, defer_push=True)
 
     async def query(req: ServiceRequest) -> Response:
         return await handle_query(services, req)

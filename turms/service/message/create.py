@@ -281,9 +281,15 @@ async def _claimed(services: Services, key_id: dict[str, Any]) -> tuple[int, Mes
     return claim["mid"], await _lookup_ack(services, claim["mid"])
 
 
-async def handle_create(services: Services, req: ServiceRequest, *, push: bool = True) -> Response:
+async def handle_create(
+    services: Services, req: ServiceRequest, *, push: bool = True, defer_push: bool = False
+) -> Response:
     """Validate, check, store and ack a CreateMessageRequest, then push it (unless ``push`` is false: the admin
-    API's ``send=false`` stores a message without notifying anyone)."""
+    API's ``send=false`` stores a message without notifying anyone).
+
+    ``defer_push``: return the ack with the push as its :attr:`~turms.service.api.Response.after_sent`, for the
+    caller to run once the ack is written (the gateway: the sender's ack does not wait for the fan-out).
+    Otherwise the push is done before this returns."""
     body = req.body
     s = services.settings
     sender = req.requester.user_id
@@ -336,6 +342,7 @@ async def handle_create(services: Services, req: ServiceRequest, *, push: bool =
             forwarded=forwarded,
             key=key,
             push=push,
+            defer_push=defer_push,
         )
 
     if key is None:
@@ -358,6 +365,7 @@ async def _send(
     forwarded: dict[str, Any] | None,
     key: str | None,
     push: bool = True,
+    defer_push: bool = False,
 ) -> Response:
     """Check the sender may send, claim the idempotency key, store, ack, push (the validated request)."""
     s = services.settings
@@ -425,18 +433,27 @@ async def _send(
         if forwarded is not None:
             del relay_body.records[:]
             relay_body.records.extend(records)
-    pushed_to = await deliver(
-        services,
-        req,
-        push_payload(req, relay_body, stored),
-        is_group=is_group,
-        target_id=target,
-        sender_id=sender,
-    )
-    if services.plugins.offline_handlers:  # the recipient set is built only for plugins that want it
-        recipients = frozenset(pushed_to) - {sender}
-        if recipients:
-            services.plugins.spawn(_offline_push(services, req, stored, recipients), services.plugins.offline_handlers)
+    payload = push_payload(req, relay_body, stored)
+    pushed = False
+
+    async def push_once() -> None:
+        # Once: retries that joined this attempt (turms.service.single_flight) get this same ack.
+        nonlocal pushed
+        if pushed:
+            return
+        pushed = True
+        pushed_to = await deliver(services, req, payload, is_group=is_group, target_id=target, sender_id=sender)
+        if services.plugins.offline_handlers:  # the recipient set is built only for plugins that want it
+            recipients = frozenset(pushed_to) - {sender}
+            if recipients:
+                services.plugins.spawn(
+                    _offline_push(services, req, stored, recipients), services.plugins.offline_handlers
+                )
+
+    if defer_push:
+        response.after_sent = push_once
+    else:
+        await push_once()
     return response
 
 
