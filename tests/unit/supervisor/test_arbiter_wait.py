@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from turms.clock import FakeClock
 from turms.settings import load_settings
 from turms.supervisor.arbiter import IDLE_TICK_S, TICK_S, Arbiter
 from turms.supervisor.watchdog import Watchdog
@@ -15,15 +16,7 @@ from turms.supervisor.worker_process import WorkerHandle
 pytestmark = pytest.mark.timeout(10)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def steady_arbiter(tmp_path: Path, **extra: str) -> tuple[Arbiter, Clock]:
+def steady_arbiter(tmp_path: Path, **extra: str) -> tuple[Arbiter, FakeClock]:
     flags = [
         ("server.workers", "2"),
         ("server.data_dir", str(tmp_path)),
@@ -31,8 +24,8 @@ def steady_arbiter(tmp_path: Path, **extra: str) -> tuple[Arbiter, Clock]:
         *extra.items(),
     ]
     settings = load_settings(None, env={}, flags=flags)
-    clock = Clock()
-    arbiter = Arbiter(settings, clock=clock, base_dir=str(tmp_path))
+    clock = FakeClock()
+    arbiter = Arbiter(settings, clock=clock.monotonic, base_dir=str(tmp_path))
     for pid in (101, 102):
         arbiter.workers[pid] = WorkerHandle(
             pid=pid,
@@ -40,11 +33,11 @@ def steady_arbiter(tmp_path: Path, **extra: str) -> tuple[Arbiter, Clock]:
             generation=0,
             settings=settings,
             fd=-1,
-            started_at=clock.now - 5,
-            last_heartbeat=clock.now,
+            started_at=clock.monotonic() - 5,
+            last_heartbeat=clock.monotonic(),
             ready=True,
         )
-    arbiter._next_sample_at = clock.now + 60  # the process sample is not due
+    arbiter._next_sample_at = clock.monotonic() + 60  # the process sample is not due
     return arbiter, clock
 
 
@@ -68,9 +61,9 @@ def test_anything_in_motion_brings_back_the_short_tick(tmp_path: Path, motion: s
     if motion == "booting":
         h.ready = False
     elif motion == "draining":
-        h.draining, h.drain_started_at = True, clock.now
+        h.draining, h.drain_started_at = True, clock.monotonic()
     elif motion == "abort_sent":
-        h.abort_sent_at = clock.now
+        h.abort_sent_at = clock.monotonic()
     elif motion == "killed":
         h.killed = True
     elif motion == "missing":
@@ -87,12 +80,12 @@ def test_anything_in_motion_brings_back_the_short_tick(tmp_path: Path, motion: s
 def test_the_wait_ends_when_the_watchdog_or_the_process_sample_is_due(tmp_path: Path) -> None:
     arbiter, clock = steady_arbiter(tmp_path)
     arbiter.watchdog = Watchdog({"WATCHDOG_USEC": "400000"})  # WATCHDOG=1 every 0.2 s
-    arbiter.watchdog.tick(clock.now)  # sent now (or would be, under systemd): the next is due in 0.2 s
+    arbiter.watchdog.tick(clock.monotonic())  # sent now (or would be, under systemd): the next is due in 0.2 s
     assert arbiter._timeout() == pytest.approx(0.2)
-    clock.now += 0.15
+    clock.advance(0.15)
     assert arbiter._timeout() == pytest.approx(0.05)
-    clock.now += 0.1
+    clock.advance(0.1)
     assert arbiter._timeout() == 0.0  # overdue: no wait at all
     arbiter.watchdog = Watchdog({})
-    arbiter._next_sample_at = clock.now + 0.3
+    arbiter._next_sample_at = clock.monotonic() + 0.3
     assert arbiter._timeout() == pytest.approx(0.3)
