@@ -264,15 +264,23 @@ async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 1
     client.on_disconnected(lambda e: chat.say(chat.describe_disconnect(e)))
     client.on_reconnected(chat.reconnected)
+    # Catch up before saying so: a message stored before the catch-up's query is history, and one sent after
+    # it is shown as new, so "logged in" is printed only once every message sent from then on will show.
+    history: dict[ConversationKey, list[ChatMessage]] | None = None
+    error: TurmsClientError | None = None
+    try:
+        history = await messages.catch_up(args.history)
+    except TurmsClientError as e:
+        error = e
     chat.say(f"logged in as user {args.user}; {HELP}")
     if args.to is not None:
         await chat.handle(f"/to {args.to}")
     elif args.group is not None:
         await chat.handle(f"/group {args.group}")
-    try:
-        chat.show_history(await messages.catch_up(args.history))
-    except TurmsClientError as e:
-        chat.say(f"could not load earlier messages ({e}); /history shows them later")
+    if history is not None:
+        chat.show_history(history)
+    else:
+        chat.say(f"could not load earlier messages ({error}); /history shows them later")
     incoming = asyncio.ensure_future(chat.print_incoming())
     reader = await _stdin_lines()
     try:
