@@ -25,7 +25,7 @@ from turms.plugins.loader import discover
 from turms.settings.storage import MONGO_GROUPS
 
 from deploy_support import REPO, SYSTEMD_DIR, UNITS, require_tool, run, unit_values
-from testlib import free_port
+from testlib import free_ports
 
 #: The server's settings and its in-box plugins'.
 REGISTRY = discover(installed=False).registry()
@@ -238,7 +238,7 @@ def _unit_run(tmp: Path, credentials: dict[str, str] | None = None) -> UnitRun:
         key, _, value = expand(assignment).partition("=")
         env[key] = value
     # What an operator's /etc/turms/turms.env would hold (EnvironmentFile=): loopback ports for the test.
-    ports = {"tcp": free_port(), "ws": free_port(), "admin": free_port()}
+    ports = dict(zip(("tcp", "ws", "admin"), free_ports(3), strict=True))
     env.update(
         {
             "TURMS_GATEWAY_TCP_HOST": "127.0.0.1",

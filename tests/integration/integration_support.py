@@ -19,13 +19,7 @@ import psutil
 from turms.protocol.framing import FrameDecoder, encode_frame
 from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 
-
-def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from testlib import free_ports
 
 
 def _is_redis(p: psutil.Process) -> bool:
@@ -78,9 +72,7 @@ class Server:
         #: RLIMIT_NOFILE of the server's processes (``prlimit``), e.g. to starve a worker of descriptors.
         self.max_open_files = max_open_files
         self.workers = workers
-        self.tcp_port = free_port()
-        self.ws_port = free_port()
-        self.admin_port = free_port()
+        self.tcp_port, self.ws_port, self.admin_port = free_ports(3)
         self.data_dir = tmp_path / "data"
         self.stderr_path = tmp_path / "server.log"
         self.notify = NotifySocket(tmp_path / "notify.sock")

@@ -17,7 +17,8 @@ import pytest
 from turms.supervisor.embedded_redis import EmbeddedRedis
 
 from ferret_support import FerretDB
-from integration_support import Server, TcpClient, free_port, running
+from integration_support import Server, TcpClient, running
+from testlib import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
