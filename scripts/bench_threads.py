@@ -57,19 +57,6 @@ def _times(procs: list[psutil.Process]) -> dict[tuple[int, int], tuple[float, fl
     return out
 
 
-def _find(obj: Any, key: str) -> Any:
-    if isinstance(obj, dict):
-        if key in obj:
-            return obj[key]
-        obj = list(obj.values())
-    if isinstance(obj, list):
-        for v in obj:
-            found = _find(v, key)
-            if found is not None:
-                return found
-    return None
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--delay", type=float, default=6.0, help="seconds from the workers' start to the window")
@@ -90,13 +77,16 @@ def main() -> int:
             before, started = _times(procs), time.monotonic()
             time.sleep(a.window)
             after, elapsed = _times(procs), time.monotonic() - started
+            if {pid for pid, _ in after} != set(roles):
+                raise SystemExit("the server's processes ended before the window did: raise --duration-s")
             if bench.wait(timeout=600) != 0:
                 raise SystemExit(f"the bench failed ({bench.returncode})")
         finally:
             if bench.poll() is None:
                 bench.kill()
         result = json.loads(bench_json.read_text())
-    acked = float(_find(result, "acked_per_s_until_last_ack"))
+    run = result["results"][0]
+    acked = float(run["acked_per_s_until_last_ack"])
     threads: list[dict[str, Any]] = []
     for (pid, tid), (user, system) in sorted(after.items()):
         if (pid, tid) in before:
@@ -132,7 +122,7 @@ def main() -> int:
         ),
         "window_s": round(elapsed, 2),
         "acked_per_s_until_last_ack": acked,
-        "server_cpu_ms_per_message_run": _find(result, "server_cpu_ms_per_message"),
+        "server_cpu_ms_per_message_run": run["server_cpu_ms_per_message"],
         "cpu_ms_per_message_in_window": per_message,
         "threads": threads,
         "bench": result,

@@ -334,9 +334,7 @@ class Arbiter:
         timeout = min(IDLE_TICK_S, self.settings.get(server.WORKER_HEARTBEAT_TIMEOUT_S) / 4)
         timeout = min(timeout, max(self._next_sample_at - now, 0.0))
         due = self.watchdog.due_in(now)
-        if due is not None:
-            timeout = min(timeout, due)
-        return max(timeout, 0.0)
+        return timeout if due is None else min(timeout, due)
 
     def _wait(self) -> None:
         fds = [self._wakeup_r, *(h.fd for h in self.workers.values() if h.fd_open)]

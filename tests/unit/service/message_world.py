@@ -79,7 +79,7 @@ class World:
         request.custom_attributes.extend(attrs or [])
         return request
 
-    async def call(
+    async def dispatch(
         self,
         uid: int,
         kind: str,
@@ -89,10 +89,15 @@ class World:
         admin: bool = False,
         **fields: Any,
     ) -> Response:
+        """The router's response, its ``after_sent`` (a send's push) not run yet."""
         request = self.request(kind, attrs, **fields)
         requester = Requester(uid, device, f"s{uid}:{device}", "10.0.0.1", admin)
-        response = await self.router.dispatch(ServiceRequest(requester, 1, request, kind, self.clock.now()))
-        if response.after_sent is not None:  # what the gateway does once it has written the response
+        return await self.router.dispatch(ServiceRequest(requester, 1, request, kind, self.clock.now()))
+
+    async def call(self, uid: int, kind: str, **kwargs: Any) -> Response:
+        """The response, once its ``after_sent`` has run (what the gateway does once it has written it)."""
+        response = await self.dispatch(uid, kind, **kwargs)
+        if response.after_sent is not None:
             await response.after_sent()
         return response
 

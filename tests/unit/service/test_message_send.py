@@ -52,14 +52,8 @@ async def test_private_messages_get_dense_sequence_ids_and_are_pushed_after_the_
 async def test_a_client_send_is_acked_before_its_push_and_pushed_once(tmp_path: Path) -> None:
     """Through the router (the gateway's path), the push is the ack's ``after_sent``: the gateway writes the
     ack, then pushes. Retries that joined the attempt share its ack, so running it again pushes nothing."""
-    from turms.service.api import Requester, ServiceRequest
-
     async with world(tmp_path) as w:
-        request = w.request("create_message_request", recipient_id=B, text="first")
-        req = ServiceRequest(
-            Requester(A, 0, f"s{A}:0", "10.0.0.1"), 1, request, "create_message_request", w.clock.now()
-        )
-        ack = await w.router.dispatch(req)
+        ack = await w.dispatch(A, "create_message_request", recipient_id=B, text="first")
         assert ack.code == Code.OK and len(await w.messages()) == 1  # stored and acked
         assert w.notes.sent == [] and ack.after_sent is not None  # not pushed yet
         await ack.after_sent()
