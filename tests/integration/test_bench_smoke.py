@@ -49,6 +49,23 @@ def test_fanout_smoke(bench_server: BenchServer) -> None:
     assert r["lost"] == r["duplicated"] == r["unacked_delivered"] == 0
 
 
+def test_fanout_over_several_groups_messages_each_in_turn(bench_server: BenchServer) -> None:
+    r = scenarios.fanout(
+        bench_server, members=20, rate=30, duration_s=1.0, processes=2, group_id=10, groups=3, login_rate=400
+    )
+    assert r["groups"] == 3 and r["online"] == 20 and r["acked"] == r["sent"] >= 3
+    # Every group has the same members, so each message reaches all of them but the sender, whichever group.
+    assert r["delivered"] == r["expected"] == r["acked"] * 19
+    assert r["lost"] == r["duplicated"] == 0
+    per_group = run_async(_group_messages(bench_server, [10, 11, 12]))
+    assert sum(per_group) == r["acked"] and max(per_group) - min(per_group) <= 1, per_group
+
+
+async def _group_messages(server: BenchServer, group_ids: list[int]) -> list[int]:
+    async with server.store() as store:
+        return [await store.count("message", {"tid": g, "gm": True}) for g in group_ids]
+
+
 def test_fanout_accounting_is_per_message() -> None:
     """A delivery of a message whose ack was still on its way is not a negative loss; a duplicate is not hidden
     by a loss elsewhere."""

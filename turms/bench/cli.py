@@ -148,6 +148,7 @@ def run_fanout(args: argparse.Namespace, members: int) -> dict[str, Any]:
             duration_s=args.duration_s,
             processes=args.processes,
             group_id=1,
+            groups=args.fanout_groups,
         )
     finally:
         server.stop()
@@ -270,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--churn-rate", type=float, default=200.0, help="churn: connect/disconnects per second")
     p.add_argument(
         "--fanout-members", type=int, nargs="+", default=[10, 500, 5000], help="fan-out: group sizes (all online)"
+    )
+    p.add_argument(
+        "--fanout-groups",
+        type=int,
+        default=1,
+        help="fan-out: groups of the same members, messaged in turn (each gets a message every groups/rate s)",
     )
     p.add_argument("--fanout-deliveries", type=float, default=100_000.0, help="fan-out: offered deliveries per second")
     p.add_argument(

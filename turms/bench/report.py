@@ -101,6 +101,14 @@ def _load(r: dict[str, Any]) -> str:
     return "" if load is None else f" (load {load:.2f})"
 
 
+def _groups(r: dict[str, Any]) -> str:
+    """Several groups messaged in turn: how many, and how often each one gets a message."""
+    groups = r.get("groups", 1)
+    if groups <= 1 or not r.get("rate_per_s"):
+        return ""
+    return f" over {groups:,} groups in turn (one message to each every {groups / r['rate_per_s']:.3g} s)"
+
+
 def _rows(r: dict[str, Any], header: str, align: str, row: Any) -> list[str]:
     """A table of one result: one row, or one per run then the medians (with a leading run column)."""
     runs = r.get("runs")
@@ -205,7 +213,8 @@ def render(suite: dict[str, Any]) -> str:
             ]
         elif kind == "fanout":
             out += [
-                f"**Group fan-out** ({r['members']} members online, {r['rate_per_s']:g} messages/s; target: "
+                f"**Group fan-out** ({r['members']} members online, {r['rate_per_s']:g} messages/s"
+                f"{_groups(r)}; target: "
                 f"{TARGETS['fanout']})",
                 "",
                 *_rows(

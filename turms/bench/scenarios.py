@@ -294,32 +294,26 @@ def one_to_one(
 # -- group fan-out ---------------------------------------------------------------------------------------
 
 
-async def create_group(server: BenchServer, group_id: int, members: int) -> None:
-    """A group of users 1..members (1 owns it) written directly in the store, in the group domain's shapes,
-    with a group type whose size limit fits (the default type allows 500)."""
+async def create_groups(server: BenchServer, first_group_id: int, members: int, groups: int = 1) -> None:
+    """``groups`` groups (ids from ``first_group_id``) of the same users 1..members (1 owns them), written
+    directly in the store in the group domain's shapes, with a group type whose size limit fits (the default
+    type allows 500)."""
     from datetime import UTC, datetime
 
-    from turms.settings import load_settings
-    from turms.storage.factory import open_store
-
-    flags = [(k, v) for k, v in server.settings().items() if k.startswith(("storage.", "server.data_dir"))]
-    store = open_store(load_settings(None, env={}, flags=flags))
-    await store.start()
     now = datetime.now(UTC)
-    try:
-        type_id = 100 + group_id
+    async with server.store() as store:
+        type_id = 100 + first_group_id
         await store.insert_one("groupType", {"_id": type_id, "n": "bench", "gsl": members, "js": 0, "gs": True})
-        await store.insert_one(
-            "group", {"_id": group_id, "tid": type_id, "oid": 1, "cid": 1, "n": "bench", "ac": True, "cd": now}
-        )
-        docs = [
-            {"_id": {"gid": group_id, "uid": uid}, "role": 0 if uid == 1 else 2, "jd": now}
-            for uid in range(1, members + 1)
-        ]
-        for i in range(0, len(docs), 2000):
-            await store.insert_many("groupMember", docs[i : i + 2000])
-    finally:
-        await store.close()
+        for group_id in range(first_group_id, first_group_id + groups):
+            await store.insert_one(
+                "group", {"_id": group_id, "tid": type_id, "oid": 1, "cid": 1, "n": "bench", "ac": True, "cd": now}
+            )
+            docs = [
+                {"_id": {"gid": group_id, "uid": uid}, "role": 0 if uid == 1 else 2, "jd": now}
+                for uid in range(1, members + 1)
+            ]
+            for i in range(0, len(docs), 2000):
+                await store.insert_many("groupMember", docs[i : i + 2000])
 
 
 async def _fanout_child(ctx: ChildContext) -> dict[str, Any]:
@@ -336,7 +330,9 @@ async def _fanout_child(ctx: ChildContext) -> dict[str, Any]:
         end, sent = started + int(p["duration_s"] * 1e9), 0
         while (now := time.monotonic_ns()) < end:
             while sent < sends_due(now - started, rate):
-                sender.send_message(started + int(sent / rate * 1e9), group_id=p["group_id"])
+                # Each group in turn: with several, each gets a message every groups / rate seconds.
+                group_id = p["group_id"] + sent % p["groups"]
+                sender.send_message(started + int(sent / rate * 1e9), group_id=group_id)
                 sent += 1
             await asyncio.sleep(TICK_S)
     else:
@@ -375,17 +371,21 @@ def fanout(
     duration_s: float,
     processes: int,
     group_id: int,
+    groups: int = 1,
     login_rate: float = 2000.0,
 ) -> dict[str, Any]:
+    """One sender sends ``rate`` messages/s to ``groups`` groups of the same ``members`` users (ids from
+    ``group_id``), each group in turn; every online member but the sender receives every message."""
     from turms.bench.server import run_async
 
-    run_async(create_group(server, group_id, members))
+    run_async(create_groups(server, group_id, members, groups))
     params = {
         "members": members,
         "rate": rate,
         "duration_s": duration_s,
         "drain_s": 3.0,
         "group_id": group_id,
+        "groups": groups,
         "login_rate": login_rate,
         "port": server.tcp_port,
         "jwt_key": server.jwt_key,
@@ -407,6 +407,7 @@ def fanout(
     return {
         "scenario": "fanout",
         "members": members,
+        "groups": groups,
         "online": online,
         "logins_failed": {k: v for r in results for k, v in r["logins_failed"].items()},
         "connect_errors": total(results, "connect_errors"),

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from pymongo.errors import InvalidURI
 
 from turms.settings import load_settings
 from turms.storage.factory import open_store
+from turms.storage.port import Store
 
 USER_BATCH = 2000
 #: The password of every user the harness creates when the server checks passwords (``--auth password``).
@@ -103,11 +105,19 @@ class BenchServer:
         s.update(self.extra)
         return s
 
-    async def create_users(self, user_ids: range) -> None:
-        """Insert the users directly into the store the server will use (JWT logins need them to exist)."""
+    @contextlib.asynccontextmanager
+    async def store(self) -> AsyncIterator[Store]:
+        """The store the server uses, opened from this process (to write a scenario's data, or check it)."""
         flags = [(k, v) for k, v in self.settings().items() if k.startswith(("storage.", "server.data_dir"))]
         store = open_store(load_settings(None, env={}, flags=flags))
         await store.start()
+        try:
+            yield store
+        finally:
+            await store.close()
+
+    async def create_users(self, user_ids: range) -> None:
+        """Insert the users directly into the store the server will use (JWT logins need them to exist)."""
         now = datetime.now(UTC)
         extra: dict[str, Any] = {}
         if self.auth == "password":
@@ -115,7 +125,7 @@ class BenchServer:
 
             # One hash (one salt) for every user: the server's cost per login is the same as with distinct salts.
             extra["pw"] = hash_password(BENCH_PASSWORD).encode()
-        try:
+        async with self.store() as store:
             ids = list(user_ids)
             for i in range(0, len(ids), USER_BATCH):
                 docs: list[dict[str, Any]] = [
@@ -123,8 +133,6 @@ class BenchServer:
                     for uid in ids[i : i + USER_BATCH]
                 ]
                 await store.insert_many("user", docs)
-        finally:
-            await store.close()
 
     def token(self, user_id: int) -> str:
         import jwt

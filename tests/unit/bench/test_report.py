@@ -57,3 +57,32 @@ def test_render_lists_every_run_with_its_load_then_the_median() -> None:
     assert "| 2 (load 0.25) | 97.0 |" in text
     assert "| **median** | 98.0 |" in text
     assert "send_to_delivery_ms.p99 10 to 300.0" in text
+
+
+def test_a_fan_out_over_several_groups_says_how_often_each_group_is_messaged() -> None:
+    lat = {"p50": 5.0, "p90": 9.0, "p99": 12.0, "max": 20.0}
+    run = {
+        "scenario": "fanout",
+        "members": 500,
+        "groups": 500,
+        "rate_per_s": 50.1,
+        "sent": 500,
+        "acked": 500,
+        "delivered": 249_500,
+        "expected": 249_500,
+        "lost": 0,
+        "duplicated": 0,
+        "deliveries_per_s": 24_950.0,
+        "delivery_ms": lat,
+        "server_cpu_cores": 0.3,
+        "load_1m_before": 0.1,
+    }
+    suite = {
+        "store": "SQLite",
+        "machine": {"cores": 2, "cpu": "x", "memory_gib": 1, "os": "Linux", "python": "3.11", "version": "0"},
+        "processes": 2,
+        "command": "turms bench fanout --fanout-groups 500",
+        "results": [run],
+    }
+    assert "50.1 messages/s over 500 groups in turn (one message to each every 9.98 s)" in render(suite)
+    assert "over" not in render({**suite, "results": [{**run, "groups": 1}]}).split("target")[0]
