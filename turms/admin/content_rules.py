@@ -146,12 +146,15 @@ def member_rules(deps: AdminDeps) -> Rules:
 
     async def changed(call: Call, doc_or_filter: dict[str, Any]) -> None:
         # The member-id caches of the groups named (by a created record, or a groupIds filter); a change named
-        # by userIds alone reaches them within service.group.member_ids_cache_ttl_s.
+        # by userIds alone may touch any group, so every group's entry is dropped.
         key = doc_or_filter.get("_id")
         selected = doc_or_filter.get("_id.gid")
-        groups = [key["gid"]] if isinstance(key, dict) else list(selected["$in"]) if isinstance(selected, dict) else []
-        if groups:
-            await message_services(deps).group_members.changed(sorted(set(groups)))
+        groups: list[int] | None = None
+        if isinstance(key, dict):
+            groups = [key["gid"]]
+        elif isinstance(selected, dict):
+            groups = list(selected["$in"])
+        await message_services(deps).group_members.changed(groups)
 
     return Rules(create=create, update=update, delete=delete, after_write=changed)
 

@@ -90,6 +90,9 @@ class RoutingBus:
         #: Awaited after a lost subscription is re-established, before local sessions are told to resync
         #: (Redis may have restarted empty: membership and session entries are written again).
         self.on_resubscribed: list[Callable[[], Awaitable[None]]] = []
+        #: Called when cluster events may have been missed (a lost subscription, re-established): each cache
+        #: that events keep fresh drops what they would have invalidated.
+        self._lost_handlers: list[Callable[[], None]] = []
 
     # Sending -------------------------------------------------------------------------------------------
 
@@ -232,6 +235,10 @@ class RoutingBus:
     def on_event(self, kind: str, handler: EventHandler) -> None:
         self._handlers[kind] = handler
 
+    def on_lost(self, handler: Callable[[], None]) -> None:
+        """Call ``handler`` whenever events may have been missed (the subscription was lost and is back)."""
+        self._lost_handlers.append(handler)
+
     # Receiving -----------------------------------------------------------------------------------------
 
     async def start(self, timeout_s: float = 10.0) -> None:
@@ -252,7 +259,8 @@ class RoutingBus:
                     self.subscriptions += 1
                     if self.subscriptions > 1:
                         log.warning("re-subscribed to Redis after a loss; telling local sessions to resync")
-                        self.registry.locations.clear()  # change events may have been lost with the subscription
+                        for lost in self._lost_handlers:  # events may have been missed with the subscription
+                            lost()
                         for hook in self.on_resubscribed:
                             try:
                                 await hook()

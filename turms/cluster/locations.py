@@ -40,6 +40,8 @@ class Events(Protocol):
 
     def on_event(self, kind: str, handler: Callable[[dict[str, Any]], Awaitable[None]]) -> None: ...
 
+    def on_lost(self, handler: Callable[[], None]) -> None: ...
+
 
 class SessionLocations(Generic[E]):
     """A cache of ``lookup`` (user ids → that user's registry entries), dropped per user on change events.
@@ -74,6 +76,7 @@ class SessionLocations(Generic[E]):
         """Announce changes to, and take them from, every worker through ``events``."""
         self._events = events
         events.on_event(SESSIONS_CHANGED_EVENT, self._on_event)
+        events.on_lost(self.clear)
 
     async def get(self, user_ids: Iterable[int]) -> dict[int, list[E]]:
         ids = list(dict.fromkeys(user_ids))

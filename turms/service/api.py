@@ -92,6 +92,10 @@ class ClusterEvents(Protocol):
 
     def on_event(self, kind: str, handler: Callable[[dict[str, Any]], Awaitable[None]]) -> None: ...
 
+    def on_lost(self, handler: Callable[[], None]) -> None:
+        """Call ``handler`` whenever events may have been missed (e.g. a lost Redis subscription, now back)."""
+        ...
+
 
 class Presence(Protocol):
     async def statuses(self, user_ids: Iterable[int]) -> dict[int, tuple[int | None, list[int]]]:

@@ -44,11 +44,13 @@ BROADCAST_MEMBER_THRESHOLD = setting(
 MEMBER_IDS_CACHE_TTL_S = setting(
     "service.group.member_ids_cache_ttl_s",
     float,
-    5.0,
+    60.0,
     "How long a worker keeps a group's member ids for pushing group messages and read receipts. Changes made "
-    "through the server drop the entry on every worker at once; this bounds changes made around it (direct "
-    "store writes) or a lost invalidation. A new member who misses a push meanwhile pulls the message at "
-    "its next sync. 0 reads the members from the store for every message.",
+    "through the server drop the entry on every worker at once (an announcement that fails is retried for this "
+    "long; a worker that lost its Redis subscription drops every entry), so this bounds only changes made "
+    "around the server (direct store writes). A group messaged less often than this reads its members from "
+    "the store for every message (docs/benchmarks.md, ninth pass). A new member who misses a push meanwhile "
+    "pulls the message at its next sync. 0 reads the members from the store for every message.",
     validator=between(0.0, 3600.0),
     live=True,
 )

@@ -58,11 +58,12 @@ CHECK_RECIPIENT_ACTIVE = setting(
 RELATIONSHIP_CACHE_TTL_S = setting(
     "service.message.relationship_cache_ttl_s",
     float,
-    5.0,
+    60.0,
     "How long a worker keeps the relationship a private send checks (whether the recipient blocked the "
     "sender, or is related to them). Changes made through the server (client requests, admin API) drop the "
-    "entry on every worker within milliseconds; this bounds changes made around it (direct store writes) or a "
-    "lost invalidation. 0 reads the store for every message, so a block applies to the very next message.",
+    "entry on every worker within milliseconds (an announcement that fails is retried for this long; a worker "
+    "that lost its Redis subscription drops every entry), so this bounds only changes made around the server "
+    "(direct store writes). 0 reads the store for every message, so a block applies to the very next message.",
     validator=between(0.0, 3600.0),
     live=True,
 )

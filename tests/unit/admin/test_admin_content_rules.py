@@ -112,3 +112,26 @@ async def test_the_published_schema_names_the_domains(env: AdminEnv) -> None:
     assert create["properties"]["role"]["enum"] == [1, 2, 3, 4]
     update = doc["paths"]["/groups"]["put"]["requestBody"]["content"]["application/json"]["schema"]
     assert "ownerId" not in update["properties"]
+
+
+async def test_a_member_change_named_by_user_ids_alone_drops_every_cached_group(env: AdminEnv) -> None:
+    """``DELETE /groups/members?userIds=2`` may touch any group: no group's cached member ids may outlive it."""
+    from dataclasses import replace
+
+    from turms.admin.content_rules import member_rules
+
+    changed: list[list[int] | None] = []
+
+    class Members:
+        async def changed(self, group_ids: list[int] | None) -> None:
+            changed.append(group_ids)
+
+    class Services:
+        group_members = Members()
+
+    rules = member_rules(replace(env.deps, services=Services()))  # type: ignore[arg-type]
+    assert rules.after_write is not None
+    await rules.after_write(None, {"_id.uid": {"$in": [2]}})  # type: ignore[arg-type]
+    await rules.after_write(None, {"_id.gid": {"$in": [5, 6]}, "_id.uid": {"$in": [2]}})  # type: ignore[arg-type]
+    await rules.after_write(None, {"_id": {"gid": 7, "uid": 2}})  # type: ignore[arg-type]
+    assert changed == [None, [5, 6], [7]]

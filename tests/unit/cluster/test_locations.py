@@ -45,6 +45,9 @@ class Events:
     def on_event(self, kind: str, handler: Any) -> None:
         self.handlers[kind] = handler
 
+    def on_lost(self, handler: Any) -> None:
+        self.lost = handler
+
 
 def cache(reg: Registry, clock: ManualClock, ttl: float = 10.0, max_users: int = 100) -> SessionLocations[str]:
     return SessionLocations(reg, ttl_s=lambda: ttl, max_users=lambda: max_users, monotonic=clock)
@@ -168,6 +171,35 @@ async def test_pushes_follow_a_session_that_moves_between_workers(redis_url: str
         for reg, bus in zip(regs, (bus_a, bus_b), strict=True):
             await reg.locations.close()
             await bus.stop()
+    finally:
+        for c in clients:
+            await c.aclose()
+
+
+async def test_a_lost_subscription_drops_the_whole_cache(redis_url: str) -> None:
+    """Change events published while the bus was not subscribed never arrive: once it subscribes again, every
+    entry is dropped (and a lookup in flight is not kept)."""
+    keys = Keys("loc-lost:")
+    clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
+    try:
+        m = Membership(clients[0], keys, "a")
+        await m.beat()
+        reg = SessionRegistry(clients[0], keys, m, locations_ttl_s=lambda: 60.0, locations_max_users=lambda: 100)
+        bus = RoutingBus(clients[0], clients[1], keys, m.instance_id, reg, Collector())
+        reg.locations.attach(bus)
+        await bus.start()
+        await reg.locations.get([7, 8])  # offline users: cached too
+        assert set(reg.locations._entries) == {7, 8}
+        assert await clients[0].client_kill_filter(_type="pubsub") >= 1
+
+        async def resubscribed() -> None:
+            while bus.subscriptions < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(resubscribed(), 10)
+        assert reg.locations._entries == {}
+        await reg.locations.close()
+        await bus.stop()
     finally:
         for c in clients:
             await c.aclose()

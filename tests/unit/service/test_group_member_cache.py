@@ -19,16 +19,29 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class Hub:
-    """Cluster events delivered to every registered cache, like the routing bus's broadcast."""
+    """Cluster events delivered to every registered cache, like the routing bus's broadcast. ``failing``
+    publishes fail (Redis unreachable from the publisher); :meth:`lose` is a lost subscription, now back."""
 
     def __init__(self) -> None:
         self.handlers: list[Handler] = []
+        self.lost_handlers: list[Callable[[], None]] = []
         self.sent: list[dict[str, Any]] = []
+        self.failing = 0
 
     def on_event(self, kind: str, handler: Handler) -> None:
         self.handlers.append(handler)
 
+    def on_lost(self, handler: Callable[[], None]) -> None:
+        self.lost_handlers.append(handler)
+
+    def lose(self) -> None:
+        for h in self.lost_handlers:
+            h()
+
     async def broadcast(self, kind: str, body: dict[str, Any]) -> None:
+        if self.failing:
+            self.failing -= 1
+            raise ConnectionError("Redis unreachable")
         self.sent.append(body)
         for h in self.handlers:
             await h(body)
@@ -88,3 +101,42 @@ async def test_bounded_and_off_when_the_ttl_is_zero(tmp_path: Path) -> None:
         await w.add_member(1, 11)
         assert sorted(await uncached.get(1)) == [10, 11]
         assert uncached._entries == {}
+
+
+async def test_a_lost_subscription_or_a_change_of_unknown_groups_drops_every_group(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        hub = Hub()
+        here = MemberIdsCache(w.store, w.s.settings, hub)
+        there = MemberIdsCache(w.store, w.s.settings, hub)
+        for gid in (1, 2):
+            await w.add_member(gid, gid * 10)
+            await here.get(gid)
+            await there.get(gid)
+        hub.lose()  # events may have been missed while the subscription was down
+        assert here._entries == {} and there._entries == {}
+        await here.get(1)
+        await there.get(1)
+        await here.changed(None)  # an admin write by user ids: any group may have changed
+        assert hub.sent == [{"all": True}]
+        assert here._entries == {} and there._entries == {}
+
+
+async def test_an_announcement_that_failed_is_retried_in_the_background(tmp_path: Path) -> None:
+    async with world(tmp_path, {"service.group.member_ids_cache_ttl_s": "60"}) as w:
+        hub = Hub()
+        here = MemberIdsCache(w.store, w.s.settings, hub)
+        there = MemberIdsCache(w.store, w.s.settings, hub)
+        await w.add_member(3, 30)
+        assert await there.get(3) == [30]
+        await w.add_member(3, 31)
+        hub.failing = 2  # the first attempt and one retry fail
+        await here.changed([3])  # returns after the first attempt: the change is not held up
+        assert hub.sent == [] and 3 in there._entries
+
+        async def announced() -> None:
+            while not hub.sent:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(announced(), 5)
+        assert hub.sent == [{"g": [3]}]
+        assert sorted(await there.get(3)) == [30, 31]

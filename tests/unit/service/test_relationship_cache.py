@@ -81,3 +81,13 @@ async def test_off_when_the_ttl_is_zero(tmp_path: Path) -> None:
         await w.store.insert_one("userRelationship", {"_id": {"oid": B, "rid": A}, "bd": w.clock.now()})
         assert "bd" in (await cache.get(B, A) or {})
         assert cache.hits == 0
+
+
+async def test_a_lost_subscription_drops_every_relationship(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        hub = Hub()
+        cache = RelationshipCache(w.store, w.s.settings, hub)
+        assert await cache.get(B, A) is None
+        await w.store.insert_one("userRelationship", {"_id": {"oid": B, "rid": A}, "bd": w.clock.now()})
+        hub.lose()  # the block's event may have been published while this worker was not subscribed
+        assert "bd" in (await cache.get(B, A) or {})

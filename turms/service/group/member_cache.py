@@ -7,28 +7,29 @@ the store.
 
 Freshness: a membership change made through the services (members added or removed, a group created,
 deleted, or left) drops the group here at once and, through a cluster event, on every other worker a few
-milliseconds later. A change that bypasses the services (a direct store write, a lost event) is bounded by
-``service.group.member_ids_cache_ttl_s``. A push missed by a new member in that window is not lost: the
-message is stored, and the member's client pulls it at its next sync.
+milliseconds later; an event that fails to publish is retried, and a worker whose Redis subscription was lost
+drops every group (``turms.service.invalidation``). So ``service.group.member_ids_cache_ttl_s`` bounds only a
+change that bypasses the services (a direct store write). A push missed by a new member in that window is not
+lost: the message is stored, and the member's client pulls it at its next sync. A group messaged less often
+than the TTL reads its members for every message, which is why the TTL is a minute and not seconds.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from turms.service.api import ClusterEvents
 from turms.service.group import access
+from turms.service.invalidation import announce
 from turms.service.single_flight import SingleFlight
 from turms.settings import Settings
 from turms.settings import group as gs
 from turms.storage.port import Store
 
-log = logging.getLogger("turms.service.group")
-
-#: The cluster event that tells every worker which groups' members changed: ``{"g": [group ids]}``.
+#: The cluster event that tells every worker which groups' members changed: ``{"g": [group ids]}``, or
+#: ``{"all": true}`` when the groups are not known (an admin write by user ids).
 MEMBERS_CHANGED_EVENT = "group-members"
 
 
@@ -51,6 +52,7 @@ class MemberIdsCache:
         self._loads: SingleFlight[int, list[int]] = SingleFlight()
         if events is not None:
             events.on_event(MEMBERS_CHANGED_EVENT, self._on_event)
+            events.on_lost(self.clear)
 
     async def get(self, group_id: int) -> list[int]:
         ttl = self.settings.get(gs.MEMBER_IDS_CACHE_TTL_S)
@@ -81,18 +83,29 @@ class MemberIdsCache:
             if gid in self._loading:
                 self._loading[gid] = True
 
-    async def changed(self, group_ids: Iterable[int]) -> None:
-        """Members of these groups changed: forget them here and tell every other worker."""
-        ids = sorted(set(group_ids))
-        if not ids:
+    def clear(self) -> None:
+        """Drop every entry (change events may have been missed); reads in flight are answered but not kept."""
+        self._entries.clear()
+        for gid in self._loading:
+            self._loading[gid] = True
+
+    async def changed(self, group_ids: Iterable[int] | None) -> None:
+        """Members of these groups (None: of groups not known) changed: forget them here, tell every worker."""
+        ids = None if group_ids is None else sorted(set(group_ids))
+        if ids is None:
+            self.clear()
+        elif not ids:
             return
-        self.forget(ids)
+        else:
+            self.forget(ids)
         if self.events is None:
             return
-        try:
-            await self.events.broadcast(MEMBERS_CHANGED_EVENT, {"g": ids})
-        except Exception as e:  # the TTL bounds what the other workers miss
-            log.warning("telling other workers that group members changed failed: %s", e)
+        ttl = self.settings.get(gs.MEMBER_IDS_CACHE_TTL_S)
+        body: dict[str, Any] = {"all": True} if ids is None else {"g": ids}
+        await announce(self.events, MEMBERS_CHANGED_EVENT, body, retry_for_s=ttl, what="group members changed")
 
     async def _on_event(self, body: dict[str, Any]) -> None:
-        self.forget(int(g) for g in body.get("g", ()))
+        if body.get("all"):
+            self.clear()
+        else:
+            self.forget(int(g) for g in body.get("g", ()))

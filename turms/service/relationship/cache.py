@@ -9,25 +9,24 @@ whether it is a block.
 Freshness: every relationship write made through the services (create, update, block, delete, a friend request
 accepted) and through the admin API drops the owner's entries here at once and, through a cluster event, on
 every other worker a few milliseconds later. Until that event arrives, another worker may still let a message
-through that the new block refuses; a write that bypasses the server or an event Redis dropped (pub/sub is
-best-effort) is bounded by ``service.message.relationship_cache_ttl_s`` (0: read the store for every message,
-so a block takes effect for the very next message on every worker). A read that started before an
-invalidation is answered but not kept, so an invalidation is never undone by a slow read.
+through that the new block refuses. An event that fails to publish is retried, and a worker whose Redis
+subscription was lost drops every entry (``turms.service.invalidation``), so
+``service.message.relationship_cache_ttl_s`` bounds only a write that bypasses the server (0: read the store
+for every message, so a block takes effect for the very next message on every worker). A read that started
+before an invalidation is answered but not kept, so an invalidation is never undone by a slow read.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from turms.service.api import ClusterEvents
+from turms.service.invalidation import announce
 from turms.settings import Settings
 from turms.settings import message as ms
 from turms.storage.port import Store
-
-log = logging.getLogger("turms.service.relationship")
 
 RELATIONSHIP = "userRelationship"
 #: The cluster event that tells every worker whose relationships changed: ``{"o": [owner ids]}``, or
@@ -58,6 +57,7 @@ class RelationshipCache:
         self.misses = 0
         if events is not None:
             events.on_event(RELATIONSHIPS_CHANGED_EVENT, self._on_event)
+            events.on_lost(lambda: self.forget(None))
 
     async def get(self, owner_id: int, related_id: int) -> Relation:
         """``owner_id``'s relationship with ``related_id`` as the send check needs it (``bd`` kept)."""
@@ -107,10 +107,8 @@ class RelationshipCache:
         if self.events is None:
             return
         body: dict[str, Any] = {"all": True} if owners is None else {"o": owners}
-        try:
-            await self.events.broadcast(RELATIONSHIPS_CHANGED_EVENT, body)
-        except Exception as e:  # the TTL bounds what the other workers miss
-            log.warning("telling other workers that relationships changed failed: %s", e)
+        ttl = self.settings.get(ms.RELATIONSHIP_CACHE_TTL_S)
+        await announce(self.events, RELATIONSHIPS_CHANGED_EVENT, body, retry_for_s=ttl, what="relationships changed")
 
     async def _on_event(self, body: dict[str, Any]) -> None:
         if body.get("all"):
