@@ -62,6 +62,15 @@ MEMBER_IDS_CACHE_MAX_GROUPS = setting(
     validator=at_least(1),
     live=True,
 )
+MEMBER_IDS_CACHE_MAX_IDS = setting(
+    "service.group.member_ids_cache_max_ids",
+    int,
+    2_000_000,
+    "Most member ids a worker caches over all groups, about 44 bytes each (2,000,000: about 90 MB); the least "
+    "recently loaded groups are dropped first, and a group with more members than this is never cached.",
+    validator=at_least(1),
+    live=True,
+)
 MAX_NAME_LENGTH = setting(
     "service.group.info.max_name_length",
     int,

@@ -140,3 +140,21 @@ async def test_an_announcement_that_failed_is_retried_in_the_background(tmp_path
         await asyncio.wait_for(announced(), 5)
         assert hub.sent == [{"g": [3]}]
         assert sorted(await there.get(3)) == [30, 31]
+
+
+async def test_bounded_by_the_member_ids_held_in_all(tmp_path: Path) -> None:
+    async with world(tmp_path, {"service.group.member_ids_cache_max_ids": "5"}) as w:
+        cache = MemberIdsCache(w.store, w.s.settings)
+        for gid, size in ((1, 2), (2, 2), (3, 3)):
+            for uid in range(size):
+                await w.add_member(gid, gid * 10 + uid)
+            await cache.get(gid)
+        assert list(cache._entries) == [2, 3] and cache._ids == 5  # group 1 went first
+        for uid in range(6):
+            await w.add_member(4, 40 + uid)
+        assert len(await cache.get(4)) == 6  # answered, but larger than the whole cache: not kept
+        assert list(cache._entries) == [2, 3] and cache._ids == 5
+        cache.forget([2])
+        assert cache._ids == 3
+        cache.clear()
+        assert cache._ids == 0 and cache._entries == {}

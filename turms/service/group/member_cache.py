@@ -46,6 +46,8 @@ class MemberIdsCache:
         self.events = events
         self.monotonic = monotonic
         self._entries: dict[int, tuple[float, list[int]]] = {}
+        #: Member ids held in all entries (bounded by ``service.group.member_ids_cache_max_ids``).
+        self._ids = 0
         #: Groups being read from the store → whether an invalidation arrived meanwhile (then the read, which
         #: may predate the change, is returned but not kept).
         self._loading: dict[int, bool] = {}
@@ -70,22 +72,31 @@ class MemberIdsCache:
         finally:
             invalidated = self._loading.pop(group_id)
         if not invalidated:
-            self._entries.pop(group_id, None)  # re-inserted last: the oldest entries are evicted first
-            self._entries[group_id] = (self.monotonic() + ttl, ids)
-            limit = self.settings.get(gs.MEMBER_IDS_CACHE_MAX_GROUPS)
-            while len(self._entries) > limit:
-                del self._entries[next(iter(self._entries))]
+            self._drop(group_id)  # re-inserted last: the oldest entries are evicted first
+            max_ids = self.settings.get(gs.MEMBER_IDS_CACHE_MAX_IDS)
+            if len(ids) <= max_ids:
+                self._entries[group_id] = (self.monotonic() + ttl, ids)
+                self._ids += len(ids)
+                max_groups = self.settings.get(gs.MEMBER_IDS_CACHE_MAX_GROUPS)
+                while len(self._entries) > max_groups or self._ids > max_ids:
+                    self._drop(next(iter(self._entries)))
         return ids
+
+    def _drop(self, group_id: int) -> None:
+        entry = self._entries.pop(group_id, None)
+        if entry is not None:
+            self._ids -= len(entry[1])
 
     def forget(self, group_ids: Iterable[int]) -> None:
         for gid in group_ids:
-            self._entries.pop(gid, None)
+            self._drop(gid)
             if gid in self._loading:
                 self._loading[gid] = True
 
     def clear(self) -> None:
         """Drop every entry (change events may have been missed); reads in flight are answered but not kept."""
         self._entries.clear()
+        self._ids = 0
         for gid in self._loading:
             self._loading[gid] = True
 
