@@ -32,8 +32,8 @@ _retrying: set[asyncio.Task[None]] = set()
 async def announce(events: ClusterEvents, kind: str, body: dict[str, Any], *, retry_for_s: float, what: str) -> None:
     """Broadcast ``kind`` to every worker; if that fails, go on trying in the background for ``retry_for_s``.
 
-    Returns once the first attempt is over: a change is never held up by an unreachable Redis. ``what`` names
-    the change in the log ("group members changed").
+    Returns once the first attempt is over; the retries never hold up the change. ``what`` names the change in
+    the log ("group members changed").
     """
     try:
         await events.broadcast(kind, body)
@@ -50,8 +50,8 @@ async def announce(events: ClusterEvents, kind: str, body: dict[str, Any], *, re
 
 async def _retry(events: ClusterEvents, kind: str, body: dict[str, Any], deadline: float, what: str) -> None:
     delay = _RETRY_FIRST_S
-    while (left := deadline - time.monotonic()) > delay:
-        await asyncio.sleep(delay)
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(delay, left))  # the last attempt is at the deadline
         try:
             await events.broadcast(kind, body)
         except Exception:
@@ -59,5 +59,5 @@ async def _retry(events: ClusterEvents, kind: str, body: dict[str, Any], deadlin
             continue
         log.info("told other workers that %s, after retrying", what)
         return
-    # Past the deadline every entry loaded before the change has expired: nothing is left to invalidate.
-    log.warning("gave up telling other workers that %s (%.1f s before the cached entries expire)", what, left)
+    # By now every entry loaded before the change has expired: nothing is left to invalidate.
+    log.warning("gave up telling other workers that %s: the entries cached before it have expired", what)
