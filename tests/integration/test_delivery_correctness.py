@@ -191,7 +191,9 @@ async def exchange(
     try:
         await asyncio.wait_for(asyncio.gather(*(p.send_all(per_client, progress) for p in people)), deadline)
     except TimeoutError:
-        raise AssertionError(f"senders stuck after {progress[0]} acks: {diagnose(people)}") from None
+        raise AssertionError(
+            f"senders stuck after {progress[0]} acks: {diagnose(people)}\nserver log, warnings:\n{warnings(server)}"
+        ) from None
     finally:
         stop.set()
         await chaos_task
@@ -213,6 +215,13 @@ async def exchange(
     await check(store, people)
 
 
+def warnings(server: Server, last: int = 30) -> str:
+    """The server log's last ``last`` lines that are not INFO (the log outlives the run only in pytest's temp
+    directory, which a CI checkout does not keep)."""
+    lines = [line for line in server.log().splitlines() if " INFO " not in line and line.startswith("20")]
+    return "\n".join(lines[-last:]) or "(none)"
+
+
 def diagnose(people: list[Participant]) -> str:
     out = []
     for p in people:
@@ -220,7 +229,9 @@ def diagnose(people: list[Participant]) -> str:
         if not c.connected or c.closed.is_set() or p.messages._buffer:
             out.append(
                 f"user {p.uid}: connected={c.connected} closed={c.closed.is_set()} status={c.close_status} "
-                f"reconnecting={c._reconnecting} buffered={ {k: sorted(v) for k, v in p.messages._buffer.items()} }"
+                f"reconnecting={c._reconnecting} reconnects={c.reconnects} failed attempts since the last "
+                f"one={c.reconnect_failures} (last: {c.last_reconnect_error!r}) "
+                f"buffered={ {k: sorted(v) for k, v in p.messages._buffer.items()} }"
             )
     return "; ".join(out) or "every client connected, nothing buffered"
 

@@ -77,6 +77,7 @@ class TurmsClient:
         *,
         url: str | None = None,
         request_timeout_s: float = 30.0,
+        connect_timeout_s: float = 10.0,
         heartbeat_interval_s: float = 60.0,
         reconnect: bool = True,
         reconnect_after_kick: bool = False,
@@ -90,11 +91,16 @@ class TurmsClient:
 
         ``tls``: TCP over TLS (``True``: the system's trusted CAs and hostname checks; or an
         :class:`ssl.SSLContext`, e.g. one trusting a private CA). A ``wss://`` URL is always TLS; ``tls`` then
-        gives its context."""
+        gives its context.
+
+        ``connect_timeout_s`` bounds opening a connection (TCP connect, TLS and WebSocket handshakes), on
+        :meth:`connect` and on every reconnect attempt: past it, :class:`ConnectTimeoutError`. Without it a peer
+        that accepts and never answers, or a network that drops packets, held an attempt for minutes."""
         self.host = host
         self.port = port
         self.url = url
         self.request_timeout_s = request_timeout_s
+        self.connect_timeout_s = connect_timeout_s
         self.heartbeat_interval_s = heartbeat_interval_s
         self.reconnect = reconnect
         self.reconnect_after_kick = reconnect_after_kick
@@ -126,6 +132,10 @@ class TurmsClient:
         self.session_id: str | None = None
         self.server_id: str | None = None
         self.reconnects = 0
+        #: Failed reconnect attempts since the last successful one, and the last attempt's error (why a client
+        #: that stays away is not back; both reset when a reconnect succeeds).
+        self.reconnect_failures = 0
+        self.last_reconnect_error: Exception | None = None
         #: Set when the client gave up (a kick, or ``close()``): no more reconnects.
         self.closed = asyncio.Event()
 
@@ -136,25 +146,37 @@ class TurmsClient:
         return self._connected.is_set()
 
     async def connect(self) -> None:
-        """Open the connection; raises :class:`ConnectionClosedError` when it cannot be opened."""
+        """Open the connection; raises :class:`ConnectionClosedError` when it cannot be opened, and
+        :class:`ConnectTimeoutError` when it is not open within ``connect_timeout_s``."""
         self._closed_by_user = False
         self.closed.clear()
         try:
             await self._open()
+        except ConnectTimeoutError:
+            raise  # also a TimeoutError, so an OSError
         except OSError as e:  # refused, unreachable, unknown host, WebSocket handshake refused (TransportClosed)
             raise ConnectionClosedError(f"could not connect: {e}") from e
 
     async def _open(self, *, ready: bool = True) -> None:
         """Open the transport; ``ready=False`` (a reconnect) leaves :meth:`wait_connected` waiting until the
         caller has logged in again, so no request is sent from a session the server does not know yet."""
-        if self.url:
-            self._transport = await WebSocketTransport.open(
-                self.url, max_frame_bytes=self.max_frame_bytes, ssl=self.tls
-            )
-        else:
-            self._transport = await TcpTransport.open(
-                self.host, self.port, max_frame_bytes=self.max_frame_bytes, local_addr=self.local_addr, ssl=self.tls
-            )
+        try:
+            async with asyncio.timeout(self.connect_timeout_s):
+                if self.url:
+                    transport: ClientTransport = await WebSocketTransport.open(
+                        self.url, max_frame_bytes=self.max_frame_bytes, ssl=self.tls
+                    )
+                else:
+                    transport = await TcpTransport.open(
+                        self.host,
+                        self.port,
+                        max_frame_bytes=self.max_frame_bytes,
+                        local_addr=self.local_addr,
+                        ssl=self.tls,
+                    )
+        except TimeoutError:
+            raise ConnectTimeoutError(f"no connection within {self.connect_timeout_s} s") from None
+        self._transport = transport
         self.close_status = None
         if ready:
             self._connected.set()
@@ -278,10 +300,13 @@ class TurmsClient:
                 raise
             except (OSError, TurmsClientError) as e:
                 log.info("reconnect failed (%s); retrying", e)
+                self.reconnect_failures += 1
+                self.last_reconnect_error = e
                 await self._teardown(ConnectionClosedError("reconnect failed"))
                 delay = min(delay * 2, self.reconnect_max_delay_s)
                 continue
             self.reconnects += 1
+            self.reconnect_failures, self.last_reconnect_error = 0, None
             for hook in self._reconnect_hooks:
                 try:
                     await hook()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -25,7 +27,7 @@ from turms.client import (
 from turms.client.message import MessageService
 from turms.errors import TurmsError
 from turms.protocol.framing import FrameDecoder, encode_frame
-from turms.protocol.pb import request_user_pb2, turms_notification_pb2
+from turms.protocol.pb import request_user_pb2, turms_notification_pb2, turms_request_pb2
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
 
 from testlib import free_port
@@ -248,3 +250,92 @@ async def test_a_drop_fails_the_pending_request_without_a_status_and_the_client_
             assert server.connections == 2 and client.reconnects == 1 and not client.closed.is_set()
         finally:
             await client.close()
+
+
+@contextlib.asynccontextmanager
+async def mute() -> AsyncIterator[int]:
+    """A loopback port that accepts connections and never says a word (no TLS or WebSocket handshake)."""
+
+    writers: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        with contextlib.suppress(OSError):
+            while await reader.read(65536):
+                pass
+        writer.close()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        for w in writers:
+            w.close()
+        await server.wait_closed()
+
+
+async def test_a_connection_not_open_within_the_connect_timeout_raises_connect_timeout() -> None:
+    insecure = ssl.create_default_context()
+    insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
+    async with mute() as port:
+        for client in (
+            TurmsClient("127.0.0.1", port, tls=insecure, connect_timeout_s=0.2),  # the TLS handshake hangs
+            TurmsClient(url=f"ws://127.0.0.1:{port}", connect_timeout_s=0.2),  # the upgrade is never answered
+        ):
+            started = time.monotonic()
+            with pytest.raises(ConnectTimeoutError) as timed_out:
+                await client.connect()
+            assert timed_out.value.code is ClientStatusCode.CONNECT_TIMEOUT
+            assert time.monotonic() - started < 5  # not the TLS (60 s) or aiohttp (300 s) default
+            assert not client.connected
+
+
+async def test_a_reconnecting_client_tells_why_it_is_not_back() -> None:
+    """Reconnect attempts whose login is refused are counted, with the last error, until one succeeds."""
+    refusing = True
+    connections: list[asyncio.StreamWriter] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+        decoder = FrameDecoder(1 << 20)
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                for frame in decoder.feed(data):
+                    request = turms_request_pb2.TurmsRequest.FromString(frame)
+                    refused = refusing and request.HasField("create_session_request")
+                    code = ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED if refused else ResponseStatusCode.OK
+                    n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=int(code))
+                    writer.write(encode_frame(n.SerializeToString()))
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    client = TurmsClient(
+        "127.0.0.1",
+        server.sockets[0].getsockname()[1],
+        reconnect_base_delay_s=0.01,
+        reconnect_max_delay_s=0.02,
+        heartbeat_interval_s=0,
+    )
+    try:
+        refusing = False
+        await client.connect()
+        await client.login(7)
+        refusing = True
+        connections[0].transport.abort()
+        for _ in range(200):
+            if client.reconnect_failures >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert not client.connected and client.reconnect_failures >= 3
+        assert isinstance(client.last_reconnect_error, ResponseError)
+        assert client.last_reconnect_error.code is ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
+        refusing = False
+        await client.wait_connected(2)
+        assert client.reconnects == 1 and client.reconnect_failures == 0 and client.last_reconnect_error is None
+    finally:
+        await client.close()
+        server.close()
+        for w in connections:
+            w.close()
+        await server.wait_closed()
