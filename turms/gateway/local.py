@@ -45,16 +45,22 @@ class LocalSessions:
         self._by_id[self.cluster_session_id(session)] = session
 
     def remove(self, session: ClientSession) -> bool:
-        """Forget ``session``; True if it was in the table."""
+        """Forget ``session``; True if it was its user's session on its device type here.
+
+        A session displaced here by a newer login of the same user and device type (the client reconnected
+        before this worker saw the old connection close) is no longer its user's, so False, but it is still
+        forgotten by id: before, every such reconnect left its session object in the table for good."""
         if session.user_id is None or session.device_type is None:
             return False
+        sid = self.cluster_session_id(session)
+        if self._by_id.get(sid) is session:
+            del self._by_id[sid]
         devices = self._by_user.get(session.user_id)
         if devices is None or devices.get(session.device_type) is not session:
             return False
         del devices[session.device_type]
         if not devices:
             del self._by_user[session.user_id]
-        self._by_id.pop(self.cluster_session_id(session), None)
         return True
 
     def of_user(self, user_id: int) -> list[ClientSession]:

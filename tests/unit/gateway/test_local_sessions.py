@@ -59,3 +59,19 @@ def test_closing_sessions_get_no_push() -> None:
     sessions[(2, 0)].closing = 1
     assert local.deliver_local([1, 2], b"p", None, None) == 2
     assert sent(sessions[(2, 0)]) == []
+
+
+def test_a_session_displaced_here_by_a_newer_login_leaves_the_table_when_it_closes() -> None:
+    """The client reconnected to this worker before the old connection's close was seen: the new login takes
+    the user's place, and the old session, once closed, is gone by id too (it used to stay for good)."""
+    local, sessions = table()
+    old = sessions[(2, 0)]
+    new = ClientSession(11, Conn(), 0.0)  # type: ignore[arg-type]
+    new.user_id, new.device_type = 2, 0
+    local.add(new)
+    assert len(local) == 5  # the old one is still reachable by id, for the kick that closes it
+    assert local.deliver_local([2], b"p", None, None) == 1 and sent(new) == [b"p"] and sent(old) == []
+    assert local.remove(old) is False  # not the user's session any more: the user is still online here
+    assert len(local) == 4 and local.of_user(2) == [new]
+    assert local.remove(new) is True
+    assert len(local) == 3 and local.of_user(2) == []
