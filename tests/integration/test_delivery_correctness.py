@@ -56,6 +56,9 @@ class Participant:
         self.messages.on_message(self._on_message)
         self.acked: dict[str, int] = {}
         self.failed: dict[str, str] = {}
+        #: The message being sent (None when all are done), and when its send started.
+        self.sending: str | None = None
+        self.sending_since = 0.0
 
     def _on_message(self, m: ChatMessage) -> None:
         self.delivered[m.conversation].append(m.message_id)
@@ -67,6 +70,7 @@ class Participant:
     async def send_all(self, count: int, progress: list[int]) -> None:
         for i in range(count):
             text = f"{self.uid}:{i}"
+            self.sending, self.sending_since = text, time.monotonic()
             try:
                 if i % 2 == 0:
                     r = await self.messages.send_private(self.partner, text)
@@ -77,6 +81,7 @@ class Participant:
                 continue
             self.acked[text] = r.message_id
             progress[0] += 1
+        self.sending = None
 
 
 #: FerretDB v1 (SQLite backend) answers every query by scanning the collection and saturates its CPU at
@@ -224,11 +229,14 @@ def warnings(server: Server, last: int = 30) -> str:
 
 def diagnose(people: list[Participant]) -> str:
     out = []
+    now = time.monotonic()
     for p in people:
         c = p.client
-        if not c.connected or c.closed.is_set() or p.messages._buffer:
+        if p.sending is not None or not c.connected or c.closed.is_set() or p.messages._buffer:
+            sending = "done" if p.sending is None else f"sending {p.sending} for {now - p.sending_since:.1f} s"
             out.append(
-                f"user {p.uid}: connected={c.connected} closed={c.closed.is_set()} status={c.close_status} "
+                f"user {p.uid} ({sending}, {len(p.acked)} acked, {len(p.failed)} failed): "
+                f"connected={c.connected} closed={c.closed.is_set()} status={c.close_status} "
                 f"reconnecting={c._reconnecting} reconnects={c.reconnects} failed attempts since the last "
                 f"one={c.reconnect_failures} (last: {c.last_reconnect_error!r}) "
                 f"buffered={ {k: sorted(v) for k, v in p.messages._buffer.items()} }"

@@ -60,6 +60,15 @@ ReconnectHook = Callable[[], Awaitable[None]]
 DisconnectCallback = Callable[["ConnectionClosedError"], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Detached:
+    """A connection the client has let go of, still to be stopped and closed."""
+
+    heartbeat: asyncio.Task[None] | None
+    reader: asyncio.Task[None] | None
+    transport: ClientTransport | None
+
+
 @dataclass
 class Credentials:
     user_id: int
@@ -201,26 +210,35 @@ class TurmsClient:
         await self.close()
 
     async def _teardown(self, error: Exception) -> None:
+        """End the current connection (:meth:`_detach`, then :meth:`_release`)."""
+        await self._release(self._detach(error))
+
+    def _detach(self, error: Exception) -> _Detached:
+        """Forget the current connection, without waiting for anything: fail what waits on it and return what
+        is left to stop and close. Nothing awaits in between, so a connection opened later (a reconnect attempt)
+        is never touched by the teardown of an older one, and the reconnect loop can tell that the connection
+        it logged in on is gone (:meth:`_reconnect_loop`)."""
         self._connected.clear()
+        detached = _Detached(self._heartbeat, self._reader, self._transport)
+        self._heartbeat = self._reader = self._transport = None
+        pending, self._pending = self._pending, {}
+        waiters, self._heartbeat_waiters = self._heartbeat_waiters, []
+        for fut in (*pending.values(), *waiters):
+            if not fut.done():
+                fut.set_exception(error)
+        return detached
+
+    async def _release(self, detached: _Detached) -> None:
+        """Stop a detached connection's tasks (but the one running this) and close its transport."""
         current = asyncio.current_task()
-        for task in (self._heartbeat, self._reader):
+        for task in (detached.heartbeat, detached.reader):
             if task is not None and task is not current:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._heartbeat = self._reader = None
-        transport, self._transport = self._transport, None
-        if transport is not None:
+        if detached.transport is not None:
             with contextlib.suppress(Exception):
-                await transport.close()
-        for fut in self._pending.values():
-            if not fut.done():
-                fut.set_exception(error)
-        self._pending.clear()
-        for waiter in self._heartbeat_waiters:
-            if not waiter.done():
-                waiter.set_exception(error)
-        self._heartbeat_waiters.clear()
+                await detached.transport.close()
 
     # Reading -----------------------------------------------------------------------------------------
 
@@ -270,9 +288,12 @@ class TurmsClient:
     async def _connection_lost(self) -> None:
         status = self.close_status
         error = ConnectionClosedError("connection closed", close_status=status, reason=self.close_reason)
-        await self._teardown(error)
+        detached = self._detach(error)
         if self._closed_by_user:
+            await self._release(detached)
             return
+        # Decided before anything here waits: a reconnect loop still running must be seen running, not finished
+        # meanwhile with a newer connection that a second loop would then replace.
         wanted = status not in NO_RECONNECT_STATUSES or self.reconnect_after_kick
         if self.reconnect and wanted:
             # A reconnect loop still running retries by itself (this connection was one of its attempts); a
@@ -281,6 +302,7 @@ class TurmsClient:
                 self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="turms-client-reconnect")
         else:
             self.closed.set()
+        await self._release(detached)
         for callback in self._disconnect_callbacks:
             try:
                 callback(error)
@@ -293,8 +315,14 @@ class TurmsClient:
             await asyncio.sleep(delay * (0.5 + random.random()))
             try:
                 await self._open(ready=False)
+                transport = self._transport
                 if self._credentials is not None:
                     await self._login(self._credentials)
+                if self._transport is not transport:
+                    # The connection ended right behind the login's answer: its reader saw the end and tore
+                    # it down before this loop woke up. Declaring the client connected now would leave it
+                    # "connected" with no connection and, once this loop stops, nothing to reconnect it.
+                    raise ConnectionClosedError("the connection ended right after the login")
                 self._connected.set()
             except asyncio.CancelledError:
                 raise
