@@ -256,6 +256,33 @@ async def test_a_cut_connection_is_followed_by_a_reconnect(server: Server) -> No
         await proxy.close()
 
 
+async def test_the_server_answers_every_heartbeat_so_a_heartbeating_client_stays(server: Server) -> None:
+    """The SDK drops a connection whose heartbeat goes unanswered within the request timeout: against the real
+    server, forty heartbeats in a second are all answered and nothing is dropped or reconnected."""
+    client = TurmsClient("127.0.0.1", server.tcp_port, heartbeat_interval_s=0.025, request_timeout_s=0.5)
+    lost: list[object] = []
+    client.on_disconnected(lost.append)
+    answered = 0
+    heartbeat = client.heartbeat
+
+    async def counted() -> None:  # what the heartbeat loop calls: it returns once the server has answered
+        nonlocal answered
+        await heartbeat()
+        answered += 1
+
+    client.heartbeat = counted  # type: ignore[method-assign]
+    try:
+        await client.connect()
+        await client.login(7025)
+        before = await arrivals(server)
+        await asyncio.sleep(1.0)
+        assert answered >= 20
+        assert client.connected and client.reconnects == 0 and lost == []
+        assert await arrivals(server) == before  # no new connection, no new login
+    finally:
+        await client.close()
+
+
 async def test_a_rolling_reload_closes_with_201_and_the_client_reconnects(server: Server) -> None:
     watched = Watched(server.tcp_port, 7030)
     try:

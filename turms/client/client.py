@@ -427,13 +427,20 @@ class TurmsClient:
                 self._heartbeat_waiters.remove(fut)
 
     async def _heartbeat_loop(self) -> None:
+        """A heartbeat every ``heartbeat_interval_s``, and its answer awaited: a connection that does not answer
+        within ``request_timeout_s`` is taken for dead and dropped, which starts a reconnect. A peer gone without
+        a reset (a NAT that forgot the connection, a phone that changed networks) otherwise kept the client
+        "connected" until TCP gave up, many minutes later, while every request timed out."""
         while True:
             await asyncio.sleep(self.heartbeat_interval_s)
-            transport = self._transport
-            if transport is None:
+            try:
+                await self.heartbeat()
+            except RequestTimeoutError:
+                log.info("no heartbeat answer within %s s: dropping the connection", self.request_timeout_s)
+                await self._connection_lost()
                 return
-            with contextlib.suppress(TransportClosed, OSError):
-                await transport.send(b"")
+            except TurmsClientError:
+                return  # the connection is gone already: its reader handles that
 
     # Session -----------------------------------------------------------------------------------------
 

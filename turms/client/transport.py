@@ -64,12 +64,20 @@ class TcpTransport:
         return self._pending.pop(0)
 
     async def close(self) -> None:
+        """Close after flushing what is buffered; a peer that has not taken it within :data:`CLOSE_WAIT_S` (a
+        dead one) gets the connection reset instead of holding the close for TCP's retransmission timeout."""
         self._writer.close()
-        with contextlib.suppress(OSError, asyncio.CancelledError):
-            await self._writer.wait_closed()
+        try:
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await self._writer.wait_closed()
+        except TimeoutError:
+            self._writer.transport.abort()
+        except (OSError, asyncio.CancelledError):
+            pass
 
 
-#: How long closing a WebSocket waits for its socket to be closed (a TLS close takes a round trip).
+#: How long closing a connection waits for it to be closed (a TLS close takes a round trip; a TCP close waits for
+#: the buffered data to be taken).
 CLOSE_WAIT_S = 1.0
 CLOSE_POLL_S = 0.005
 

@@ -10,71 +10,22 @@ stuck for its whole deadline). The transports here are scripted, so the order of
 from __future__ import annotations
 
 import asyncio
-import collections
-from typing import Any
 
 import pytest
 
 from turms.client import ConnectionClosedError, TurmsClient
-from turms.client import client as client_module
-from turms.client.transport import TransportClosed
-from turms.protocol.pb import request_user_pb2, turms_notification_pb2, turms_request_pb2
+from turms.protocol.pb import request_user_pb2
+
+from scripted_transport import ScriptedTransport, script_connections
 
 pytestmark = pytest.mark.timeout(10)
-
-
-class ScriptedTransport:
-    """Answers every request with OK; with ``end_after_login``, the login's answer is followed at once by the end
-    of the connection (the reader gets both without waiting in between)."""
-
-    def __init__(self, end_after_login: bool = False) -> None:
-        self.end_after_login = end_after_login
-        self.inbox: collections.deque[bytes] = collections.deque()
-        self.ended = False
-        self.wake = asyncio.Event()
-
-    async def send(self, payload: bytes) -> None:
-        if self.ended:
-            raise TransportClosed("connection closed")
-        if not payload:
-            return  # a heartbeat
-        request = turms_request_pb2.TurmsRequest.FromString(payload)
-        n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=1000)
-        self.inbox.append(n.SerializeToString())
-        if self.end_after_login and request.HasField("create_session_request"):
-            self.ended = True
-        self.wake.set()
-
-    async def recv(self) -> bytes:
-        while True:
-            if self.inbox:
-                return self.inbox.popleft()
-            if self.ended:
-                raise TransportClosed("connection closed by the server")
-            self.wake.clear()
-            await self.wake.wait()
-
-    def end(self) -> None:
-        self.ended = True
-        self.wake.set()
-
-    async def close(self) -> None:
-        self.end()
 
 
 @pytest.mark.parametrize("heartbeat_interval_s", [0.0, 30.0])
 async def test_a_connection_ending_right_after_the_login_answer_is_reconnected(
     monkeypatch: pytest.MonkeyPatch, heartbeat_interval_s: float
 ) -> None:
-    opened: list[ScriptedTransport] = []
-    script = [ScriptedTransport(), ScriptedTransport(end_after_login=True)]
-
-    async def open_transport(cls: Any, *args: Any, **kwargs: Any) -> ScriptedTransport:
-        transport = script.pop(0) if script else ScriptedTransport()
-        opened.append(transport)
-        return transport
-
-    monkeypatch.setattr(client_module.TcpTransport, "open", classmethod(open_transport))
+    opened = script_connections(monkeypatch, ScriptedTransport(), ScriptedTransport(end_after_login=True))
     client = TurmsClient(reconnect_base_delay_s=0.001, heartbeat_interval_s=heartbeat_interval_s)
 
     async def hook() -> None:  # as the message service's resync: a few requests' worth of waiting
