@@ -197,7 +197,8 @@ async def exchange(
         await asyncio.wait_for(asyncio.gather(*(p.send_all(per_client, progress) for p in people)), deadline)
     except TimeoutError:
         raise AssertionError(
-            f"senders stuck after {progress[0]} acks: {diagnose(people)}\nserver log, warnings:\n{warnings(server)}"
+            f"senders stuck after {progress[0]} acks: {diagnose(people)}\n"
+            f"server log, warnings:\n{server_warnings(server)}"
         ) from None
     finally:
         stop.set()
@@ -220,7 +221,7 @@ async def exchange(
     await check(store, people)
 
 
-def warnings(server: Server, last: int = 30) -> str:
+def server_warnings(server: Server, last: int = 30) -> str:
     """The server log's last ``last`` lines that are not INFO (the log outlives the run only in pytest's temp
     directory, which a CI checkout does not keep)."""
     lines = [line for line in server.log().splitlines() if " INFO " not in line and line.startswith("20")]

@@ -14,12 +14,13 @@ from turms.protocol.pb import turms_notification_pb2, turms_request_pb2
 
 
 class ScriptedTransport:
-    """Answers every request with OK, and heartbeats unless ``answer_heartbeats`` is off; with
-    ``end_after_login``, the login's answer is followed at once by the end of the connection (the reader gets
-    both without waiting in between)."""
+    """Answers every request with OK (a login with ``login_code``), and heartbeats unless ``answer_heartbeats``
+    is off; with ``end_after_login``, the login's answer is followed at once by the end of the connection (the
+    reader gets both without waiting in between)."""
 
-    def __init__(self, end_after_login: bool = False, answer_heartbeats: bool = True) -> None:
+    def __init__(self, end_after_login: bool = False, answer_heartbeats: bool = True, login_code: int = 1000) -> None:
         self.end_after_login = end_after_login
+        self.login_code = login_code
         self.answer_heartbeats = answer_heartbeats
         self.requests = 0
         self.heartbeats = 0
@@ -38,9 +39,11 @@ class ScriptedTransport:
             return
         self.requests += 1
         request = turms_request_pb2.TurmsRequest.FromString(payload)
-        n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=1000)
+        login = request.HasField("create_session_request")
+        code = self.login_code if login else 1000
+        n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=code)
         self.inbox.append(n.SerializeToString())
-        if self.end_after_login and request.HasField("create_session_request"):
+        if self.end_after_login and login:
             self.ended = True
         self.wake.set()
 

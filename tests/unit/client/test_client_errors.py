@@ -27,9 +27,10 @@ from turms.client import (
 from turms.client.message import MessageService
 from turms.errors import TurmsError
 from turms.protocol.framing import FrameDecoder, encode_frame
-from turms.protocol.pb import request_user_pb2, turms_notification_pb2, turms_request_pb2
+from turms.protocol.pb import request_user_pb2, turms_notification_pb2
 from turms.protocol.status import ResponseStatusCode, SessionCloseStatus
 
+from scripted_transport import ScriptedTransport, script_connections
 from testlib import free_port
 
 pytestmark = pytest.mark.timeout(30)
@@ -291,38 +292,17 @@ async def test_a_connection_not_open_within_the_connect_timeout_raises_connect_t
             assert not client.connected
 
 
-async def test_a_reconnecting_client_tells_why_it_is_not_back() -> None:
+async def test_a_reconnecting_client_tells_why_it_is_not_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect attempts whose login is refused are counted, with the last error, until one succeeds."""
-    refusing = True
-    connections: list[asyncio.StreamWriter] = []
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(writer)
-        decoder = FrameDecoder(1 << 20)
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                for frame in decoder.feed(data):
-                    request = turms_request_pb2.TurmsRequest.FromString(frame)
-                    refused = refusing and request.HasField("create_session_request")
-                    code = ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED if refused else ResponseStatusCode.OK
-                    n = turms_notification_pb2.TurmsNotification(request_id=request.request_id, code=int(code))
-                    writer.write(encode_frame(n.SerializeToString()))
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    client = TurmsClient(
-        "127.0.0.1",
-        server.sockets[0].getsockname()[1],
-        reconnect_base_delay_s=0.01,
-        reconnect_max_delay_s=0.02,
-        heartbeat_interval_s=0,
-    )
+    refused = int(ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED)
+    login_code = [1000]  # what the next connection answers a login with
+    opened = script_connections(monkeypatch, then=lambda: ScriptedTransport(login_code=login_code[0]))
+    client = TurmsClient(reconnect_base_delay_s=0.01, reconnect_max_delay_s=0.02, heartbeat_interval_s=0)
     try:
-        refusing = False
         await client.connect()
         await client.login(7)
-        refusing = True
-        connections[0].transport.abort()
+        login_code[0] = refused
+        opened[0].end()
         for _ in range(200):
             if client.reconnect_failures >= 3:
                 break
@@ -330,12 +310,8 @@ async def test_a_reconnecting_client_tells_why_it_is_not_back() -> None:
         assert not client.connected and client.reconnect_failures >= 3
         assert isinstance(client.last_reconnect_error, ResponseError)
         assert client.last_reconnect_error.code is ResponseStatusCode.LOGIN_AUTHENTICATION_FAILED
-        refusing = False
+        login_code[0] = 1000
         await client.wait_connected(2)
         assert client.reconnects == 1 and client.reconnect_failures == 0 and client.last_reconnect_error is None
     finally:
         await client.close()
-        server.close()
-        for w in connections:
-            w.close()
-        await server.wait_closed()
