@@ -9,22 +9,25 @@ rounds run on a larger database.
     .venv/bin/python scripts/bench_sqlite_writer.py --rounds 2
 
 Run it under ``py-spy record --native --threads`` to see where the held time goes.
+
+Two options measure layouts and libraries the server does not use (docs/benchmarks.md, eleventh pass):
+``--claims folded`` stores no claim row and puts the key on the message under a unique partial index instead,
+``--claims none`` stores no key at all; ``--sqlite-module pysqlite3.dbapi2`` runs the store on another build of
+the ``sqlite3`` module (pysqlite3-binary bundles a newer SQLite than the system's).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import random
-import sqlite3
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from typing import Any
-
-from turms.service.message.model import conversation_id, sequence_key, tombstone
-from turms.storage.sqlite import SqliteStore
 
 BATCH = 60
 BATCHES = 300
@@ -38,9 +41,11 @@ class HeldTimer:
         self.jobs = 0
 
     def install(self) -> None:
+        from turms.storage.sqlite import SqliteStore
+
         inner = SqliteStore._transaction
 
-        def timed(conn: sqlite3.Connection, batch: list[Any]) -> list[tuple[bool, Any]]:
+        def timed(conn: Any, batch: list[Any]) -> list[tuple[bool, Any]]:
             wall, cpu = time.perf_counter(), time.thread_time()
             try:
                 return inner(conn, batch)
@@ -52,12 +57,29 @@ class HeldTimer:
         SqliteStore._transaction = staticmethod(timed)  # type: ignore[method-assign]
 
 
-async def run(rounds: int) -> None:
+FOLDED_INDEX = (
+    "CREATE UNIQUE INDEX ix_message_folded_claim ON message "
+    "(json_extract(doc, '$.ik')) WHERE json_extract(doc, '$.ik') IS NOT NULL"
+)
+
+
+async def run(rounds: int, claims: str) -> None:
+    import sqlite3  # the module --sqlite-module put in its place, if any
+
+    from turms.service.message.model import conversation_id, sequence_key, tombstone
+    from turms.storage.sqlite import SqliteStore
+
+    print(f"SQLite {sqlite3.sqlite_version} ({sqlite3.__name__}), claims: {claims}")
     timer = HeldTimer()
     timer.install()
     path = os.path.join(tempfile.mkdtemp(prefix="turms-writer-bench-"), "t.sqlite3")
     store = SqliteStore(path, ttl_purge_interval_s=0)
     await store.start()
+    if claims == "folded":
+        conn = sqlite3.connect(path)
+        conn.execute(FOLDED_INDEX)
+        conn.commit()
+        conn.close()
     now = datetime.now(UTC)
     mid = 0
     try:
@@ -84,6 +106,8 @@ async def run(rounds: int) -> None:
                         "sip": 2130706433,
                     }
                     claim = {"_id": {"sid": sender, "dev": 0, "cmid": f"k{mid}"}, "mid": mid, "cd": now}
+                    if claims == "folded":
+                        doc["ik"] = f"{sender}.0.k{mid}"
                     calls.append(
                         store.insert_with_sequence(
                             "message",
@@ -91,7 +115,7 @@ async def run(rounds: int) -> None:
                             counter_key=sequence_key(cid),
                             field="sqid",
                             tombstone=tombstone(mid, cid, now),
-                            claim=("messageIdempotency", claim),
+                            claim=("messageIdempotency", claim) if claims == "row" else None,
                         )
                     )
                 await asyncio.gather(*calls)
@@ -108,7 +132,12 @@ async def run(rounds: int) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=2)
-    asyncio.run(run(p.parse_args().rounds))
+    p.add_argument("--claims", choices=("row", "folded", "none"), default="row")
+    p.add_argument("--sqlite-module", default="sqlite3", help="a module with the sqlite3 API to run the store on")
+    args = p.parse_args()
+    if args.sqlite_module != "sqlite3":
+        sys.modules["sqlite3"] = importlib.import_module(args.sqlite_module)
+    asyncio.run(run(args.rounds, args.claims))
 
 
 if __name__ == "__main__":
