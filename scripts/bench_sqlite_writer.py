@@ -23,6 +23,7 @@ import asyncio
 import importlib
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -72,7 +73,8 @@ async def run(rounds: int, claims: str) -> None:
     print(f"SQLite {sqlite3.sqlite_version} ({sqlite3.__name__}), claims: {claims}")
     timer = HeldTimer()
     timer.install()
-    path = os.path.join(tempfile.mkdtemp(prefix="turms-writer-bench-"), "t.sqlite3")
+    folder = tempfile.mkdtemp(prefix="turms-writer-bench-")
+    path = os.path.join(folder, "t.sqlite3")
     store = SqliteStore(path, ttl_purge_interval_s=0)
     await store.start()
     if claims == "folded":
@@ -127,6 +129,7 @@ async def run(rounds: int, claims: str) -> None:
         print(f"WAL file {os.stat(path + '-wal').st_size / 1e6:.1f} MB")
     finally:
         await store.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:

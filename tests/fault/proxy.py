@@ -28,6 +28,9 @@ class FaultProxy:
         self._open = asyncio.Event()
         self._open.set()
         self._server: asyncio.Server | None = None
+        self._stopping = False
+        #: One task per proxied connection (:meth:`_serve`), and the two pipes of each.
+        self._conns: set[asyncio.Task[None]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self.dropped = 0
@@ -38,13 +41,16 @@ class FaultProxy:
         return self.port
 
     async def stop(self) -> None:
+        """Stop listening and close every connection; returns once each one's sockets are closed."""
+        self._stopping = True
         if self._server is not None:
             self._server.close()
+        for t in list(self._conns):
+            t.cancel()
+        await asyncio.gather(*self._conns, *self._tasks, return_exceptions=True)
         for w in list(self._writers):
             w.close()
-        for t in list(self._tasks):
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.sleep(0)  # the transports' close callbacks run
 
     def blackhole(self, on: bool) -> None:
         if on:
@@ -65,18 +71,28 @@ class FaultProxy:
             with contextlib.suppress(Exception):
                 w.transport.abort()
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """A plain callback, so asyncio makes no task of its own: on Python 3.11 a cancelled one (at the
+        loop's teardown) left its connection open, as the callback that should close it raised instead."""
+        if self._stopping:
+            writer.transport.abort()
+            return
         self._writers.add(writer)
+        conn = asyncio.ensure_future(self._serve(reader, writer))
+        self._conns.add(conn)
+
+        def done(task: asyncio.Task[None]) -> None:  # also when cancelled before it started
+            self._conns.discard(task)
+            self._writers.discard(writer)
+            writer.close()
+
+        conn.add_done_callback(done)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
-            self._writers.discard(writer)
-            writer.close()
-            return
-        except BaseException:  # cancelled (the proxy or the loop is shutting down): leave nothing open
-            self._writers.discard(writer)
-            writer.close()
-            raise
+            return  # the client's side is closed by _accept's done callback
         self._writers.add(up_writer)
         up = asyncio.ensure_future(self._pipe(reader, up_writer, None))
         down = asyncio.ensure_future(self._pipe(up_reader, writer, self._filter_frames() if self.framed else None))
@@ -89,9 +105,9 @@ class FaultProxy:
             # Also when cancelled: a writer left open warns ("loop is closed") when collected later.
             for t in (up, down):
                 t.cancel()
-            for w in (writer, up_writer):
-                self._writers.discard(w)
-                w.close()
+            self._writers.discard(up_writer)
+            up_writer.close()
+            await asyncio.gather(up, down, return_exceptions=True)
 
     def _filter_frames(self) -> Callable[[bytes], bytes]:
         decoder = FrameDecoder(1 << 24)
