@@ -116,9 +116,15 @@ def ip_to_int(ip: str) -> int | None:
 
 def tagged(tag: str, *args: int | str) -> Any:
     v = Value()
-    v.list_value.append(Value(string_value=tag))
+    items = v.list_value
+    # Built in place: ``append(Value(...))`` built each item and then copied it, twice the time (two calls per
+    # message).
+    items.add(string_value=tag)
     for a in args:
-        v.list_value.append(Value(string_value=a) if isinstance(a, str) else Value(int64_value=a))
+        if isinstance(a, str):
+            items.add(string_value=a)
+        else:
+            items.add(int64_value=a)
     return v
 
 
