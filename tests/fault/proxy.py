@@ -47,9 +47,8 @@ class FaultProxy:
             self._server.close()
         for t in list(self._conns):
             t.cancel()
+        # Each connection's done callback (run before gather returns) and _serve's finally close its two sides.
         await asyncio.gather(*self._conns, *self._tasks, return_exceptions=True)
-        for w in list(self._writers):
-            w.close()
         await asyncio.sleep(0)  # the transports' close callbacks run
 
     def blackhole(self, on: bool) -> None:

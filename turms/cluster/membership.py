@@ -112,7 +112,7 @@ class Membership:
         second ask while a read is in flight, and each used to send its own (512 a second in a 1:1 run).
         """
         now = time.monotonic()
-        if now - self._live_at <= max_age_s and self._live_at > 0:
+        if now - self._live_at <= max_age_s:
             return self._live
         reading = self._reading
         if reading is None or now - reading[0] > max_age_s:
